@@ -1,0 +1,47 @@
+"""Packaging for cord19-pipeline.
+
+The same file serves `pip install .` and Beam's `--setup_file ./setup.py`, which
+ships this package to remote workers.
+"""
+from setuptools import setup
+
+setup(
+    name="cord19-pipeline",
+    version="0.1.0",
+    description="An open, reproducible pipeline that builds CORD-19-style releases.",
+    python_requires=">=3.10",
+    packages=[
+        "pipeline",
+        "parsers",
+        "parsers.feeds",
+        "dedup",
+        "release",
+        "schemas",
+    ],
+    package_data={
+        "schemas": ["*.json"],
+        "pipeline": ["sample_snapshot/**/*", "sources.toml"],
+    },
+    include_package_data=True,
+    install_requires=[
+        "apache-beam>=2.50",
+        "grobid-client-python>=0.0.7",
+        "pdfminer.six>=20221105",
+        "lxml>=4.9",
+        "pyarrow>=12",
+        "requests>=2.28",
+        "rapidfuzz>=3.0",
+        "boto3>=1.26",
+        "jsonschema>=4.17",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=7",
+            "moto[server]>=5",
+        ],
+        "dev": [
+            "reportlab>=3.6",
+        ],
+    },
+    entry_points={"console_scripts": ["cord19=pipeline.cli:main"]},
+)
