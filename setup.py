@@ -12,6 +12,7 @@ setup(
     python_requires=">=3.10",
     packages=[
         "pipeline",
+        "pipeline.commands",
         "parsers",
         "parsers.feeds",
         "dedup",
