@@ -1,0 +1,49 @@
+"""Checks that a full-text paper (pdf_json or pmc_json) is internally consistent.
+
+These are the invariants of the CORD-19 contract that a JSON Schema cannot express:
+every span's offsets point at its own surface text inside its paragraph, and every
+non-null `ref_id` names an entry that exists.
+"""
+
+SPAN_KINDS = (("cite_spans", "bib_entries"), ("ref_spans", "ref_entries"))
+PARAGRAPH_LISTS = ("abstract", "body_text", "back_matter")
+
+
+def paper_problems(paper: dict) -> list[str]:
+    """Return readable descriptions of every broken span or dangling ref_id (empty when sound)."""
+    problems: list[str] = []
+    for list_name in PARAGRAPH_LISTS:
+        paragraphs = paper.get(list_name)
+        if not isinstance(paragraphs, list):
+            continue
+        for index, paragraph in enumerate(paragraphs):
+            problems.extend(_paragraph_problems(paper, f"{list_name}[{index}]", paragraph))
+    return problems
+
+
+def _paragraph_problems(paper: dict, where: str, paragraph: dict) -> list[str]:
+    problems: list[str] = []
+    text = paragraph.get("text", "")
+    if not isinstance(text, str):
+        return [f"{where}: text is not a string"]
+    for span_list, entries_name in SPAN_KINDS:
+        entries = paper.get(entries_name) or {}
+        for span_index, span in enumerate(paragraph.get(span_list, [])):
+            label = f"{where}.{span_list}[{span_index}]"
+            start, end = span.get("start"), span.get("end")
+            if not isinstance(start, int) or not isinstance(end, int):
+                problems.append(f"{label}: start/end are not integers ({start!r}, {end!r})")
+                continue
+            if not 0 <= start <= end <= len(text):
+                problems.append(
+                    f"{label}: offsets {start}..{end} outside 0..{len(text)} or reversed"
+                )
+                continue
+            if text[start:end] != span.get("text"):
+                problems.append(
+                    f"{label}: text[{start}:{end}] is {text[start:end]!r}, span says {span.get('text')!r}"
+                )
+            ref_id = span.get("ref_id")
+            if ref_id is not None and ref_id not in entries:
+                problems.append(f"{label}: ref_id {ref_id!r} is not in {entries_name}")
+    return problems
