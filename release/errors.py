@@ -3,3 +3,47 @@
 
 class ReleaseError(Exception):
     """A release that cannot be written, read or published as asked."""
+
+    reason = "release_error"
+
+
+class UnsafeArchiveError(ReleaseError):
+    """A tarball with an absolute path, a `..` component, a link or an oversized member."""
+
+    reason = "unsafe_archive"
+
+
+class CorruptArchiveError(ReleaseError):
+    """A tarball that is truncated or not a tar/gzip stream at all."""
+
+    reason = "corrupt_archive"
+
+
+class StorageError(ReleaseError):
+    """A store that cannot be read or written (missing object, bad URL, transfer failure)."""
+
+    reason = "storage_error"
+
+
+class ChecksumMismatchError(StorageError):
+    """An object whose stored bytes differ from the bytes that were sent."""
+
+    reason = "checksum_mismatch"
+
+
+class ReleaseConflictError(ReleaseError):
+    """A different release is already published under the same date (use --force)."""
+
+    reason = "release_conflict"
+
+
+class NotAReleaseError(ReleaseError):
+    """A folder, tarball or store prefix that does not hold a release."""
+
+    reason = "not_a_release"
+
+
+class LockHeldError(ReleaseError):
+    """Another nightly run holds the lock."""
+
+    reason = "lock_held"
