@@ -1,0 +1,20 @@
+"""Errors of the feed parsers: a whole response that cannot be read."""
+from parsers.errors import ParseError
+
+
+class FeedError(ParseError):
+    """A feed response (a whole file) that cannot be parsed into records."""
+
+    reason = "feed_error"
+
+
+class FeedApiError(FeedError):
+    """The API answered with an error document instead of results (e.g. arXiv's error feed)."""
+
+    reason = "feed_api_error"
+
+
+class UnknownFeedKindError(FeedError):
+    """A snapshot or sources file names a feed kind that has no parser."""
+
+    reason = "unknown_feed_kind"
