@@ -1,0 +1,641 @@
+"""GROBID TEI XML to the CORD-19 pdf_json layout.
+
+Pure function of the TEI bytes: `tei_to_pdf_json(tei, paper_id)`. Handles GROBID 0.4
+to 0.8 output, header-only TEI (processHeaderDocument) and references-only TEI
+(processReferences). Citation markers that GROBID split across several `<ref>`
+elements (`[14,` + `15]`, `(Smith, 2001;` + `Jones, 2002)`) become one clean span
+per cited entry, numeric ranges (`[3-5]`, `[18]-[22]`) are expanded, and a `ref_id`
+is only ever set when it names an entry that exists.
+"""
+import collections
+import html
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from parsers.errors import ParseError
+from parsers.xmlsafe import parse_xml_bytes
+
+logger = logging.getLogger(__name__)
+
+PARSER_VERSION = "tei-1"
+
+TEI_NS = "http://www.tei-c.org/ns/1.0"
+T = "{" + TEI_NS + "}"
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+
+_SPACES = re.compile(r"\s+")
+_NUMERIC_MARKER = re.compile(r"^\d{1,4}(?:\s*[-\u2010-\u2015,;]\s*\d{1,4})*$")
+_NUMBER = re.compile(r"\d{1,4}")
+_RANGE_DASH = re.compile(r"^\s*[-\u2010-\u2015]\s*$")
+_GROUP_GAP = re.compile(r"^[\s,;\-\u2010-\u2015]*$")
+_BRACKETED_NUMBERS = re.compile(r"\[(\d{1,4}(?:\s*[-\u2010-\u2015,;]\s*\d{1,4})*)\]\s*$")
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+_SURNAME = re.compile(r"[^\W\d_][\w'\-]+", re.UNICODE)
+_BRACKETS = {"(": ")", "[": "]", "{": "}"}
+_EDGE_JUNK = " ,;:\u00a0"
+_MAX_RANGE = 50
+
+# Back-matter div types that hold no text of their own.
+_SKIPPED_BACK_TYPES = {"references"}
+
+
+class NotTeiError(ParseError):
+    """Well-formed XML whose root is not a TEI element."""
+
+    reason = "not_tei"
+
+
+def tei_to_pdf_json(tei: bytes, paper_id: str) -> dict:
+    """Convert one GROBID TEI document into a pdf_json dict with the given paper_id."""
+    root = parse_xml_bytes(tei)
+    if root.tag != T + "TEI":
+        raise NotTeiError(f"root element is {root.tag!r}, not a TEI document")
+    bib_entries, bib_keys = _bib_entries(root)
+    ref_entries, ref_keys, ref_labels = _ref_entries(root)
+    linker = _Linker(bib_entries, bib_keys, ref_keys, ref_labels)
+
+    header = root.find(T + "teiHeader")
+    abstract_blocks = _abstract_blocks(header)
+    body_blocks = _body_blocks(root.find(f"{T}text/{T}body"))
+    back_blocks = _back_blocks(root.find(f"{T}text/{T}back"))
+    linker.learn_numbering(abstract_blocks + body_blocks + back_blocks)
+
+    return {
+        "paper_id": paper_id,
+        "metadata": {"title": _title(header), "authors": _header_authors(header)},
+        "abstract": [linker.paragraph(b) for b in abstract_blocks],
+        "body_text": [linker.paragraph(b) for b in body_blocks],
+        "bib_entries": bib_entries,
+        "ref_entries": ref_entries,
+        "back_matter": [linker.paragraph(b) for b in back_blocks],
+    }
+
+
+# ---------------------------------------------------------------- text helpers
+
+
+def _norm(text: str | None) -> str:
+    """Collapse whitespace runs to one space and strip the ends."""
+    return _SPACES.sub(" ", text or "").strip()
+
+
+def _text(el: etree._Element | None) -> str:
+    return _norm("".join(el.itertext())) if el is not None else ""
+
+
+def _local(el: etree._Element) -> str:
+    tag = el.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+@dataclass
+class _Marker:
+    """A `<ref>` inside a paragraph: where its text sits and what it points to."""
+
+    kind: str  # "bibr", "figure" or "table"
+    start: int
+    end: int
+    targets: list[str]
+
+
+@dataclass
+class _Block:
+    """A paragraph's plain text with the raw reference markers found in it."""
+
+    text: str
+    section: str
+    markers: list[_Marker] = field(default_factory=list)
+
+
+class _TextBuilder:
+    """Accumulates paragraph text with collapsed whitespace, recording markers."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.ends_with_space = True  # no leading space
+        self.markers: list[_Marker] = []
+
+    def add(self, text: str | None) -> None:
+        if not text:
+            return
+        text = _SPACES.sub(" ", text)
+        if self.ends_with_space and text.startswith(" "):
+            text = text[1:]
+        if not text:
+            return
+        self.parts.append(text)
+        self.length += len(text)
+        self.ends_with_space = text.endswith(" ")
+
+    def add_element(self, el: etree._Element) -> None:
+        """Add the text inside `el` (not its tail), recording `<ref>` markers."""
+        name = _local(el)
+        if name == "ref" and el.get("type") in ("bibr", "figure", "table"):
+            start = self.length
+            self.add("".join(el.itertext()))
+            targets = [t.lstrip("#") for t in (el.get("target") or "").split() if t.startswith("#")]
+            self.markers.append(_Marker(el.get("type"), start, self.length, targets))
+            return
+        if name in ("figure", "table", "note") and el.getparent() is not None and _local(el.getparent()) == "p":
+            return  # floats and footnotes GROBID left inside a paragraph
+        self.add(el.text)
+        for child in el:
+            self.add_element(child)
+            self.add(child.tail)
+
+    def block(self, section: str) -> _Block:
+        text = "".join(self.parts).rstrip()
+        return _Block(text, section, self.markers)
+
+
+def _block_of(el: etree._Element, section: str) -> _Block:
+    builder = _TextBuilder()
+    builder.add_element(el)
+    return builder.block(section)
+
+
+def _div_blocks(div: etree._Element, section: str) -> list[_Block]:
+    """Paragraphs and formulas of a div (and nested divs), with the flat section."""
+    head = div.find(T + "head")
+    if head is not None and _text(head):
+        section = _text(head)
+    blocks = []
+    for child in div:
+        name = _local(child)
+        if name in ("p", "formula"):
+            block = _block_of(child, section)
+            if block.text:
+                blocks.append(block)
+        elif name == "div":
+            blocks.extend(_div_blocks(child, section))
+    return blocks
+
+
+# ---------------------------------------------------------------- document parts
+
+
+def _abstract_blocks(header: etree._Element | None) -> list[_Block]:
+    if header is None:
+        return []
+    blocks = []
+    for abstract in header.iterfind(f"{T}profileDesc/{T}abstract"):
+        blocks.extend(_div_blocks(abstract, "Abstract"))
+    return blocks
+
+
+def _body_blocks(body: etree._Element | None) -> list[_Block]:
+    if body is None:
+        return []
+    blocks: list[_Block] = []
+    section = ""
+    for child in body:
+        name = _local(child)
+        if name == "div":
+            head = child.find(T + "head")
+            if head is not None and _text(head):
+                section = _text(head)
+            blocks.extend(_div_blocks(child, section))
+        elif name in ("p", "formula"):
+            block = _block_of(child, section)
+            if block.text:
+                blocks.append(block)
+    return blocks
+
+
+def _back_blocks(back: etree._Element | None) -> list[_Block]:
+    """Acknowledgements, annexes, funding and other back divs, then footnotes."""
+    if back is None:
+        return []
+    blocks = []
+    for div in back.iterfind(T + "div"):
+        div_type = div.get("type") or ""
+        if div_type in _SKIPPED_BACK_TYPES:
+            continue
+        blocks.extend(_div_blocks(div, div_type.replace("_", " ").capitalize()))
+    body_and_back = [back.getparent().find(T + "body"), back]
+    for part in body_and_back:
+        if part is None:
+            continue
+        for note in part.iterfind(T + "note"):
+            if note.get("place") == "foot":
+                block = _block_of(note, "Footnote")
+                if block.text:
+                    blocks.append(block)
+    return blocks
+
+
+def _title(header: etree._Element | None) -> str:
+    if header is None:
+        return ""
+    titles = header.findall(f"{T}fileDesc/{T}titleStmt/{T}title")
+    main = [t for t in titles if t.get("type") == "main"] or titles
+    if main and _text(main[0]):
+        return _text(main[0])
+    return _text(header.find(f"{T}fileDesc/{T}sourceDesc/{T}biblStruct/{T}analytic/{T}title"))
+
+
+def _person(pers: etree._Element | None) -> dict:
+    """first / middle / last / suffix of a persName (empty strings when absent)."""
+    if pers is None:
+        return {"first": "", "middle": [], "last": "", "suffix": ""}
+    firsts, middles = [], []
+    for forename in pers.iterfind(T + "forename"):
+        (middles if forename.get("type") == "middle" else firsts).append(_text(forename))
+    # Several "first" forenames (e.g. "Jean Pierre"): the first is first, the rest middle.
+    first = firsts[0] if firsts else ""
+    middle = firsts[1:] + middles
+    suffix = " ".join(_text(g) for g in pers.iterfind(T + "genName"))
+    return {
+        "first": first,
+        "middle": [m for m in middle if m],
+        "last": " ".join(_text(s) for s in pers.iterfind(T + "surname")),
+        "suffix": suffix,
+    }
+
+
+def _affiliation(author: etree._Element) -> dict:
+    aff = author.find(T + "affiliation")
+    if aff is None:
+        return {}
+    orgs = collections.defaultdict(list)
+    for org in aff.iterfind(T + "orgName"):
+        orgs[org.get("type") or "full"].append(_text(org))
+    institution = orgs["institution"] or orgs["department"] or orgs["full"]
+    location = {}
+    address = aff.find(T + "address")
+    if address is not None:
+        for key in ("postCode", "settlement", "region", "country"):
+            value = _text(address.find(T + key))
+            if value:
+                location[key] = value
+    return {
+        "laboratory": ", ".join(orgs["laboratory"]),
+        "institution": ", ".join(institution),
+        "location": location,
+    }
+
+
+def _header_authors(header: etree._Element | None) -> list[dict]:
+    if header is None:
+        return []
+    authors = []
+    for author in header.iterfind(f"{T}fileDesc/{T}sourceDesc/{T}biblStruct/{T}analytic/{T}author"):
+        pers = author.find(T + "persName")
+        if pers is None:
+            continue
+        person = _person(pers)
+        if not (person["first"] or person["last"]):
+            continue
+        person["affiliation"] = _affiliation(author)
+        person["email"] = _text(author.find(T + "email"))
+        authors.append(person)
+    return authors
+
+
+# ---------------------------------------------------------------- bibliography
+
+
+def _bib_entries(root: etree._Element) -> tuple[dict, dict[str, str]]:
+    """`bib_entries` keyed BIBREF<n> in document order, and xml:id -> BIBREF key."""
+    entries: dict[str, dict] = {}
+    keys: dict[str, str] = {}
+    text = root.find(T + "text")
+    if text is None:
+        return entries, keys
+    for n, bibl in enumerate(text.iterfind(f".//{T}listBibl/{T}biblStruct")):
+        key = f"BIBREF{n}"
+        entries[key] = _bib_entry(bibl, key)
+        xml_id = bibl.get(XML_ID)
+        if xml_id:
+            keys[xml_id] = key
+    return entries, keys
+
+
+def _first_text(parent: etree._Element | None, path: str) -> str:
+    if parent is None:
+        return ""
+    for el in parent.iterfind(path):
+        value = _text(el)
+        if value:
+            return value
+    return ""
+
+
+def _year(monogr: etree._Element | None) -> int | None:
+    if monogr is None:
+        return None
+    for date in monogr.iterfind(f"{T}imprint/{T}date"):
+        for value in (date.get("when") or "", _text(date)):
+            match = _YEAR.search(value)
+            if match:
+                return int(match.group(1))
+    return None
+
+
+def _pages(imprint: etree._Element | None) -> str:
+    if imprint is None:
+        return ""
+    for scope in imprint.iterfind(T + "biblScope"):
+        if scope.get("unit") in ("page", "pp"):
+            start, end = scope.get("from"), scope.get("to")
+            if start and end:
+                return f"{start}-{end}"
+            return start or _text(scope)
+    return ""
+
+
+def _scope(imprint: etree._Element | None, *units: str) -> str:
+    if imprint is None:
+        return ""
+    for scope in imprint.iterfind(T + "biblScope"):
+        if scope.get("unit") in units:
+            return _text(scope) or scope.get("from") or ""
+    return ""
+
+
+_ID_NAMES = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "arxiv": "arXiv"}
+
+
+def _bib_entry(bibl: etree._Element, key: str) -> dict:
+    analytic = bibl.find(T + "analytic")
+    monogr = bibl.find(T + "monogr")
+    imprint = monogr.find(T + "imprint") if monogr is not None else None
+    analytic_title = _first_text(analytic, f"{T}title[@type='main']") or _first_text(analytic, T + "title")
+    journal = _first_text(monogr, f"{T}title[@level='j'][@type='main']") or _first_text(
+        monogr, f"{T}title[@level='j']"
+    )
+    monogr_title = _first_text(monogr, f"{T}title[@type='main']") or _first_text(monogr, T + "title")
+    if analytic_title:
+        title, venue = analytic_title, journal or monogr_title
+    else:
+        title, venue = monogr_title, journal if journal != monogr_title else ""
+    authors_el = analytic if analytic is not None and analytic.find(T + "author") is not None else monogr
+    authors = []
+    if authors_el is not None:
+        for author in authors_el.iterfind(T + "author"):
+            person = _person(author.find(T + "persName"))
+            if person["first"] or person["last"]:
+                authors.append(person)
+    other_ids: dict[str, list[str]] = {}
+    for idno in bibl.iter(T + "idno"):
+        name = _ID_NAMES.get((idno.get("type") or "").lower())
+        value = _text(idno)
+        if name and value and value not in other_ids.get(name, []):
+            other_ids.setdefault(name, []).append(value)
+    return {
+        "ref_id": key,
+        "title": title,
+        "authors": authors,
+        "year": _year(monogr),
+        "venue": venue,
+        "volume": _scope(imprint, "volume", "vol"),
+        "issn": _scope(imprint, "issue"),
+        "pages": _pages(imprint),
+        "other_ids": other_ids,
+    }
+
+
+# ---------------------------------------------------------------- figures and tables
+
+
+def _table_html(table: etree._Element) -> str:
+    rows = []
+    for row in table.iterfind(T + "row"):
+        cells = []
+        for cell in row.iterfind(T + "cell"):
+            attrs = ""
+            if (cell.get("cols") or "1") != "1":
+                attrs += f' colspan="{html.escape(cell.get("cols"))}"'
+            if (cell.get("rows") or "1") != "1":
+                attrs += f' rowspan="{html.escape(cell.get("rows"))}"'
+            tag = "th" if cell.get("role") == "head" else "td"
+            cells.append(f"<{tag}{attrs}>{html.escape(_text(cell))}</{tag}>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def _ref_entries(root: etree._Element) -> tuple[dict, dict[str, str], dict[tuple[str, str], str]]:
+    """FIGREF/TABREF entries, xml:id -> key, and (kind, label) -> key."""
+    entries: dict[str, dict] = {}
+    keys: dict[str, str] = {}
+    labels: dict[tuple[str, str], str] = {}
+    counts = {"figure": 0, "table": 0}
+    text = root.find(T + "text")
+    if text is None:
+        return entries, keys, labels
+    for figure in text.iter(T + "figure"):
+        if figure.getparent() is not None and _local(figure.getparent()) == "figure":
+            continue
+        table = figure.find(T + "table")
+        kind = "table" if figure.get("type") == "table" else "figure"
+        key = f"{'TABREF' if kind == 'table' else 'FIGREF'}{counts[kind]}"
+        counts[kind] += 1
+        caption = _text(figure.find(T + "figDesc")) or _text(figure.find(T + "head"))
+        entry = {"text": caption, "type": kind, "latex": None}
+        if kind == "table":
+            entry["html"] = _table_html(table) if table is not None and table.find(T + "row") is not None else None
+        entries[key] = entry
+        if figure.get(XML_ID):
+            keys[figure.get(XML_ID)] = key
+        label = _label_number(_text(figure.find(T + "label")) or _text(figure.find(T + "head")))
+        if label:
+            labels.setdefault((kind, label.lower()), key)
+    return entries, keys, labels
+
+
+def _label_number(text: str) -> str:
+    """The figure/table number in a caption or reference ('Fig. 3a' -> '3')."""
+    match = re.search(r"\d+|\b[IVX]+\b", text)
+    return match.group(0) if match else ""
+
+
+# ---------------------------------------------------------------- span linking
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink [start, end) past separators and unbalanced or wrapping brackets."""
+    while start < end:
+        before = (start, end)
+        while start < end and text[start] in _EDGE_JUNK:
+            start += 1
+        while start < end and text[end - 1] in _EDGE_JUNK:
+            end -= 1
+        inner = text[start:end]
+        if inner[:1] in _BRACKETS:
+            closer = _BRACKETS[inner[0]]
+            if closer not in inner:
+                start += 1
+            elif inner.endswith(closer) and inner.count(inner[0]) == 1 and inner.count(closer) == 1:
+                start += 1
+                end -= 1
+        inner = text[start:end]
+        if inner[-1:] in _BRACKETS.values():
+            opener = {v: k for k, v in _BRACKETS.items()}[inner[-1]]
+            if opener not in inner:
+                end -= 1
+        if (start, end) == before:
+            break
+    return start, end
+
+
+def _fold(text: str) -> str:
+    """Lower-case, accent-free form used to compare surnames."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+class _Linker:
+    """Turns raw markers into cite/ref spans whose ref_ids always resolve."""
+
+    def __init__(self, bib_entries: dict, bib_keys: dict, ref_keys: dict, ref_labels: dict) -> None:
+        self.bib_entries = bib_entries
+        self.bib_keys = bib_keys
+        self.ref_keys = ref_keys
+        self.ref_labels = ref_labels
+        self.number_to_key: dict[int, str] = {}
+        self.numeric = False
+        self.offset: int | None = None
+        self.by_name_year: dict[tuple[str, int], list[str]] = collections.defaultdict(list)
+        for key, entry in bib_entries.items():
+            if entry["authors"] and entry["year"] is not None:
+                surname = _fold(entry["authors"][0]["last"])
+                self.by_name_year[(surname, entry["year"])].append(key)
+
+    def learn_numbering(self, blocks: list[_Block]) -> None:
+        """Decide whether citations are numeric and learn number -> entry from linked ones."""
+        numeric, other = 0, 0
+        pairs: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
+        for block in blocks:
+            for marker in block.markers:
+                if marker.kind != "bibr":
+                    continue
+                start, end = _trim(block.text, marker.start, marker.end)
+                surface = block.text[start:end]
+                key = self._bib_key(marker.targets[0]) if marker.targets else None
+                if _NUMERIC_MARKER.match(surface):
+                    numeric += 1
+                    if key is not None:
+                        pairs[int(_NUMBER.search(surface).group(0))][key] += 1
+                elif surface:
+                    other += 1
+        self.numeric = numeric > other
+        if not self.numeric:
+            return
+        self.number_to_key = {n: c.most_common(1)[0][0] for n, c in pairs.items()}
+        offsets = collections.Counter(int(k[len("BIBREF"):]) - n for n, k in self.number_to_key.items())
+        if offsets:
+            self.offset = offsets.most_common(1)[0][0]
+
+    def _bib_key(self, target: str) -> str | None:
+        return self.bib_keys.get(target)
+
+    def _key_for_number(self, number: int) -> str | None:
+        if number in self.number_to_key:
+            return self.number_to_key[number]
+        if self.offset is None:
+            return None
+        key = f"BIBREF{number + self.offset}"
+        return key if key in self.bib_entries else None
+
+    def _key_for_name_year(self, surface: str) -> str | None:
+        year = _YEAR.search(surface)
+        name = _SURNAME.search(surface)
+        if not (year and name):
+            return None
+        keys = self.by_name_year.get((_fold(name.group(0)), int(year.group(1))), [])
+        return keys[0] if len(keys) == 1 else None
+
+    def paragraph(self, block: _Block) -> dict:
+        cite_spans: list[dict] = []
+        ref_spans: list[dict] = []
+        bibr = [m for m in block.markers if m.kind == "bibr"]
+        for group in self._groups(block.text, bibr):
+            cite_spans.extend(self._cite_spans(block.text, group))
+        for marker in block.markers:
+            if marker.kind != "bibr":
+                span = self._ref_span(block.text, marker)
+                if span is not None:
+                    ref_spans.append(span)
+        cite_spans.sort(key=lambda s: (s["start"], s["end"]))
+        return {"text": block.text, "cite_spans": cite_spans, "ref_spans": ref_spans, "section": block.section}
+
+    @staticmethod
+    def _groups(text: str, markers: list[_Marker]) -> list[list[_Marker]]:
+        """Runs of markers separated only by spaces, commas, semicolons or dashes."""
+        groups: list[list[_Marker]] = []
+        for marker in markers:
+            if groups and _GROUP_GAP.match(text[groups[-1][-1].end : marker.start]):
+                groups[-1].append(marker)
+            else:
+                groups.append([marker])
+        return groups
+
+    def _cite_spans(self, text: str, group: list[_Marker]) -> list[dict]:
+        spans: list[dict] = []
+        previous: tuple[int, int, int] | None = None  # (number, start, end) of the last numeric token
+        for marker in group:
+            start, end = _trim(text, marker.start, marker.end)
+            if start >= end:
+                continue
+            surface = text[start:end]
+            bracketed = _BRACKETED_NUMBERS.search(surface) if self.numeric else None
+            if bracketed and not _NUMERIC_MARKER.match(surface):
+                start, end = start + bracketed.start(1), start + bracketed.end(1)
+                surface = text[start:end]
+            if self.numeric and _NUMERIC_MARKER.match(surface):
+                gap = text[previous[2] : start] if previous else ""
+                spans.extend(self._numeric_spans(text, start, end, marker.targets, previous, gap))
+                last = list(_NUMBER.finditer(surface))[-1]
+                previous = (int(last.group(0)), start + last.start(), start + last.end())
+                continue
+            previous = None
+            key = self._bib_key(marker.targets[0]) if marker.targets else None
+            if key is None:
+                key = self._key_for_name_year(surface)
+            spans.append(_span(text, start, end, key))
+        return spans
+
+    def _numeric_spans(self, text, start, end, targets, previous, gap) -> list[dict]:
+        """One span per number; a dash between two numbers covers the numbers in between."""
+        spans = []
+        targets = list(targets)
+        tokens = list(_NUMBER.finditer(text, start, end))
+        prev = previous if previous and _RANGE_DASH.match(_strip_brackets(gap)) else None
+        for i, token in enumerate(tokens):
+            number = int(token.group(0))
+            key = self._bib_key(targets.pop(0)) if targets else None
+            if key is None:
+                key = self._key_for_number(number)
+            if prev is not None and 0 < number - prev[0] <= _MAX_RANGE:
+                for middle in range(prev[0] + 1, number):
+                    spans.append(_span(text, prev[1], token.end(), self._key_for_number(middle)))
+            spans.append(_span(text, token.start(), token.end(), key))
+            following = text[token.end() : tokens[i + 1].start()] if i + 1 < len(tokens) else ""
+            prev = (number, token.start(), token.end()) if _RANGE_DASH.match(following) else None
+        return spans
+
+    def _ref_span(self, text: str, marker: _Marker) -> dict | None:
+        start, end = _trim(text, marker.start, marker.end)
+        if start >= end:
+            return None
+        key = None
+        for target in marker.targets:
+            key = self.ref_keys.get(target)
+            if key is not None:
+                break
+        if key is None:
+            number = _label_number(text[start:end])
+            key = self.ref_labels.get((marker.kind, number.lower())) if number else None
+        return _span(text, start, end, key)
+
+
+def _strip_brackets(gap: str) -> str:
+    return gap.strip().strip("[]()").strip()
+
+
+def _span(text: str, start: int, end: int, ref_id: str | None) -> dict:
+    return {"start": start, "end": end, "text": text[start:end], "ref_id": ref_id}
