@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,7 @@ class ReleaseContent:
     dedup_report: list[dict]
     cord_uid_changes: dict
     parser_versions: dict[str, str]
+    source_record_count: int = 0  # source records behind the rows (rows + duplicates merged)
     previous_changelog: str = ""
     previous_manifest: dict = field(default_factory=dict)
     previous_cord_uids: frozenset[str] = frozenset()
@@ -152,11 +154,9 @@ def _tar_info(name: str, kind: bytes, mode: int, size: int) -> tarfile.TarInfo:
     return info
 
 
-def jsonl_bytes(records: list[dict], sort: bool) -> bytes:
-    """One JSON object per line, keys sorted; records sorted by their text when `sort`."""
-    lines = [json.dumps(record, ensure_ascii=False, sort_keys=True) for record in records]
-    if sort:
-        lines.sort()
+def jsonl_bytes(records: list[dict]) -> bytes:
+    """One JSON object per line, keys sorted, lines sorted (input order does not matter)."""
+    lines = sorted(json.dumps(record, ensure_ascii=False, sort_keys=True) for record in records)
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
@@ -234,8 +234,8 @@ def write_release_files(staging_dir: Path, content: ReleaseContent) -> dict:
     write_parquet(metadata_table(content.rows), staging_dir / METADATA_PARQUET)
     write_deterministic_tarball(staging_dir / DOCUMENT_PARSES, DOCUMENT_PARSES, staging_dir / TARBALL)
     (staging_dir / REGISTRY).write_text(content.registry_json, encoding="utf-8")
-    (staging_dir / DEAD_LETTERS).write_bytes(jsonl_bytes(content.dead_letters, sort=True))
-    (staging_dir / DEDUP_REPORT).write_bytes(jsonl_bytes(content.dedup_report, sort=False))
+    (staging_dir / DEAD_LETTERS).write_bytes(jsonl_bytes(content.dead_letters))
+    (staging_dir / DEDUP_REPORT).write_bytes(jsonl_bytes(content.dedup_report))
     pdf_files = parse_files(staging_dir, PDF_JSON_DIR)
     pmc_files = parse_files(staging_dir, PMC_JSON_DIR)
     section = changelog_section(content, pdf_files, pmc_files)
@@ -258,6 +258,7 @@ def build_manifest(release_dir: Path, content: ReleaseContent, pdf_files: list[s
         "parser_versions": dict(sorted(content.parser_versions.items())),
         "counts": {
             "metadata_rows": len(content.rows),
+            "source_records": content.source_record_count,
             "pdf_json": len(pdf_files),
             "pmc_json": len(pmc_files),
             "dead_letters": len(content.dead_letters),
@@ -265,6 +266,34 @@ def build_manifest(release_dir: Path, content: ReleaseContent, pdf_files: list[s
         },
         "files": files,
     }
+
+
+@dataclass(frozen=True)
+class PreviousRelease:
+    """What a build takes from the release before it."""
+
+    changelog: str
+    manifest: dict
+    registry_json: str | None
+    cord_uids: frozenset[str]
+
+
+def read_previous_release(release_dir: Path) -> PreviousRelease:
+    """Read the changelog, manifest, cord_uid registry and cord_uids of an earlier release."""
+    if not (release_dir / METADATA_CSV).is_file():
+        raise ReleaseError(f"--previous {release_dir} is not a release folder (no {METADATA_CSV})")
+    registry_path = release_dir / REGISTRY
+    manifest_path = release_dir / MANIFEST
+    changelog_path = release_dir / CHANGELOG
+    csv.field_size_limit(sys.maxsize)
+    with (release_dir / METADATA_CSV).open(encoding="utf-8", newline="") as handle:
+        uids = frozenset(row["cord_uid"] for row in csv.DictReader(handle))
+    return PreviousRelease(
+        changelog=changelog_path.read_text(encoding="utf-8") if changelog_path.is_file() else "",
+        manifest=json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {},
+        registry_json=registry_path.read_text(encoding="utf-8") if registry_path.is_file() else None,
+        cord_uids=uids,
+    )
 
 
 def publish_staging(staging_dir: Path, release_dir: Path) -> None:

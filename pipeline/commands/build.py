@@ -1,0 +1,47 @@
+"""`cord19 build`: run the Beam pipeline from a snapshot to `OUT/<date>/`."""
+import argparse
+import datetime
+from pathlib import Path
+
+from pipeline.build import run_build
+from pipeline.snapshot import bundled_sample_snapshot
+
+
+def release_date(text: str) -> str:
+    """argparse type: a YYYY-MM-DD date."""
+    try:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from exc
+
+
+def today_utc() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "build",
+        help="build a release from a snapshot with Apache Beam",
+        description="Unknown flags (--runner, --direct_num_workers, ...) go to Beam's PipelineOptions.",
+    )
+    parser.add_argument("--snapshot", type=Path, default=None, help="snapshot folder (default: the bundled sample)")
+    parser.add_argument("--out", type=Path, default=Path("releases"), help="releases folder (default: ./releases)")
+    parser.add_argument("--release-date", type=release_date, default=None, help="YYYY-MM-DD (default: today, UTC)")
+    parser.add_argument("--previous", type=Path, default=None, help="the previous release folder (keeps cord_uids)")
+    parser.add_argument("--grobid-url", default=None, help="GROBID server for PDFs (default: pdfminer fallback)")
+    parser.add_argument("--parse-cache", type=Path, default=None, help="reuse parses of unchanged documents from this folder")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, beam_args: list[str]) -> int:
+    run_build(
+        snapshot_dir=args.snapshot or bundled_sample_snapshot(),
+        out_dir=args.out,
+        release_date=args.release_date or today_utc(),
+        previous_dir=args.previous,
+        grobid_url=args.grobid_url,
+        beam_args=beam_args,
+        parse_cache_dir=args.parse_cache,
+    )
+    return 0
