@@ -10,6 +10,7 @@ import logging
 import sys
 
 from parsers.errors import ParseError
+from release.errors import ReleaseError
 from pipeline.commands import build, validate
 
 logger = logging.getLogger(__name__)
@@ -18,7 +19,7 @@ COMMANDS = (build, validate)
 BEAM_COMMANDS = {"build"}
 
 # Errors that mean "bad input or environment", reported without a traceback.
-EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ParseError, OSError, ValueError)
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ParseError, ReleaseError, OSError, ValueError)
 
 
 class UsageError(Exception):

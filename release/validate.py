@@ -10,6 +10,7 @@ import csv
 import hashlib
 import json
 import logging
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 TARBALL_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 PDF_SHA1_LENGTH = 40
+CORD_UID = re.compile(r"^[a-z0-9]{8}$")
 
 
 def validate_path(path: Path) -> list[str]:
@@ -77,11 +79,14 @@ def validate_loose_files(folder: Path) -> list[str]:
 def validate_file(path: Path, label: str) -> list[str]:
     """Validate one metadata CSV or full-text JSON file on its own."""
     if path.suffix == ".csv":
-        header = path.open(encoding="utf-8", newline="").readline().strip()
-        if header.split(",")[: len(METADATA_COLUMNS)] != list(METADATA_COLUMNS):
-            return [f"{label}: not a metadata.csv (header is not the 19 CORD-19 columns); skipped"]
-        problems, _ = check_metadata_csv(path, label, release_dir=None)
-        return problems
+        with path.open(encoding="utf-8", newline="") as handle:
+            first_line = handle.readline().strip()
+        if first_line.split(",") == list(METADATA_COLUMNS):
+            problems, _ = check_metadata_csv(path, label, release_dir=None)
+            return problems
+        if CORD_UID.match(first_line.split(",", 1)[0]):
+            return check_embeddings_csv(path, label)
+        return [f"{label}: neither a metadata.csv (19 CORD-19 columns) nor an embeddings csv"]
     if path.suffix == ".json":
         paper = load_json(path, label)
         if isinstance(paper, str):
@@ -89,6 +94,25 @@ def validate_file(path: Path, label: str) -> list[str]:
         variant = "pdf_json" if looks_like_sha1(str(paper.get("paper_id", ""))) else "pmc_json"
         return check_paper(paper, variant, label)
     raise NotAReleaseError(f"{label}: cannot validate this kind of file (expected .csv, .json or a tarball)")
+
+
+def check_embeddings_csv(path: Path, label: str) -> list[str]:
+    """cord_19_embeddings: no header, `cord_uid` then the same number of floats on every line."""
+    problems: list[str] = []
+    width = None
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line_number, values in enumerate(csv.reader(handle), start=1):
+            where = f"{label}: line {line_number}"
+            if not CORD_UID.match(values[0]):
+                problems.append(f"{where}: {values[0]!r} is not a cord_uid")
+            width = width or len(values)
+            if len(values) != width:
+                problems.append(f"{where}: {len(values) - 1} dimensions, line 1 has {width - 1}")
+            try:
+                [float(value) for value in values[1:]]
+            except ValueError:
+                problems.append(f"{where}: a dimension is not a number")
+    return problems
 
 
 def validate_release_dir(release_dir: Path) -> list[str]:

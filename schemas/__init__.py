@@ -11,6 +11,7 @@ from importlib import resources
 import jsonschema
 
 SCHEMA_NAMES = (
+    "cord_uid_registry",
     "dead_letter",
     "document_line",
     "manifest",

@@ -3,7 +3,6 @@ import argparse
 import datetime
 from pathlib import Path
 
-from pipeline.build import run_build
 from pipeline.snapshot import bundled_sample_snapshot
 
 
@@ -35,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
+    from pipeline.build import run_build  # imported here: Beam is slow to import and other commands don't need it
+
     run_build(
         snapshot_dir=args.snapshot or bundled_sample_snapshot(),
         out_dir=args.out,
