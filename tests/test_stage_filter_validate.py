@@ -1,0 +1,52 @@
+"""FilterByQuery and ValidateRows on small inputs, main and dead-letter outputs."""
+import apache_beam as beam
+
+from dedup import Cluster
+from pipeline.dead_letters import DEAD_LETTERS
+from pipeline.filter_by_query import FilterByQuery, compile_query, drop_reason
+from pipeline.validate_rows import ValidateRows
+from tests.beam_helpers import run_and_collect
+from tests.release_fixtures import make_row
+
+QUERY = {"terms": ["COVID-19", "SARS-CoV", "Coronavirus"], "fields": ["title", "abstract"]}
+
+
+def record(source: str, source_id: str, title: str, abstract: str = "", article_type: str = "research-article") -> dict:
+    return {"source": source, "source_id": source_id, "title": title, "abstract": abstract, "article_type": article_type}
+
+
+def cluster(*members: dict) -> Cluster:
+    return Cluster(members=list(members), how="ids" if len(members) > 1 else "single", keys=[m["source_id"] for m in members])
+
+
+def test_drop_reason_matches_any_member_case_insensitively():
+    pattern = compile_query(QUERY)
+    fields = ("title", "abstract")
+    in_scope = [record("WHO", "#1", "Masks in clinics"), record("Medline", "1", "Masks", "during the covid-19 outbreak")]
+    assert drop_reason(in_scope, pattern, fields) is None
+    assert drop_reason([record("WHO", "#2", "Bridges of Paris")], pattern, fields) == "out_of_scope"
+    assert drop_reason([record("PMC", "PMC1", "Coronavirus issue", article_type="table-of-contents")], pattern, fields) == "not_a_paper"
+    assert drop_reason([record("WHO", "#3", "Anything")], compile_query(None), fields) is None
+
+
+def test_filter_by_query_sends_every_dropped_member_to_dead_letters(tmp_path):
+    clusters = [
+        cluster(record("WHO", "#1", "Masks"), record("Medline", "11", "Masks", "SARS-CoV-2 spread")),
+        cluster(record("ArXiv", "2001.00001", "Graph colouring"), record("Crossref", "10.1/x", "Graph colouring")),
+        cluster(record("PMC", "PMC9", "Coronavirus news", article_type="table-of-contents")),
+    ]
+    out = run_and_collect(tmp_path, lambda p: (lambda r: {"kept": r.kept, "dead": r[DEAD_LETTERS]})(
+        p | beam.Create(clusters) | FilterByQuery(QUERY)))
+    assert [c.members[0]["source_id"] for c in out["kept"]] == ["#1"]
+    reasons = sorted((d["input"], d["reason"]) for d in out["dead"])
+    assert reasons == [("ArXiv:2001.00001", "out_of_scope"), ("Crossref:10.1/x", "out_of_scope"), ("PMC:PMC9", "not_a_paper")]
+
+
+def test_validate_rows_dead_letters_a_row_that_breaks_the_schema(tmp_path):
+    good = make_row("abcd1234", title="Fine")
+    bad = make_row("abcd5678", pubmed_id="123.0")
+    out = run_and_collect(tmp_path, lambda p: (lambda r: {"valid": r.valid, "dead": r[DEAD_LETTERS]})(
+        p | beam.Create([good, bad]) | ValidateRows()))
+    assert out["valid"] == [good]
+    (letter,) = out["dead"]
+    assert letter["reason"] == "invalid_metadata_row" and "pubmed_id" in letter["message"]
