@@ -11,6 +11,7 @@ import apache_beam as beam
 
 from parsers.errors import ParseError
 from parsers.feeds import iter_feed_records
+from parsers.feeds.errors import FeedRecordError
 from pipeline.dead_letters import DEAD_LETTERS, dead_letter, dead_letter_from_error
 from pipeline.metrics import count
 from pipeline.snapshot import FeedFile, SnapshotError, checked_path
@@ -33,9 +34,11 @@ class ReadFeedFile(beam.DoFn):
         self.snapshot_dir = snapshot_dir
 
     def process(self, feed_file: FeedFile):
+        bad_items: list[FeedRecordError] = []
         try:
             path = checked_path(Path(self.snapshot_dir), feed_file.path, feed_file.sha256)
-            for position, record in enumerate(iter_feed_records(feed_file.kind, str(path))):
+            for position, record in enumerate(iter_feed_records(feed_file.kind, str(path), on_error=bad_items.append)):
+                yield from self.bad_item_letters(feed_file, bad_items)
                 problems = schema_errors("source_record", record)
                 if problems:
                     count(STAGE, "invalid_records", feed_file.source)
@@ -45,9 +48,20 @@ class ReadFeedFile(beam.DoFn):
                     continue
                 count(STAGE, "records", feed_file.source)
                 yield record
+            yield from self.bad_item_letters(feed_file, bad_items)
         except (ParseError, SnapshotError) as exc:
+            yield from self.bad_item_letters(feed_file, bad_items)
             count(STAGE, "failed_files", feed_file.source)
             yield beam.pvalue.TaggedOutput(DEAD_LETTERS, dead_letter_from_error(STAGE, feed_file.path, exc, feed_file.source))
+
+    @staticmethod
+    def bad_item_letters(feed_file: FeedFile, bad_items: list[FeedRecordError]):
+        """Dead letters for the items the feed parser could not turn into records (and forget them)."""
+        for error in bad_items:
+            count(STAGE, "bad_items", feed_file.source)
+            yield beam.pvalue.TaggedOutput(DEAD_LETTERS, dead_letter_from_error(
+                STAGE, f"{feed_file.path}#{error.item}", error, feed_file.source))
+        bad_items.clear()
 
 
 @dataclass
