@@ -1,0 +1,398 @@
+"""Publish a release folder to a store: verified uploads, a release index, a stable latest.
+
+Layout under the store prefix:
+
+    <date>/<file>                                  each top-level release file
+    historical_releases/cord-19_<date>.tar.gz      one tarball holding `<date>/` with those files
+    releases.json, historical_releases.html        index of every historical tarball
+    latest/<file>, latest.json                     the newest release
+
+Order of work, so that a reader never sees a partial release: the dated files are
+uploaded (manifest.json last) and each is verified against its checksum; then the
+historical tarball; then the index; only then are the files copied to `latest/`
+(each verified) and `latest.json`, the single switch readers should follow, is
+rewritten to name the new date. Objects already holding the right bytes are skipped,
+so a re-run is cheap and an interrupted run resumes. A different release already
+stored under the same date is refused unless `force` is set.
+"""
+import calendar
+import datetime
+import gzip
+import html
+import json
+import logging
+import tarfile
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from release.errors import ChecksumMismatchError, NotAReleaseError, ReleaseConflictError, ReleaseError
+from release.storage import (
+    ChecksumAccumulator,
+    Checksums,
+    Storage,
+    Upload,
+    file_checksums,
+    join_key,
+    verify_object,
+)
+from schemas import schema_errors
+
+logger = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+REQUIRED_FILES = ("metadata.csv", "document_parses.tar.gz", MANIFEST)
+HISTORICAL_FOLDER = "historical_releases"
+RELEASES_JSON = "releases.json"
+RELEASES_HTML = "historical_releases.html"
+LATEST_FOLDER = "latest"
+LATEST_JSON = "latest.json"
+# Level 1: most of a historical tarball is document_parses.tar.gz, already compressed.
+HISTORICAL_GZIP_LEVEL = 1
+UPLOAD_ATTEMPTS = 2
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What one publish did."""
+
+    release_date: str
+    uploaded: tuple[str, ...]
+    skipped: tuple[str, ...]
+    uploaded_bytes: int
+    latest_date: str
+
+
+@dataclass(frozen=True)
+class LocalRelease:
+    """A release folder as publish sees it: its date and its top-level files."""
+
+    folder: Path
+    release_date: str
+    manifest_sha256: str
+    names: tuple[str, ...]  # top-level files, manifest.json last
+    sha256: dict[str, str]  # expected sha256 of every name
+
+
+def read_local_release(release_dir: Path) -> LocalRelease:
+    """Read and check the manifest of a release folder; NotAReleaseError when it is not one."""
+    release_dir = Path(release_dir)
+    manifest_path = release_dir / MANIFEST
+    if not manifest_path.is_file():
+        raise NotAReleaseError(f"{release_dir} has no {MANIFEST}")
+    manifest_bytes = manifest_path.read_bytes()
+    try:
+        manifest = json.loads(manifest_bytes)
+    except ValueError as exc:
+        raise NotAReleaseError(f"{manifest_path} is not JSON: {exc}") from exc
+    problems = schema_errors("manifest", manifest)
+    if problems:
+        raise NotAReleaseError(f"{manifest_path} breaks the manifest schema: {problems[0]}")
+    top_level = sorted(name for name in manifest["files"] if "/" not in name and name != MANIFEST)
+    names = tuple(top_level) + (MANIFEST,)
+    for name in REQUIRED_FILES:
+        if name not in names:
+            raise NotAReleaseError(f"{release_dir}: the manifest lists no {name}")
+    for name in names:
+        if not (release_dir / name).is_file():
+            raise NotAReleaseError(f"{release_dir}: {name} is missing")
+    sha256 = {name: manifest["files"][name]["sha256"] for name in top_level}
+    sha256[MANIFEST] = file_checksums(manifest_path, None).sha256
+    return LocalRelease(release_dir, manifest["release_date"], sha256[MANIFEST], names, sha256)
+
+
+def historical_key(prefix: str, release_date: str) -> str:
+    return join_key(prefix, HISTORICAL_FOLDER, f"cord-19_{release_date}.tar.gz")
+
+
+def build_historical_tarball(release: LocalRelease, target: Path, part_size_for) -> Checksums:
+    """Write `cord-19_<date>.tar.gz` (holding `<date>/<file>`) deterministically; return its checksums.
+
+    `part_size_for(size)` is the store's multipart part size; the checksums are taken
+    while writing, and taken again only in the rare case the final size changes the part size.
+    """
+    mtime = calendar.timegm(datetime.date.fromisoformat(release.release_date).timetuple())
+    guessed_size = sum((release.folder / name).stat().st_size for name in release.names)
+    accumulator = ChecksumAccumulator(part_size_for(guessed_size))
+    with open(target, "wb") as raw:
+        hashing = _HashingWriter(raw, accumulator)
+        with gzip.GzipFile(filename="", mode="wb", fileobj=hashing, compresslevel=HISTORICAL_GZIP_LEVEL, mtime=0) as zipped:
+            with tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                tar.addfile(_tar_info(release.release_date, tarfile.DIRTYPE, 0o755, 0, mtime))
+                for name in release.names:
+                    path = release.folder / name
+                    info = _tar_info(f"{release.release_date}/{name}", tarfile.REGTYPE, 0o644, path.stat().st_size, mtime)
+                    with open(path, "rb") as handle:
+                        tar.addfile(info, handle)
+    checksums = accumulator.result()
+    if part_size_for(checksums.size) != accumulator.part_size:
+        checksums = file_checksums(target, part_size_for(checksums.size))
+    return checksums
+
+
+class _HashingWriter:
+    """A write-only file object that checksums what passes through it."""
+
+    def __init__(self, raw, accumulator: ChecksumAccumulator) -> None:
+        self.raw = raw
+        self.accumulator = accumulator
+
+    def write(self, data: bytes) -> int:
+        self.accumulator.update(bytes(data))
+        return self.raw.write(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+
+def _tar_info(name: str, kind: bytes, mode: int, size: int, mtime: int) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.mode = mode
+    info.size = size
+    info.mtime = mtime
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
+
+
+def _stored_state(storage: Storage, key: str, path: Path, sha256: str) -> str:
+    """How the object at `key` compares with the local file.
+
+    'missing'; 'same' (it holds these bytes); 'corrupt' (recorded as this file but its
+    bytes differ: upload again); 'different' (it holds another file).
+    """
+    found = storage.stat(key)
+    if found is None:
+        return "missing"
+    if found.metadata.get("sha256") != sha256:
+        return "different"
+    size = path.stat().st_size
+    if found.size == size and found.etag == file_checksums(path, storage.part_size(size)).etag:
+        return "same"
+    return "corrupt"
+
+
+def _upload_verified(storage: Storage, files: list[tuple[str, Path, dict[str, str]]], pool: ThreadPoolExecutor,
+                     expected: dict[str, Checksums] | None = None) -> int:
+    """Upload (key, path, metadata) files, verify each, retry mismatches; return the bytes sent.
+
+    Without `expected`, each file's checksums are computed while it uploads, and its
+    sha256 must equal the one in its metadata (the manifest's).
+    """
+    if not files:
+        return 0
+    pending = list(files)
+    sent = 0
+    for attempt in range(1, UPLOAD_ATTEMPTS + 1):
+        hashing = None
+        if expected is None:
+            hashing = pool.submit(lambda: {key: file_checksums(path, storage.part_size(path.stat().st_size))
+                                           for key, path, _ in files})
+        storage.upload_files(Upload(key, path, metadata) for key, path, metadata in pending)
+        sent += sum(path.stat().st_size for _, path, _ in pending)
+        if hashing is not None:
+            expected = hashing.result()
+            for key, path, metadata in files:
+                if expected[key].sha256 != metadata["sha256"]:
+                    storage.delete(key)
+                    raise ReleaseError(f"{path} does not match the sha256 in its manifest")
+        failed = []
+        for key, path, metadata in pending:
+            try:
+                verify_object(storage, key, expected[key])
+            except ChecksumMismatchError as exc:
+                logger.warning("attempt %d: %s; deleting it", attempt, exc)
+                storage.delete(key)
+                failed.append((key, path, metadata))
+        if not failed:
+            return sent
+        pending = failed
+    raise ChecksumMismatchError(f"still corrupt after {UPLOAD_ATTEMPTS} uploads: {', '.join(k for k, _, _ in pending)}")
+
+
+def _write_small_verified(storage: Storage, key: str, data: bytes) -> bool:
+    """Store a small object unless it already holds `data`; return True when written."""
+    accumulator = ChecksumAccumulator(None)
+    accumulator.update(data)
+    checksums = accumulator.result()
+    found = storage.stat(key)
+    if found is not None and found.size == checksums.size and found.etag == checksums.etag:
+        return False
+    for attempt in range(1, UPLOAD_ATTEMPTS + 1):
+        storage.write_bytes(key, data, {"sha256": checksums.sha256})
+        try:
+            verify_object(storage, key, checksums)
+            return True
+        except ChecksumMismatchError as exc:
+            logger.warning("attempt %d: %s", attempt, exc)
+    raise ChecksumMismatchError(f"{storage.description}/{key}: still corrupt after {UPLOAD_ATTEMPTS} writes")
+
+
+def release_index(storage: Storage, prefix: str) -> list[dict]:
+    """One entry per verified historical tarball in the store, newest first."""
+    entries = []
+    folder = join_key(prefix, HISTORICAL_FOLDER) + "/"
+    for key in storage.list_keys(folder):
+        name = key[len(folder):]
+        if not (name.startswith("cord-19_") and name.endswith(".tar.gz")):
+            continue
+        found = storage.stat(key)
+        if found is None or found.etag != found.metadata.get("etag"):
+            logger.warning("%s/%s: no verified checksums, left out of the index", storage.description, key)
+            continue
+        entries.append({
+            "date": name[len("cord-19_"):-len(".tar.gz")],
+            "file": f"{HISTORICAL_FOLDER}/{name}",
+            "size": found.size,
+            "md5": found.metadata["md5"],
+            "sha1": found.metadata["sha1"],
+            "sha256": found.metadata["sha256"],
+        })
+    return sorted(entries, key=lambda entry: entry["date"], reverse=True)
+
+
+def index_json_bytes(entries: list[dict]) -> bytes:
+    return (json.dumps({"releases": entries}, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def index_html_bytes(entries: list[dict]) -> bytes:
+    rows = "\n".join(
+        f'<tr><td>{html.escape(e["date"])}</td><td><a href="{html.escape(e["file"])}">'
+        f'{html.escape(e["file"].rsplit("/", 1)[1])}</a></td><td>{e["size"]}</td>'
+        f'<td><code>{e["md5"]}</code></td><td><code>{e["sha1"]}</code></td><td><code>{e["sha256"]}</code></td></tr>'
+        for e in entries
+    )
+    page = (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>CORD-19 historical releases</title></head>\n"
+        "<body><h1>Historical releases</h1>\n<p>The newest release is also at <a href=\"latest/\">latest/</a> "
+        "(see <a href=\"latest.json\">latest.json</a>).</p>\n<table>\n"
+        "<tr><th>date</th><th>file</th><th>size (bytes)</th><th>md5</th><th>sha1</th><th>sha256</th></tr>\n"
+        f"{rows}\n</table></body></html>\n"
+    )
+    return page.encode("utf-8")
+
+
+def read_latest(storage: Storage, prefix: str) -> dict | None:
+    """The store's latest.json, or None before the first publish."""
+    key = join_key(prefix, LATEST_JSON)
+    if storage.stat(key) is None:
+        return None
+    return json.loads(storage.read_bytes(key))
+
+
+def _plan_dated_files(storage: Storage, prefix: str, release: LocalRelease) -> tuple[list[str], list[str], list[str]]:
+    """Split the dated files into (to upload, already stored, conflicting) names.
+
+    Conflicting: an object under `<date>/` holding another file, or one this release lacks.
+    """
+    pending, skipped, conflicts = [], [], []
+    for name in release.names:
+        state = _stored_state(storage, join_key(prefix, release.release_date, name), release.folder / name,
+                              release.sha256[name])
+        (skipped if state == "same" else pending).append(name)
+        if state == "different":
+            conflicts.append(name)
+    date_folder = join_key(prefix, release.release_date) + "/"
+    for key in storage.list_keys(date_folder):
+        if key[len(date_folder):] not in release.names:
+            conflicts.append(key[len(date_folder):])
+    return pending, skipped, conflicts
+
+
+def _historical_state(storage: Storage, key: str, manifest_sha256: str) -> str:
+    """'missing', 'same' (verified, built from this manifest), 'corrupt' or 'different'."""
+    found = storage.stat(key)
+    if found is None:
+        return "missing"
+    if found.metadata.get("manifest-sha256") != manifest_sha256:
+        return "different"
+    return "same" if found.etag == found.metadata.get("etag") else "corrupt"
+
+
+def move_latest(storage: Storage, prefix: str, release: LocalRelease) -> str:
+    """Point latest/ and latest.json at this release unless a newer one is already latest; return latest's date."""
+    current = read_latest(storage, prefix)
+    if current is not None and current["release_date"] > release.release_date:
+        logger.info("latest stays at %s (newer than %s)", current["release_date"], release.release_date)
+        return current["release_date"]
+    latest_folder = join_key(prefix, LATEST_FOLDER)
+    for name in release.names:
+        source_key = join_key(prefix, release.release_date, name)
+        latest_key = join_key(latest_folder, name)
+        source, found = storage.stat(source_key), storage.stat(latest_key)
+        if found is not None and found.etag == source.etag and found.metadata == source.metadata:
+            continue
+        storage.copy(source_key, latest_key)
+        copied = storage.stat(latest_key)
+        if copied is None or copied.etag != source.etag or copied.size != source.size:
+            storage.delete(latest_key)
+            raise ChecksumMismatchError(f"{storage.description}/{latest_key}: copy does not match {source_key}")
+    for key in storage.list_keys(latest_folder + "/"):
+        if key[len(latest_folder) + 1:] not in release.names:
+            storage.delete(key)
+    pointer = {
+        "release_date": release.release_date,
+        "path": f"{release.release_date}/",
+        "manifest_sha256": release.manifest_sha256,
+        "historical_tarball": f"{HISTORICAL_FOLDER}/cord-19_{release.release_date}.tar.gz",
+    }
+    _write_small_verified(storage, join_key(prefix, LATEST_JSON),
+                          (json.dumps(pointer, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    return release.release_date
+
+
+def publish_release(release_dir: Path, storage: Storage, prefix: str = "", force: bool = False,
+                    work_dir: Path | None = None) -> PublishResult:
+    """Publish the release in `release_dir` under `prefix` in `storage` (see the module docstring)."""
+    release = read_local_release(release_dir)
+    date = release.release_date
+    pending, skipped, conflicts = _plan_dated_files(storage, prefix, release)
+    tar_key = historical_key(prefix, date)
+    tar_state = _historical_state(storage, tar_key, release.manifest_sha256)
+    if tar_state == "different":
+        conflicts.append(tar_key)
+    if conflicts and not force:
+        raise ReleaseConflictError(
+            f"{storage.description}/{join_key(prefix, date)} holds a different release ({', '.join(conflicts)}); "
+            "use --force to replace it"
+        )
+    if conflicts:
+        logger.warning("replacing a different release under %s (--force): %s", date, ", ".join(conflicts))
+    uploaded: list[str] = []
+    sent = 0
+    with tempfile.TemporaryDirectory(dir=work_dir, prefix="cord19-publish-") as scratch, \
+            ThreadPoolExecutor(max_workers=2) as pool:
+        tar_path = Path(scratch) / f"cord-19_{date}.tar.gz"
+        tar_future = None
+        if tar_state != "same":
+            tar_future = pool.submit(build_historical_tarball, release, tar_path, storage.part_size)
+        content = [(join_key(prefix, date, n), release.folder / n, {"sha256": release.sha256[n]})
+                   for n in pending if n != MANIFEST]
+        sent += _upload_verified(storage, content, pool)
+        date_folder = join_key(prefix, date) + "/"
+        for key in storage.list_keys(date_folder):
+            if key[len(date_folder):] not in release.names:
+                storage.delete(key)
+        if MANIFEST in pending:
+            sent += _upload_verified(storage, [(join_key(prefix, date, MANIFEST), release.folder / MANIFEST,
+                                                {"sha256": release.sha256[MANIFEST]})], pool)
+        uploaded += [join_key(prefix, date, name) for name in pending]
+        skipped_keys = [join_key(prefix, date, name) for name in skipped]
+        if tar_future is not None:
+            checksums = tar_future.result()
+            metadata = {"sha256": checksums.sha256, "sha1": checksums.sha1, "md5": checksums.md5,
+                        "etag": checksums.etag, "manifest-sha256": release.manifest_sha256}
+            sent += _upload_verified(storage, [(tar_key, tar_path, metadata)], pool, {tar_key: checksums})
+            uploaded.append(tar_key)
+        else:
+            skipped_keys.append(tar_key)
+    entries = release_index(storage, prefix)
+    for name, data in ((RELEASES_JSON, index_json_bytes(entries)), (RELEASES_HTML, index_html_bytes(entries))):
+        if _write_small_verified(storage, join_key(prefix, name), data):
+            uploaded.append(join_key(prefix, name))
+    latest_date = move_latest(storage, prefix, release)
+    logger.info("published %s to %s/%s: %d objects uploaded (%d bytes), %d already there; latest is %s",
+                date, storage.description, prefix, len(uploaded), sent, len(skipped_keys), latest_date)
+    return PublishResult(date, tuple(uploaded), tuple(skipped_keys), sent, latest_date)

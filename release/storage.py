@@ -1,0 +1,385 @@
+"""Where releases are published and read from: a local folder or an S3 bucket.
+
+Both stores speak the same small interface (`Storage`): upload files, write and read
+small objects, copy, stat, list, delete. `open_store(url)` picks one from a URL:
+`s3://bucket/prefix` (boto3, credentials from the standard AWS chain, an optional
+`endpoint_url` for S3-compatible stores) or a local path.
+
+Integrity: `Checksums` holds a file's size, md5, sha1, sha256 and the ETag S3 computes
+for it. S3 computes the ETag from the bytes it stored (the MD5, or for a multipart upload
+the MD5 of the parts' MD5s plus "-<parts>"), so comparing the stored ETag with the one
+computed locally from the same part size proves the object holds our bytes. The local
+store computes the MD5 of the file it holds instead.
+"""
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+import boto3
+import botocore.config
+import botocore.exceptions
+from boto3.s3.transfer import S3UploadFailedError, TransferConfig, create_transfer_manager
+from s3transfer.utils import ChunksizeAdjuster
+
+from release.errors import ChecksumMismatchError, StorageError
+
+logger = logging.getLogger(__name__)
+
+HASH_CHUNK_BYTES = 8 * 1024 * 1024
+LOCAL_METADATA_FOLDER = ".cord19-metadata"
+
+CONTENT_TYPES = {
+    ".csv": "text/csv; charset=utf-8",
+    ".gz": "application/gzip",
+    ".html": "text/html; charset=utf-8",
+    ".json": "application/json",
+    ".jsonl": "application/x-ndjson",
+    ".parquet": "application/vnd.apache.parquet",
+}
+
+
+def content_type_for(name: str) -> str:
+    """The Content-Type an object called `name` is stored with."""
+    return CONTENT_TYPES.get(PurePosixPath(name).suffix, "text/plain; charset=utf-8")
+
+
+@dataclass(frozen=True)
+class Checksums:
+    """Size and digests of one file; `etag` is what S3 reports for it."""
+
+    size: int
+    md5: str
+    sha1: str
+    sha256: str
+    etag: str
+
+
+class ChecksumAccumulator:
+    """Feeds bytes to md5, sha1, sha256 and the per-part MD5s of a multipart upload."""
+
+    def __init__(self, part_size: int | None) -> None:
+        self.part_size = part_size
+        self.size = 0
+        self._md5 = hashlib.md5()
+        self._sha1 = hashlib.sha1()
+        self._sha256 = hashlib.sha256()
+        self._part_digests: list[bytes] = []
+        self._part = hashlib.md5()
+        self._part_filled = 0
+
+    def update(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        self._md5.update(chunk)
+        self._sha1.update(chunk)
+        self._sha256.update(chunk)
+        if self.part_size is None:
+            return
+        view = memoryview(chunk)
+        while view:
+            take = min(len(view), self.part_size - self._part_filled)
+            self._part.update(view[:take])
+            self._part_filled += take
+            view = view[take:]
+            if self._part_filled == self.part_size:
+                self._part_digests.append(self._part.digest())
+                self._part = hashlib.md5()
+                self._part_filled = 0
+
+    def result(self) -> Checksums:
+        md5 = self._md5.hexdigest()
+        if self.part_size is None:
+            etag = md5
+        else:
+            digests = list(self._part_digests)
+            if self._part_filled or not digests:
+                digests.append(self._part.digest())
+            etag = f"{hashlib.md5(b''.join(digests)).hexdigest()}-{len(digests)}"
+        return Checksums(self.size, md5, self._sha1.hexdigest(), self._sha256.hexdigest(), etag)
+
+
+def file_checksums(path: Path, part_size: int | None) -> Checksums:
+    """Checksums of the file at `path`, read once; `part_size` None means a single-part upload."""
+    accumulator = ChecksumAccumulator(part_size)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK_BYTES):
+            accumulator.update(chunk)
+    return accumulator.result()
+
+
+@dataclass(frozen=True)
+class ObjectStat:
+    """What a store says about one object: size, ETag and user metadata."""
+
+    size: int
+    etag: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One local file to store under `key`, with its user metadata."""
+
+    key: str
+    path: Path
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class Storage(Protocol):
+    """The operations publish and load need from a store."""
+
+    description: str
+
+    def part_size(self, size: int) -> int | None:
+        """The multipart part size used for a file of `size` bytes (None: one part)."""
+
+    def upload_files(self, uploads: Iterable[Upload]) -> None:
+        """Store every file (concurrently where the store allows); existing keys are replaced."""
+
+    def write_bytes(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
+        """Store a small object."""
+
+    def read_bytes(self, key: str) -> bytes:
+        """The bytes of an object; StorageError when it is missing."""
+
+    def download_file(self, key: str, path: Path) -> None:
+        """Copy an object to a local file."""
+
+    def copy(self, source_key: str, dest_key: str) -> None:
+        """Copy an object inside the store, metadata included."""
+
+    def stat(self, key: str) -> ObjectStat | None:
+        """Size, ETag and metadata of an object, None when it does not exist."""
+
+    def list_keys(self, prefix: str) -> list[str]:
+        """Sorted keys that start with `prefix`."""
+
+    def delete(self, key: str) -> None:
+        """Remove an object (no error when it is already gone)."""
+
+
+def join_key(*parts: str) -> str:
+    """Join key parts with single slashes, ignoring empty parts."""
+    return "/".join(part.strip("/") for part in parts if part.strip("/"))
+
+
+def verify_object(storage: Storage, key: str, expected: Checksums) -> None:
+    """Raise ChecksumMismatchError unless the stored object holds exactly the expected bytes."""
+    found = storage.stat(key)
+    if found is None:
+        raise ChecksumMismatchError(f"{storage.description}/{key}: missing after upload")
+    if found.size != expected.size or found.etag != expected.etag:
+        raise ChecksumMismatchError(
+            f"{storage.description}/{key}: stored size {found.size} etag {found.etag}, "
+            f"expected size {expected.size} etag {expected.etag}"
+        )
+
+
+class LocalStorage:
+    """A folder used as a store; user metadata lives in `<root>/.cord19-metadata/<key>.json`."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).resolve()
+        self.description = str(self.root)
+
+    def _path(self, key: str) -> Path:
+        parts = PurePosixPath(key).parts
+        if not key or key.startswith("/") or ".." in parts or parts[0] == LOCAL_METADATA_FOLDER:
+            raise StorageError(f"invalid key {key!r} for a local store")
+        return self.root.joinpath(*parts)
+
+    def _metadata_path(self, key: str) -> Path:
+        return self.root / LOCAL_METADATA_FOLDER / f"{key}.json"
+
+    def _write_atomically(self, key: str, write) -> None:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                write(out)
+            os.replace(temp_name, target)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+
+    def _write_metadata(self, key: str, metadata: dict[str, str]) -> None:
+        path = self._metadata_path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(metadata, sort_keys=True), encoding="utf-8")
+
+    def part_size(self, size: int) -> int | None:
+        return None
+
+    def upload_files(self, uploads: Iterable[Upload]) -> None:
+        for upload in uploads:
+            with open(upload.path, "rb") as source:
+                self._write_atomically(upload.key, lambda out: shutil.copyfileobj(source, out, HASH_CHUNK_BYTES))
+            self._write_metadata(upload.key, upload.metadata)
+
+    def write_bytes(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
+        self._write_atomically(key, lambda out: out.write(data))
+        self._write_metadata(key, metadata or {})
+
+    def read_bytes(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError as exc:
+            raise StorageError(f"{self.description}/{key}: no such object") from exc
+
+    def download_file(self, key: str, path: Path) -> None:
+        source = self._path(key)
+        if not source.is_file():
+            raise StorageError(f"{self.description}/{key}: no such object")
+        shutil.copyfile(source, path)
+
+    def copy(self, source_key: str, dest_key: str) -> None:
+        metadata = self.stat(source_key)
+        if metadata is None:
+            raise StorageError(f"{self.description}/{source_key}: no such object")
+        with open(self._path(source_key), "rb") as source:
+            self._write_atomically(dest_key, lambda out: shutil.copyfileobj(source, out, HASH_CHUNK_BYTES))
+        self._write_metadata(dest_key, metadata.metadata)
+
+    def stat(self, key: str) -> ObjectStat | None:
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        metadata_path = self._metadata_path(key)
+        metadata = json.loads(metadata_path.read_text(encoding="utf-8")) if metadata_path.is_file() else {}
+        return ObjectStat(path.stat().st_size, file_checksums(path, None).md5, metadata)
+
+    def list_keys(self, prefix: str) -> list[str]:
+        keys = []
+        for path in self.root.rglob("*"):
+            key = path.relative_to(self.root).as_posix()
+            if path.is_file() and key.startswith(prefix) and not key.startswith(LOCAL_METADATA_FOLDER + "/"):
+                if not path.name.startswith(".partial-"):
+                    keys.append(key)
+        return sorted(keys)
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+        self._metadata_path(key).unlink(missing_ok=True)
+
+
+# Errors boto3 and s3transfer raise for a store that fails or cannot be reached.
+_S3_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, S3UploadFailedError)
+
+
+class S3Storage:
+    """An S3 bucket (or an S3-compatible store at `endpoint_url`)."""
+
+    def __init__(
+        self,
+        bucket: str,
+        endpoint_url: str | None = None,
+        client=None,
+        transfer_config: TransferConfig | None = None,
+    ) -> None:
+        self.bucket = bucket
+        self.client = client or boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            config=botocore.config.Config(retries={"max_attempts": 5, "mode": "standard"}),
+        )
+        self.transfer_config = transfer_config or TransferConfig()
+        self.description = f"s3://{bucket}"
+
+    def part_size(self, size: int) -> int | None:
+        if size < self.transfer_config.multipart_threshold:
+            return None
+        return ChunksizeAdjuster().adjust_chunksize(self.transfer_config.multipart_chunksize, size)
+
+    def upload_files(self, uploads: Iterable[Upload]) -> None:
+        try:
+            with create_transfer_manager(self.client, self.transfer_config) as manager:
+                futures = [
+                    manager.upload(
+                        str(upload.path),
+                        self.bucket,
+                        upload.key,
+                        extra_args={"Metadata": upload.metadata, "ContentType": content_type_for(upload.key)},
+                    )
+                    for upload in uploads
+                ]
+                for future in futures:
+                    future.result()
+        except _S3_ERRORS as exc:
+            raise StorageError(f"{self.description}: upload failed: {exc}") from exc
+
+    def write_bytes(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
+        try:
+            self.client.put_object(
+                Bucket=self.bucket, Key=key, Body=data, Metadata=metadata or {}, ContentType=content_type_for(key)
+            )
+        except _S3_ERRORS as exc:
+            raise StorageError(f"{self.description}/{key}: write failed: {exc}") from exc
+
+    def read_bytes(self, key: str) -> bytes:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except _S3_ERRORS as exc:
+            raise StorageError(f"{self.description}/{key}: read failed: {exc}") from exc
+
+    def download_file(self, key: str, path: Path) -> None:
+        try:
+            with create_transfer_manager(self.client, self.transfer_config) as manager:
+                manager.download(self.bucket, key, str(path)).result()
+        except _S3_ERRORS as exc:
+            raise StorageError(f"{self.description}/{key}: download failed: {exc}") from exc
+
+    def copy(self, source_key: str, dest_key: str) -> None:
+        try:
+            with create_transfer_manager(self.client, self.transfer_config) as manager:
+                manager.copy({"Bucket": self.bucket, "Key": source_key}, self.bucket, dest_key).result()
+        except _S3_ERRORS as exc:
+            raise StorageError(f"{self.description}: copy {source_key} -> {dest_key} failed: {exc}") from exc
+
+    def stat(self, key: str) -> ObjectStat | None:
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except botocore.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise StorageError(f"{self.description}/{key}: stat failed: {exc}") from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise StorageError(f"{self.description}/{key}: stat failed: {exc}") from exc
+        return ObjectStat(head["ContentLength"], head["ETag"].strip('"'), dict(head.get("Metadata", {})))
+
+    def list_keys(self, prefix: str) -> list[str]:
+        keys = []
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                keys.extend(item["Key"] for item in page.get("Contents", []))
+        except _S3_ERRORS as exc:
+            raise StorageError(f"{self.description}/{prefix}: list failed: {exc}") from exc
+        return sorted(keys)
+
+    def delete(self, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        except _S3_ERRORS as exc:
+            raise StorageError(f"{self.description}/{key}: delete failed: {exc}") from exc
+
+
+def open_store(url: str, endpoint_url: str | None = None) -> tuple[Storage, str]:
+    """The store named by `url` and the key prefix inside it.
+
+    `s3://bucket/some/prefix` gives an S3Storage and "some/prefix"; a local path (or
+    `file://` URL) gives a LocalStorage rooted there and "".
+    """
+    if url.startswith("s3://"):
+        bucket, _, prefix = url[len("s3://"):].partition("/")
+        if not bucket:
+            raise StorageError(f"no bucket in {url!r}")
+        return S3Storage(bucket, endpoint_url=endpoint_url), prefix.strip("/")
+    if "://" in url and not url.startswith("file://"):
+        raise StorageError(f"unsupported store URL {url!r} (use s3://bucket/prefix or a local path)")
+    return LocalStorage(url.removeprefix("file://")), ""
