@@ -1,0 +1,248 @@
+"""JATS <back> and floats: bibliography, figures and tables, and back matter paragraphs."""
+import html
+import re
+
+from lxml import etree
+
+from parsers.feeds.normalize import make_author, normalize_doi, split_author_name
+from parsers.jats_body import BodyContext, container_title, walk_block, walk_children, walk_titled
+from parsers.jats_text import clean_text, element_text
+
+CITATION_TAGS = ("element-citation", "mixed-citation", "nlm-citation", "citation")
+BOOK_LIKE_TYPES = {"book", "thesis", "report", "web", "webpage", "website", "software", "data", "database"}
+OTHER_ID_NAMES = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "pmc": "PMCID", "arxiv": "arXiv"}
+BACK_DEFAULT_TITLES = {
+    "ack": "Acknowledgements",
+    "notes": "Notes",
+    "glossary": "Glossary",
+    "app": "Appendix",
+    "bio": "Biography",
+}
+_YEAR = re.compile(r"\b(1[5-9]\d\d|2[0-2]\d\d)\b")
+_LABEL_NOISE = " \t\n[]().:"
+
+
+def read_bibliography(article: etree._Element) -> tuple[dict, dict[str, str], dict[str, str]]:
+    """bib_entries (BIBREF<n> in document order), XML id -> BIBREF id, label -> BIBREF id."""
+    entries: dict[str, dict] = {}
+    ids: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    for position, ref in enumerate(article.iter("ref")):
+        ref_id = f"BIBREF{position}"
+        entries[ref_id] = read_bib_entry(ref, ref_id)
+        if ref.get("id"):
+            ids[ref.get("id")] = ref_id
+        label = element_text(ref.find("label")).strip(_LABEL_NOISE)
+        if label and label not in labels:
+            labels[label] = ref_id
+    return entries, ids, labels
+
+
+def read_bib_entry(ref: etree._Element, ref_id: str) -> dict:
+    """One <ref> as a CORD-19 bib entry (element-, mixed-, nlm- or old NLM citation)."""
+    citation = next((c for tag in CITATION_TAGS for c in ref.iter(tag)), None)
+    if citation is None:
+        return _bib_entry(ref_id, title=element_text(ref, frozenset({"label"})))
+    kind = (citation.get("publication-type") or citation.get("citation-type") or "").lower()
+    title = ""
+    for tag in ("article-title", "chapter-title", "data-title", "part-title"):
+        title = element_text(citation.find(tag))
+        if title:
+            break
+    venue = element_text(citation.find("source"))
+    if not title and kind in BOOK_LIKE_TYPES:
+        title, venue = venue, element_text(citation.find("publisher-name"))
+    if not title and not venue and citation.find("person-group") is None and citation.find("name") is None:
+        title = element_text(citation, frozenset({"label", "pub-id", "ext-link", "object-id"}))
+    year_match = _YEAR.search(element_text(citation.find("year")) or element_text(citation.find("date")))
+    return _bib_entry(
+        ref_id,
+        title=title,
+        authors=_citation_authors(citation),
+        year=int(year_match.group(1)) if year_match else None,
+        venue=venue,
+        volume=element_text(citation.find("volume")),
+        issue=element_text(citation.find("issue")),
+        pages=_pages(citation),
+        other_ids=_other_ids(citation),
+    )
+
+
+def _bib_entry(ref_id: str, title: str = "", authors: list | None = None, year: int | None = None,
+               venue: str = "", volume: str = "", issue: str = "", pages: str = "",
+               other_ids: dict | None = None) -> dict:
+    return {
+        "ref_id": ref_id,
+        "title": title,
+        "authors": authors or [],
+        "year": year,
+        "venue": venue,
+        "volume": volume,
+        "issn": issue,
+        "pages": pages,
+        "other_ids": other_ids or {},
+    }
+
+
+def _citation_authors(citation: etree._Element) -> list[dict]:
+    groups = [g for g in citation.findall("person-group")
+              if (g.get("person-group-type") or "author").lower() == "author"]
+    holders = groups or [citation]
+    authors = []
+    for holder in holders:
+        for person in holder:
+            tag = person.tag
+            if tag in ("name", "string-name") and person.find("surname") is not None:
+                authors.append(make_author(element_text(person.find("given-names")),
+                                           element_text(person.find("surname")),
+                                           element_text(person.find("suffix"))))
+            elif tag == "string-name":
+                authors.append(split_author_name(element_text(person)))
+            elif tag == "collab" and element_text(person):
+                authors.append(make_author("", element_text(person)))
+    return authors
+
+
+def _pages(citation: etree._Element) -> str:
+    first = element_text(citation.find("fpage"))
+    last = element_text(citation.find("lpage"))
+    if first and last and last != first:
+        return f"{first}-{last}"
+    if first:
+        return first
+    return element_text(citation.find("page-range")) or element_text(citation.find("elocation-id"))
+
+
+def _other_ids(citation: etree._Element) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for pub_id in citation.iter("pub-id"):
+        name = OTHER_ID_NAMES.get((pub_id.get("pub-id-type") or "").lower())
+        value = clean_text(pub_id.text)
+        if name == "DOI":
+            value = normalize_doi(value) or value
+        if name and value and value not in found.get(name, []):
+            found.setdefault(name, []).append(value)
+    return dict(sorted(found.items()))
+
+
+def read_floats(article: etree._Element) -> tuple[dict, dict[str, str]]:
+    """ref_entries for every <fig> (FIGREF<n>) and <table-wrap> (TABREF<n>), XML id -> ref id.
+
+    The entry text is the label, the caption (title and paragraphs) and, for tables, the
+    table footnotes; paragraphs inside figures and tables live here, not in the body.
+    A group id (fig-group, table-wrap-group) points at the group's first member.
+    """
+    entries: dict[str, dict] = {}
+    ids: dict[str, str] = {}
+    counts = {"fig": 0, "table-wrap": 0}
+    for elem in article.iter("fig", "table-wrap"):
+        is_figure = elem.tag == "fig"
+        ref_id = f"{'FIGREF' if is_figure else 'TABREF'}{counts[elem.tag]}"
+        counts[elem.tag] += 1
+        parts = [element_text(elem.find("label")), element_text(elem.find("caption"))]
+        entry = {"text": "", "type": "figure" if is_figure else "table", "latex": None}
+        if not is_figure:
+            parts.append(element_text(elem.find("table-wrap-foot")))
+            entry["html"] = table_html(elem)
+        entry["text"] = " ".join(part for part in parts if part)
+        entries[ref_id] = entry
+        if elem.get("id"):
+            ids.setdefault(elem.get("id"), ref_id)
+        parent = elem.getparent()
+        if parent is not None and parent.tag in ("fig-group", "table-wrap-group") and parent.get("id"):
+            ids.setdefault(parent.get("id"), ref_id)
+    return entries, ids
+
+
+def table_html(table_wrap: etree._Element) -> str | None:
+    """The table's cells as a plain HTML table (spans kept), or None when there are no cells."""
+    parts: list[str] = []
+    cells = 0
+    for table in table_wrap.iter("table"):
+        parts.append("<table>")
+        for child in table:
+            if child.tag in ("thead", "tbody", "tfoot"):
+                parts.append(f"<{child.tag}>")
+                for row in child.iter("tr"):
+                    cells += _row_html(row, parts)
+                parts.append(f"</{child.tag}>")
+            elif child.tag == "tr":
+                cells += _row_html(child, parts)
+        parts.append("</table>")
+    return "".join(parts) if cells else None
+
+
+def _row_html(row: etree._Element, parts: list[str]) -> int:
+    parts.append("<tr>")
+    count = 0
+    for cell in row:
+        if cell.tag not in ("td", "th"):
+            continue
+        attributes = "".join(
+            f' {name}="{cell.get(name)}"' for name in ("colspan", "rowspan")
+            if (cell.get(name) or "1").isdigit() and cell.get(name, "1") != "1"
+        )
+        parts.append(f"<{cell.tag}{attributes}>{html.escape(element_text(cell), quote=False)}</{cell.tag}>")
+        count += 1
+    parts.append("</tr>")
+    return count
+
+
+def read_back_matter(article: etree._Element, funding: list[dict], ctx: BodyContext) -> list[dict]:
+    """Back matter paragraphs, in this order: <back> sections (acknowledgements, notes,
+    appendices, glossary, other sections), funding, footnotes, supplementary material,
+    then sub-articles (e.g. decision letters), each under its own title."""
+    out: list[dict] = []
+    back = article.find("back")
+    if back is not None:
+        for child in back:
+            if child.tag in BACK_DEFAULT_TITLES:
+                walk_titled(child, "", ctx, out, BACK_DEFAULT_TITLES[child.tag])
+            else:
+                walk_block(child, "", ctx, out)
+    out.extend(funding)
+    _drain_footnotes_and_supplements(ctx, out)
+    for sub_article in article.findall("sub-article"):
+        title = element_text(sub_article.find("front-stub/title-group/article-title")) or element_text(
+            sub_article.find("front/article-meta/title-group/article-title")) or (
+            sub_article.get("article-type") or "Sub-article")
+        for part in (sub_article.find("body"), sub_article.find("back")):
+            if part is not None:
+                walk_children(part, title, ctx, out)
+        _drain_footnotes_and_supplements(ctx, out)
+    return out
+
+
+def _drain_footnotes_and_supplements(ctx: BodyContext, out: list[dict]) -> None:
+    while ctx.footnotes:
+        note = ctx.footnotes.pop(0)
+        if note.tag == "fn-group":
+            section = container_title(note) or "Footnotes"
+            for footnote in note.findall("fn"):
+                walk_children(footnote, section, ctx, out)
+        else:
+            walk_children(note, "Footnotes", ctx, out)
+    for supplement in ctx.supplements:
+        text = element_text(supplement, frozenset({"object-id"}))
+        if text:
+            out.append({"text": text, "cite_spans": [], "ref_spans": [], "section": "Supplementary material"})
+    ctx.supplements.clear()
+
+
+def funding_paragraphs(meta: etree._Element | None) -> list[dict]:
+    """Paragraphs for <funding-group>: its statement, else its sources and award ids."""
+    if meta is None:
+        return []
+    out = []
+    for group in meta.findall("funding-group"):
+        statements = [element_text(s) for s in group.iter("funding-statement")]
+        texts = [s for s in statements if s]
+        if not texts:
+            awards = []
+            for award in group.iter("award-group"):
+                sources = ", ".join(element_text(s) for s in award.iter("funding-source") if element_text(s))
+                numbers = ", ".join(element_text(a) for a in award.iter("award-id") if element_text(a))
+                awards.append(f"{sources} ({numbers})" if sources and numbers else sources or numbers)
+            texts = ["; ".join(a for a in awards if a)] if any(awards) else []
+        out.extend({"text": t, "cite_spans": [], "ref_spans": [], "section": "Funding"} for t in texts)
+    return out

@@ -1,0 +1,281 @@
+"""JATS <front>: title, authors with affiliations and emails, ids, journal, date, licence, abstract."""
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from parsers.feeds.normalize import (
+    make_author,
+    normalize_date,
+    normalize_doi,
+    normalize_license,
+    normalize_pmcid,
+    normalize_pmid,
+    split_author_name,
+)
+from parsers.jats_text import clean_text, element_text
+
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+ALI_LICENSE_REF = "{http://www.niso.org/schemas/ali/1.0/}license_ref"
+
+AUTHOR_CONTRIB_TYPES = {"", "author", "authors"}
+LABORATORY_TYPES = {"dept", "department", "division", "lab", "laboratory", "unit"}
+LOCATION_PARTS = {
+    "city": "settlement",
+    "settlement": "settlement",
+    "state": "region",
+    "province": "region",
+    "region": "region",
+    "postal-code": "postCode",
+    "postcode": "postCode",
+    "zip": "postCode",
+    "country": "country",
+}
+# Aff children that are not part of an unstructured affiliation's wording.
+AFF_NOISE = frozenset({"label", "sup", "institution-id", "country", "xref", "email", "fn"})
+TITLE_NOISE = frozenset({"xref", "fn"})
+# Publication dates in order of preference (pub-type, or date-type/publication-format).
+DATE_PREFERENCE = ("epub", "electronic", "ppub", "print", "pub", "collection", "pmc-release")
+ABSTRACT_SKIPPED_TYPES = {"graphical", "teaser", "toc", "web-summary", "precis", "editor-summary"}
+_CC_WORDS = (("noncommercial", "nc"), ("non-commercial", "nc"), ("sharealike", "sa"),
+             ("share-alike", "sa"), ("share alike", "sa"), ("noderiv", "nd"), ("no deriv", "nd"))
+_EMAIL_LOCAL = re.compile(r"[^a-z]")
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """What <front> says about the article."""
+
+    title: str
+    authors: list[dict]
+    ids: dict
+    journal: str
+    publish_time: str
+    license: str
+
+
+def read_front(front: etree._Element) -> FrontMatter:
+    """Read the article's own front matter (not that of sub-articles)."""
+    meta = front.find("article-meta")
+    journal_meta = front.find("journal-meta")
+    if meta is None:
+        meta = etree.Element("article-meta")
+    return FrontMatter(
+        title=element_text(meta.find("title-group/article-title"), TITLE_NOISE),
+        authors=read_authors(meta),
+        ids=read_ids(meta),
+        journal=read_journal(journal_meta),
+        publish_time=read_publish_time(meta),
+        license=read_license(meta.find("permissions")),
+    )
+
+
+def read_ids(meta: etree._Element) -> dict:
+    """PMCID, PMID and DOI from <article-id>, in their normal forms (None when absent)."""
+    ids: dict = {"pmcid": None, "pubmed_id": None, "doi": None}
+    for article_id in meta.findall("article-id"):
+        kind = (article_id.get("pub-id-type") or "").lower()
+        value = clean_text(article_id.text)
+        if kind in ("pmc", "pmcid") and ids["pmcid"] is None:
+            ids["pmcid"] = normalize_pmcid(value)
+        elif kind == "pmid" and ids["pubmed_id"] is None:
+            ids["pubmed_id"] = normalize_pmid(value)
+        elif kind == "doi" and ids["doi"] is None:
+            ids["doi"] = normalize_doi(value)
+    return ids
+
+
+def read_journal(journal_meta: etree._Element | None) -> str:
+    """The journal title, else its abbreviation, else its NLM title abbreviation."""
+    if journal_meta is None:
+        return ""
+    for path in ("journal-title-group/journal-title", "journal-title",
+                 "journal-title-group/abbrev-journal-title", "abbrev-journal-title",
+                 "journal-id[@journal-id-type='nlm-ta']", "journal-id"):
+        title = element_text(journal_meta.find(path))
+        if title:
+            return title
+    return ""
+
+
+def read_publish_time(meta: etree._Element) -> str:
+    """The preferred publication date as YYYY-MM-DD, YYYY-MM or YYYY ("" when none)."""
+    dated: list[tuple[int, str]] = []
+    for position, pub_date in enumerate(meta.findall("pub-date")):
+        value = _pub_date_value(pub_date)
+        if not value:
+            continue
+        kinds = {(pub_date.get(name) or "").lower() for name in ("pub-type", "date-type", "publication-format")}
+        rank = min((DATE_PREFERENCE.index(k) for k in kinds if k in DATE_PREFERENCE), default=len(DATE_PREFERENCE))
+        dated.append((rank * 1000 + position, value))
+    return min(dated)[1] if dated else ""
+
+
+def _pub_date_value(pub_date: etree._Element) -> str:
+    iso = normalize_date(pub_date.get("iso-8601-date"))
+    if iso:
+        return iso
+    year = clean_text(pub_date.findtext("year"))
+    month = clean_text(pub_date.findtext("month"))
+    day = clean_text(pub_date.findtext("day"))
+    if not year:
+        return ""
+    if month.isdigit() or not month:
+        return normalize_date("-".join(part for part in (year, month, day if month else "") if part))
+    return normalize_date(f"{day} {month} {year}" if day else f"{month} {year}")
+
+
+def read_license(permissions: etree._Element | None) -> str:
+    """The licence as a contract value: Creative Commons URL, type or wording; Elsevier's
+    COVID-19 resource-centre grant is "els-covid"; anything else "unk"."""
+    if permissions is None:
+        return "unk"
+    for license_elem in permissions.iter("license"):
+        candidates = [license_elem.get(XLINK_HREF), license_elem.get("license-type")]
+        candidates += [elem.text for elem in license_elem.iter(ALI_LICENSE_REF)]
+        candidates += [elem.get(XLINK_HREF) for elem in license_elem.iter("ext-link", "uri")]
+        text = element_text(license_elem)
+        candidates.append(text)
+        for candidate in candidates:
+            value = normalize_license(candidate, default="")
+            if value:
+                return value
+        lowered = text.lower()
+        if "creative commons attribution" in lowered:
+            codes = [code for word, code in _CC_WORDS if word in lowered]
+            return "cc-by" + "".join(f"-{code}" for code in dict.fromkeys(codes))
+        if "covid-19 resource centre" in lowered or "covid-19 resource center" in lowered:
+            return "els-covid"
+    return "unk"
+
+
+def read_abstract(meta: etree._Element | None) -> str:
+    """The main abstract as one line; structured-abstract headings stay inline ("Methods: ...")."""
+    if meta is None:
+        return ""
+    abstracts = [a for a in meta.findall("abstract")
+                 if (a.get("abstract-type") or "").lower() not in ABSTRACT_SKIPPED_TYPES]
+    if not abstracts:
+        return ""
+    main = next((a for a in abstracts if not a.get("abstract-type")), abstracts[0])
+    parts: list[str] = []
+    _abstract_parts(main, parts, heading=False)
+    return " ".join(part for part in parts if part)
+
+
+def _abstract_parts(elem: etree._Element, parts: list[str], heading: bool) -> None:
+    for child in elem:
+        tag = child.tag
+        if tag == "title":
+            if heading:
+                title = element_text(child, TITLE_NOISE)
+                parts.append(title if title.endswith((":", ".", "?")) else f"{title}:")
+        elif tag == "sec":
+            _abstract_parts(child, parts, heading=True)
+        elif tag in ("label", "object-id", "fig", "table-wrap", "graphic", "fn"):
+            continue
+        elif isinstance(tag, str):
+            parts.append(element_text(child, frozenset({"fn"})))
+
+
+def read_authors(meta: etree._Element) -> list[dict]:
+    """Every author contrib of the article, with affiliation and email resolved."""
+    affs_by_id = {aff.get("id"): aff for aff in meta.iter("aff") if aff.get("id")}
+    loose_affs = [aff for aff in meta.iter("aff") if aff.getparent().tag != "contrib"]
+    default_aff = loose_affs[0] if len(loose_affs) == 1 else None
+    corresp_by_id = {note.get("id"): note for note in meta.iter("corresp") if note.get("id")}
+    all_corresp = list(meta.iter("corresp"))
+    authors = []
+    for group in meta.findall("contrib-group"):
+        for contrib in group.findall("contrib"):
+            if (contrib.get("contrib-type") or "").lower() not in AUTHOR_CONTRIB_TYPES:
+                continue
+            author = _contrib_name(contrib)
+            if author is None:
+                continue
+            aff = _contrib_aff(contrib, affs_by_id, default_aff)
+            author["affiliation"] = read_affiliation(aff) if aff is not None else {}
+            author["email"] = _contrib_email(contrib, author["last"], corresp_by_id, all_corresp)
+            authors.append(author)
+    return authors
+
+
+def _contrib_name(contrib: etree._Element) -> dict | None:
+    name = contrib.find("name")
+    if name is None:
+        name = contrib.find("name-alternatives/name")
+    if name is not None:
+        return make_author(element_text(name.find("given-names")), element_text(name.find("surname")),
+                           element_text(name.find("suffix")))
+    string_name = contrib.find("string-name")
+    if string_name is not None:
+        if string_name.find("surname") is not None:
+            return make_author(element_text(string_name.find("given-names")),
+                               element_text(string_name.find("surname")),
+                               element_text(string_name.find("suffix")))
+        return split_author_name(element_text(string_name))
+    collab = contrib.find("collab")
+    if collab is not None:
+        text = element_text(collab, frozenset({"contrib-group", "xref", "fn"}))
+        return make_author("", text) if text else None
+    return None
+
+
+def _contrib_aff(contrib, affs_by_id: dict, default_aff) -> etree._Element | None:
+    own = contrib.find("aff")
+    if own is not None:
+        return own
+    for xref in contrib.findall("xref"):
+        if xref.get("ref-type") == "aff":
+            for rid in (xref.get("rid") or "").split():
+                if rid in affs_by_id:
+                    return affs_by_id[rid]
+    return default_aff
+
+
+def read_affiliation(aff: etree._Element) -> dict:
+    """{laboratory, institution, location{...}} from a structured or free-text <aff>."""
+    laboratories, institutions = [], []
+    for institution in aff.iter("institution"):
+        text = element_text(institution).strip(" ,;")
+        if not text:
+            continue
+        if (institution.get("content-type") or "").lower() in LABORATORY_TYPES:
+            laboratories.append(text)
+        else:
+            institutions.append(text)
+    location = {}
+    for elem in aff.iter("named-content", "city", "state", "postal-code", "country"):
+        kind = elem.tag if elem.tag != "named-content" else (elem.get("content-type") or "").lower()
+        key = LOCATION_PARTS.get(kind)
+        text = element_text(elem).strip(" ,;")
+        if key and text and key not in location:
+            location[key] = text
+    if not institutions and not laboratories:
+        free_text = element_text(aff, AFF_NOISE).strip(" ,;")
+        if free_text:
+            institutions.append(free_text)
+    if not institutions and not laboratories and not location:
+        return {}
+    affiliation = {"laboratory": ", ".join(laboratories), "institution": ", ".join(institutions)}
+    if location:
+        affiliation["location"] = dict(sorted(location.items()))
+    return affiliation
+
+
+def _contrib_email(contrib, surname: str, corresp_by_id: dict, all_corresp: list) -> str | None:
+    """The contrib's own email, else one from its corresponding-author note."""
+    own = element_text(contrib.find(".//email"))
+    if own:
+        return own
+    notes = [corresp_by_id[rid] for xref in contrib.findall("xref") if xref.get("ref-type") == "corresp"
+             for rid in (xref.get("rid") or "").split() if rid in corresp_by_id]
+    if not notes and contrib.get("corresp") == "yes":
+        notes = all_corresp
+    emails = [element_text(email) for note in notes for email in note.iter("email")]
+    emails = [email for email in dict.fromkeys(emails) if email]
+    key = _EMAIL_LOCAL.sub("", surname.lower())
+    matching = [email for email in emails if key and key in email.lower().partition("@")[0]]
+    if len(matching) == 1:
+        return matching[0]
+    return emails[0] if len(emails) == 1 else None
