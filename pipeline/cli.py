@@ -9,17 +9,18 @@ import argparse
 import logging
 import sys
 
+from dedup.errors import DedupError
 from parsers.errors import ParseError
 from release.errors import ReleaseError
-from pipeline.commands import build, validate
+from pipeline.commands import build, dedup, validate
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = (build, validate)
+COMMANDS = (build, dedup, validate)
 BEAM_COMMANDS = {"build"}
 
 # Errors that mean "bad input or environment", reported without a traceback.
-EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ParseError, ReleaseError, OSError, ValueError)
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ParseError, ReleaseError, DedupError, OSError, ValueError)
 
 
 class UsageError(Exception):
