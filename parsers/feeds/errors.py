@@ -18,3 +18,13 @@ class UnknownFeedKindError(FeedError):
     """A snapshot or sources file names a feed kind that has no parser."""
 
     reason = "unknown_feed_kind"
+
+
+class FeedRecordError(FeedError):
+    """One item of a feed response that cannot become a source record.
+
+    `item` says which one (e.g. "PubmedArticle #3"); the other items still parse.
+    """
+
+    reason = "feed_record_error"
+    item = ""

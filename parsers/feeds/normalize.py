@@ -25,8 +25,8 @@ def normalize_doi(value: str | None) -> str | None:
     if not value:
         return None
     text = value.strip()
-    if _DOI_PREFIX.match(text):
-        text = unquote(_DOI_PREFIX.sub("", text))
+    while _DOI_PREFIX.match(text):  # also "doi:https://doi.org/10..."
+        text = unquote(_DOI_PREFIX.sub("", text, count=1)).strip()
     text = text.strip().rstrip(".").lower()
     return text if _DOI.match(text) else None
 
@@ -84,10 +84,10 @@ _MONTHS = {
     )
     for name in names
 }
-_ISO_DATE = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ]\d.*)?$")
+_ISO_DATE = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ]\d{1,2}:\d{2}.*)?$")
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
 _MONTH_YEAR = re.compile(r"^([A-Za-z]+)\.?,?\s+(?:(\d{1,2}),?\s+)?(\d{4})$")
-_YEAR_FIRST = re.compile(r"^(\d{4})\s+([A-Za-z]+)\.?(?:\s+(\d{1,2}))?")
+_YEAR_FIRST = re.compile(r"^(\d{4})\s+([A-Za-z]+|\d{1,2}\b)\.?(?:\s+(\d{1,2}))?")
 
 
 def _format_date(year: int, month: int | None = None, day: int | None = None) -> str:
@@ -159,8 +159,10 @@ _FOOTNOTE_MARK = re.compile(r"(?<=[^\W\d])\d+\b")  # "Li1" -> "Li" (affiliation 
 
 
 def make_author(given: str, last: str, suffix: str = "") -> dict:
-    """An author dict from given names ("J Michael") and a family name."""
+    """An author dict from given names ("J Michael", or initials "JSM") and a family name."""
     given_parts = given.split()
+    if len(given_parts) == 1 and _INITIALS.match(given_parts[0]) and len(given_parts[0]) > 1:
+        given_parts = list(given_parts[0])
     return {
         "first": given_parts[0] if given_parts else "",
         "middle": given_parts[1:],
@@ -250,3 +252,31 @@ def normalize_license(value: str | None, default: str = "unk") -> str:
     if lowered in ("gold", "green", "bronze", "hybrid"):
         return f"{lowered}-oa"
     return default
+
+
+# Article-type labels of PubMed, Europe PMC, Crossref and JATS, most specific first.
+_ARTICLE_TYPES = (
+    ("correction", ("published erratum", "erratum", "correction", "correction-forward")),
+    ("retraction", ("retraction of publication", "retraction notice", "retraction")),
+    ("table-of-contents", ("table of contents", "table-of-contents", "index")),
+    ("editorial", ("editorial",)),
+    ("news", ("news", "newspaper article")),
+    ("letter", ("letter",)),
+    ("comment", ("comment", "commentary", "article-commentary")),
+    ("review-article", ("review", "review-article", "systematic review", "meta-analysis")),
+    ("preprint", ("preprint", "posted-content")),
+    ("research-article", ("journal article", "journal-article", "research-article", "proceedings-article")),
+)
+
+
+def normalize_article_type(labels: list[str]) -> str:
+    """One article type ("research-article", "correction", ...) from a source's type labels.
+
+    The most specific known label wins (an erratum tagged "Journal Article" too is a
+    correction); unknown labels alone give the first one, lower-cased and hyphenated.
+    """
+    lowered = [" ".join(label.lower().split()) for label in labels if label and label.strip()]
+    for article_type, names in _ARTICLE_TYPES:
+        if any(label in names for label in lowered):
+            return article_type
+    return lowered[0].replace(" ", "-") if lowered else ""

@@ -1,0 +1,90 @@
+"""bioRxiv / medRxiv `details` API JSON to source records.
+
+A response is `{"messages": [...], "collection": [...]}`; a bare list of collection
+items (as some mirrors store them) is read too. Each item is one version of a
+preprint; the record links the version's PDF.
+"""
+import json
+import logging
+from collections.abc import Callable
+
+from parsers.errors import check_not_lfs_or_empty
+from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError
+from parsers.feeds.normalize import normalize_doi, normalize_license, split_author_name
+from parsers.feeds.record import doi_url, make_record, strip_markup
+
+logger = logging.getLogger(__name__)
+
+SERVERS = {
+    "biorxiv": ("BioRxiv", "bioRxiv", "https://www.biorxiv.org"),
+    "medrxiv": ("MedRxiv", "medRxiv", "https://www.medrxiv.org"),
+}
+
+
+def collection_items(payload) -> list:
+    """The `collection` list of a details response (or the bare list itself)."""
+    if isinstance(payload, list):
+        return payload
+    if not isinstance(payload, dict):
+        raise FeedError("a bioRxiv/medRxiv response must be a JSON object or list")
+    collection = payload.get("collection")
+    if collection is None:
+        messages = payload.get("messages") or [{}]
+        status = messages[0].get("status", "") if isinstance(messages[0], dict) else ""
+        raise FeedApiError(f"bioRxiv/medRxiv response without a collection (status: {status!r})")
+    if not isinstance(collection, list):
+        raise FeedError("the bioRxiv/medRxiv collection is not a list")
+    return collection
+
+
+def item_to_record(item, server: str) -> dict:
+    """One collection item to a source record; `server` is "biorxiv" or "medrxiv"."""
+    if not isinstance(item, dict):
+        raise FeedRecordError("collection item is not an object")
+    source, journal, site = SERVERS[server]
+    doi = normalize_doi(item.get("doi"))
+    if not doi:
+        raise FeedRecordError(f"collection item without a valid DOI: {item.get('doi')!r}")
+    version = str(item.get("version") or "1").strip()
+    authors_text = item.get("authors") or ""
+    if not isinstance(authors_text, str):
+        raise FeedRecordError(f"{doi}: authors is not a string")
+    authors = [split_author_name(name) for name in authors_text.split(";") if name.strip()]
+    license_value = normalize_license(item.get("license"))
+    if license_value in ("unk", "no-cc"):
+        license_value = server
+    page_url = item.get("link_page") or f"{site}/content/{doi}v{version}"
+    pdf_url = item.get("link_pdf") or f"{site}/content/{doi}v{version}.full.pdf"
+    return make_record(
+        source=source,
+        source_id=f"{doi}v{version}",
+        ids={"doi": doi},
+        title=strip_markup(item.get("title")),
+        abstract=strip_markup(item.get("abstract")),
+        authors=authors,
+        publish_time=item.get("date") or "",
+        journal=journal,
+        license=license_value,
+        urls=[doi_url(doi), page_url],
+        documents=[{"type": "pdf", "url": pdf_url}],
+        article_type="preprint",
+    )
+
+
+def parse(data: bytes, server: str, on_error: Callable[[FeedRecordError], None] | None = None) -> list[dict]:
+    """All records of one details response of `server` ("biorxiv" or "medrxiv")."""
+    check_not_lfs_or_empty(data)
+    try:
+        payload = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FeedError(f"not JSON: {exc}") from exc
+    records = []
+    for index, item in enumerate(collection_items(payload), start=1):
+        try:
+            records.append(item_to_record(item, server))
+        except FeedRecordError as exc:
+            exc.item = f"collection item #{index}"
+            if on_error is None:
+                raise
+            on_error(exc)
+    return records

@@ -1,0 +1,89 @@
+"""The WHO COVID-19 database CSV export to source records.
+
+Columns: Title, Authors, Abstract, Published Year, Published Month, Journal, Volume,
+Issue, Pages, Accession Number, DOI, Ref, Covidence #, Study, Notes, Tags. Dates are
+often year-only, DOIs often missing; the Covidence id is the record's identity.
+"""
+import csv
+import io
+import logging
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+from parsers.errors import check_not_lfs_or_empty
+from parsers.feeds.errors import FeedError, FeedRecordError
+from parsers.feeds.normalize import (
+    normalize_covidence_id,
+    normalize_date,
+    normalize_doi,
+    split_author_name,
+)
+from parsers.feeds.record import doi_url, make_record
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "WHO"
+REQUIRED_COLUMNS = ("Title", "Authors", "Covidence #")
+
+
+def split_authors(text: str) -> list[dict]:
+    """Authors of a WHO row: "Last, First; Last, First", or "First Last, First Last"."""
+    text = text.strip()
+    if not text:
+        return []
+    if ";" in text:
+        names = text.split(";")
+    elif text.count(",") > 1 or (text.count(",") == 1 and all(" " in part.strip() for part in text.split(","))):
+        names = text.split(",")
+    else:
+        names = [text]
+    return [split_author_name(name) for name in names if name.strip()]
+
+
+def _publish_time(row: dict) -> str:
+    year = (row.get("Published Year") or "").strip()
+    month = (row.get("Published Month") or "").strip()
+    return normalize_date(f"{year} {month}".strip()) if year else ""
+
+
+def row_to_record(row: dict) -> dict:
+    """One export row to a source record."""
+    covidence_id = normalize_covidence_id(row.get("Covidence #"))
+    if not covidence_id:
+        raise FeedRecordError(f"row without a Covidence id: {row.get('Covidence #')!r}")
+    doi = normalize_doi(row.get("DOI"))
+    return make_record(
+        source=SOURCE,
+        source_id=covidence_id,
+        ids={"who_covidence_id": covidence_id, "doi": doi},
+        title=row.get("Title") or "",
+        abstract=row.get("Abstract") or "",
+        authors=split_authors(row.get("Authors") or ""),
+        publish_time=_publish_time(row),
+        journal=row.get("Journal") or "",
+        license="unk",
+        urls=[doi_url(doi)],
+    )
+
+
+def iter_stream(stream: BinaryIO, on_error: Callable[[FeedRecordError], None] | None = None) -> Iterator[dict]:
+    """Stream records from a WHO export file object."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.DictReader(text)
+    missing = [column for column in REQUIRED_COLUMNS if column not in (reader.fieldnames or [])]
+    if missing:
+        raise FeedError(f"not a WHO COVID-19 database export: missing columns {missing}")
+    for line_number, row in enumerate(reader, start=2):
+        try:
+            yield row_to_record(row)
+        except FeedRecordError as exc:
+            exc.item = f"line {line_number}"
+            if on_error is None:
+                raise
+            on_error(exc)
+
+
+def parse(data: bytes, on_error: Callable[[FeedRecordError], None] | None = None) -> list[dict]:
+    """All records of one WHO export."""
+    check_not_lfs_or_empty(data)
+    return list(iter_stream(io.BytesIO(data), on_error))
