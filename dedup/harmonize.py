@@ -92,8 +92,10 @@ def harmonize_cluster(cluster: Cluster, cord_uid: str, documents: list[dict]) ->
     row["publish_time"] = choose_publish_time([m.get("publish_time") or "" for m in members])
     authors = next((m["authors"] for m in members if m.get("authors")), [])
     row["authors"] = MULTI_SEPARATOR.join(name for name in map(format_author, authors) if name)
-    urls = [url for m in members for url in (m.get("urls") or [])]
-    urls += [document.get("url") or "" for m in members for document in (m.get("documents") or [])]
+    urls = []
+    for m in members:
+        urls += m.get("urls") or []
+        urls += [document.get("url") or "" for document in m.get("documents") or []]
     row["url"] = MULTI_SEPARATOR.join(_unique(urls))
     pdfs = sorted((d for d in documents if d["type"] == "pdf"), key=lambda d: d["sha1"])
     jats = sorted((d for d in documents if d["type"] == "jats"), key=lambda d: d["json_path"])

@@ -29,10 +29,16 @@ _NORMALIZERS: dict[str, Callable[[str], str | None]] = {
 
 
 def normalize_identifier(field: str, value: object) -> str | None:
-    """The normal form of identifier `field` (None when empty or not an identifier)."""
-    if value is None or value == "":
+    """The normal form of identifier `field` (None when empty).
+
+    Source records arrive already normalised by the feed parsers; a value the
+    normaliser does not recognise (later WHO exports' "#covidwho-1576239", a DOI of
+    an unusual shape) is kept as given rather than silently dropped.
+    """
+    text = "" if value is None else str(value).strip()
+    if not text:
         return None
-    return _NORMALIZERS[field](str(value))
+    return _NORMALIZERS[field](text) or text
 
 
 def cluster_ids(ids: Mapping[str, object]) -> dict[str, str]:

@@ -258,3 +258,8 @@ def test_a_record_without_source_id_is_refused():
     del bad["source_id"]
     with pytest.raises(InvalidRecordError):
         cluster_records([bad])
+
+
+def test_identifiers_the_normaliser_does_not_know_are_kept_as_given():
+    assert identifier_keys({"who_covidence_id": "#covidwho-1576239", "doi": " 10.1/ward ", "pmcid": ""}) == [
+        "doi:10.1/ward", "who_covidence_id:#covidwho-1576239"]
