@@ -8,6 +8,7 @@ The XML is parsed with parsers.xmlsafe (no network, no DTD, no entity expansion)
 """
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -16,6 +17,7 @@ from parsers.errors import ParseError
 from parsers.jats_back import funding_paragraphs, read_back_matter, read_bibliography, read_floats
 from parsers.jats_body import BodyContext, Links, walk_children
 from parsers.jats_front import read_abstract, read_front
+from parsers.jats_html import holds_escaped_html, html_paragraphs
 from parsers.jats_math import flatten_formulas
 from parsers.jats_text import local_name
 from parsers.xmlsafe import parse_xml_bytes
@@ -23,6 +25,14 @@ from parsers.xmlsafe import parse_xml_bytes
 logger = logging.getLogger(__name__)
 
 PARSER_VERSION = "jats-1.0"
+
+_LATIN1_DECLARATION = re.compile(
+    rb"""^\s*<\?xml[^>]*encoding=["'](?:iso-8859-1|latin-?1)["'][^>]*\?>""", re.IGNORECASE)
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
+_CP1252_FOR_C1 = {
+    code: bytes([code]).decode("cp1252") for code in range(0x80, 0xA0)
+    if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+}
 
 
 class NotJatsError(ParseError):
@@ -58,7 +68,7 @@ def parse_jats(data: bytes, fallback_paper_id: str = "") -> JatsParse:
     GitLfsPointerError, NotXmlError, UnsafeXmlError or NotJatsError /
     MultipleArticlesError (all ParseError) for inputs that are not one JATS article.
     """
-    article = find_article(parse_xml_bytes(data))
+    article = find_article(parse_xml_bytes(repair_cp1252_declared_latin1(data)))
     front = article.find("front")
     flatten_formulas(article)
     meta = read_front(front)
@@ -66,10 +76,7 @@ def parse_jats(data: bytes, fallback_paper_id: str = "") -> JatsParse:
     bib_entries, bib_ids, bib_labels = read_bibliography(article)
     ref_entries, float_ids = read_floats(article)
     ctx = BodyContext(Links(bib_ids, bib_labels, float_ids, len(bib_entries)))
-    body_text: list[dict] = []
-    body = article.find("body")
-    if body is not None:
-        walk_children(body, "", ctx, body_text)
+    body_text = read_body(article, ctx)
     back_matter = read_back_matter(article, funding_paragraphs(article_meta), ctx)
     paper_id = meta.ids["pmcid"] or fallback_paper_id or hashlib.sha1(data).hexdigest()
     paper = {
@@ -89,6 +96,32 @@ def parse_jats(data: bytes, fallback_paper_id: str = "") -> JatsParse:
         publish_time=meta.publish_time,
         license=meta.license,
     )
+
+
+def repair_cp1252_declared_latin1(data: bytes) -> bytes:
+    """Re-encode a file declared ISO-8859-1 that really is Windows-1252 as UTF-8.
+
+    Bytes 0x80-0x9F are invisible control characters in ISO-8859-1 but quotes and
+    dashes in Windows-1252, which is what such files (e.g. SciELO exports) really hold.
+    Other files are returned unchanged.
+    """
+    declaration = _LATIN1_DECLARATION.match(data)
+    if declaration is None or not _C1_BYTES.search(data):
+        return data
+    text = data[declaration.end():].decode("latin-1").translate(_CP1252_FOR_C1)
+    return b'<?xml version="1.0" encoding="UTF-8"?>' + text.encode("utf-8")
+
+
+def read_body(article: etree._Element, ctx: BodyContext) -> list[dict]:
+    """Paragraphs of every <body> of the article (SciELO splits it in several parts)."""
+    paragraphs: list[dict] = []
+    html_section = ""
+    for body in article.findall("body"):
+        if holds_escaped_html(body):
+            html_section = html_paragraphs(body.text, html_section, paragraphs)
+        else:
+            walk_children(body, "", ctx, paragraphs)
+    return paragraphs
 
 
 def find_article(root: etree._Element) -> etree._Element:

@@ -6,7 +6,7 @@ from lxml import etree
 
 from parsers.feeds.normalize import make_author, normalize_doi, split_author_name
 from parsers.jats_body import BodyContext, container_title, walk_block, walk_children, walk_titled
-from parsers.jats_text import clean_text, element_text
+from parsers.jats_text import block_text, clean_text, element_text
 
 CITATION_TAGS = ("element-citation", "mixed-citation", "nlm-citation", "citation")
 BOOK_LIKE_TYPES = {"book", "thesis", "report", "web", "webpage", "website", "software", "data", "database"}
@@ -139,10 +139,10 @@ def read_floats(article: etree._Element) -> tuple[dict, dict[str, str]]:
         is_figure = elem.tag == "fig"
         ref_id = f"{'FIGREF' if is_figure else 'TABREF'}{counts[elem.tag]}"
         counts[elem.tag] += 1
-        parts = [element_text(elem.find("label")), element_text(elem.find("caption"))]
+        parts = [element_text(elem.find("label")), block_text(elem.find("caption"))]
         entry = {"text": "", "type": "figure" if is_figure else "table", "latex": None}
         if not is_figure:
-            parts.append(element_text(elem.find("table-wrap-foot")))
+            parts.append(block_text(elem.find("table-wrap-foot")))
             entry["html"] = table_html(elem)
         entry["text"] = " ".join(part for part in parts if part)
         entries[ref_id] = entry
@@ -223,7 +223,7 @@ def _drain_footnotes_and_supplements(ctx: BodyContext, out: list[dict]) -> None:
         else:
             walk_children(note, "Footnotes", ctx, out)
     for supplement in ctx.supplements:
-        text = element_text(supplement, frozenset({"object-id"}))
+        text = block_text(supplement, frozenset({"object-id"}))
         if text:
             out.append({"text": text, "cite_spans": [], "ref_spans": [], "section": "Supplementary material"})
     ctx.supplements.clear()

@@ -40,3 +40,23 @@ def local_name(elem: etree._Element) -> str:
     if not isinstance(tag, str):
         return ""
     return tag.rpartition("}")[2]
+
+
+# Children after which words must not fuse when their texts are joined.
+BLOCKISH = frozenset({"p", "title", "label", "caption", "fn", "sec", "list", "list-item", "def-item",
+                      "media", "attrib", "table-wrap-foot", "fn-group"})
+
+
+def block_text(elem: etree._Element | None, skip: frozenset[str] = frozenset()) -> str:
+    """Like element_text, but block children (title, p, fn, ...) are joined with a space,
+    so "<title>Results.</title><p>Mean" reads "Results. Mean", never "Results.Mean"."""
+    if elem is None:
+        return ""
+    if not any(child.tag in BLOCKISH for child in elem):
+        return element_text(elem, skip)
+    parts = [clean_text(elem.text)]
+    for child in elem:
+        if isinstance(child.tag, str) and child.tag not in skip:
+            parts.append(block_text(child, skip))
+        parts.append(clean_text(child.tail))
+    return " ".join(part for part in parts if part)

@@ -12,11 +12,11 @@ import sys
 from dedup.errors import DedupError
 from parsers.errors import ParseError
 from release.errors import ReleaseError
-from pipeline.commands import build, dedup, validate
+from pipeline.commands import build, dedup, parse, publish, validate
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = (build, dedup, validate)
+COMMANDS = (build, dedup, parse, publish, validate)
 BEAM_COMMANDS = {"build"}
 
 # Errors that mean "bad input or environment", reported without a traceback.
