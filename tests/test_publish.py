@@ -1,0 +1,258 @@
+"""Publishing releases to moto's S3 server on loopback (and to a local mirror)."""
+import hashlib
+import io
+import json
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+from boto3.s3.transfer import TransferConfig
+
+from pipeline.cli import main
+from release.errors import ChecksumMismatchError, NotAReleaseError, ReleaseConflictError, ReleaseError, StorageError
+from release.publish import publish_release
+from release.safe_tar import iter_tarball_files
+from release.storage import LocalStorage
+from release.writer import ReleaseContent, write_release_files
+from tests.release_fixtures import make_row, write_small_release
+from tests.s3_server import CorruptingProxy, all_objects, new_bucket, running_moto, storage_for
+
+MiB = 1024 * 1024
+SMALL_PARTS = TransferConfig(multipart_threshold=5 * MiB, multipart_chunksize=5 * MiB, max_concurrency=4)
+DATED_FILES = {
+    "changelog", "cord_uid_registry.json", "dead_letters.jsonl", "dedup_report.jsonl",
+    "document_parses.tar.gz", "manifest.json", "metadata.csv", "metadata.parquet",
+}
+
+
+@pytest.fixture(scope="module")
+def moto():
+    with running_moto() as server:
+        yield server
+
+
+@pytest.fixture
+def s3(moto):
+    return storage_for(moto.url, new_bucket(moto.url))
+
+
+def write_big_release(out_dir: Path, date: str, rows: int = 2600) -> Path:
+    """A release whose metadata.csv (~12 MiB of incompressible abstracts) needs a multipart upload."""
+    release_dir = out_dir / date
+    seed = date.encode()
+    content = ReleaseContent(
+        release_date=date,
+        rows=[make_row(f"{i:08d}", title=f"Paper {i}", abstract=hashlib.sha512(seed + bytes(str(i), "ascii")).hexdigest() * 38,
+                       publish_time="2020") for i in range(rows)],
+        dead_letters=[], registry_json="{}\n", dedup_report=[], cord_uid_changes={}, parser_versions={"pdf_json": "t"},
+    )
+    write_release_files(release_dir, content)
+    return release_dir
+
+
+def test_full_publish_layout_and_checksums(s3, tmp_path: Path) -> None:
+    release_dir = write_small_release(tmp_path / "out", "2026-01-02")
+    result = publish_release(release_dir, s3, "cord19")
+    assert result.latest_date == "2026-01-02" and result.skipped == ()
+
+    objects = all_objects(s3, "cord19/")
+    assert {key[len("2026-01-02/"):] for key in objects if key.startswith("2026-01-02/")} == DATED_FILES
+    assert {key[len("latest/"):] for key in objects if key.startswith("latest/")} == DATED_FILES
+    for name in DATED_FILES:
+        local = (release_dir / name).read_bytes()
+        assert objects[f"2026-01-02/{name}"][3] == local
+        assert objects[f"latest/{name}"][3] == local
+        assert objects[f"2026-01-02/{name}"][2]["sha256"] == hashlib.sha256(local).hexdigest()
+
+    tarball = objects["historical_releases/cord-19_2026-01-02.tar.gz"][3]
+    members = dict(iter_tarball_files(io.BytesIO(tarball)))
+    assert members == {f"2026-01-02/{name}": (release_dir / name).read_bytes() for name in DATED_FILES}
+
+    index = json.loads(objects["releases.json"][3])
+    assert index["releases"] == [{
+        "date": "2026-01-02", "file": "historical_releases/cord-19_2026-01-02.tar.gz", "size": len(tarball),
+        "md5": hashlib.md5(tarball).hexdigest(), "sha1": hashlib.sha1(tarball).hexdigest(),
+        "sha256": hashlib.sha256(tarball).hexdigest(),
+    }]
+    page = objects["historical_releases.html"][3].decode()
+    assert 'href="historical_releases/cord-19_2026-01-02.tar.gz"' in page and hashlib.sha1(tarball).hexdigest() in page
+    latest = json.loads(objects["latest.json"][3])
+    assert latest["release_date"] == "2026-01-02" and latest["path"] == "2026-01-02/"
+    assert latest["manifest_sha256"] == hashlib.sha256((release_dir / "manifest.json").read_bytes()).hexdigest()
+
+
+def test_rerun_is_idempotent_and_the_tarball_is_deterministic(s3, tmp_path: Path) -> None:
+    release_dir = write_small_release(tmp_path / "out", "2026-01-02")
+    publish_release(release_dir, s3, "p")
+    before = all_objects(s3, "p/")
+    again = publish_release(release_dir, s3, "p")
+    assert again.uploaded == () and again.uploaded_bytes == 0
+    assert len(again.skipped) == len(DATED_FILES) + 1
+    assert all_objects(s3, "p/") == before
+    # A fresh build of the historical tarball gives the same bytes (a new prefix builds it again).
+    publish_release(release_dir, s3, "q")
+    tar_key = "historical_releases/cord-19_2026-01-02.tar.gz"
+    assert all_objects(s3, "q/")[tar_key] == before[tar_key]
+
+
+def test_latest_moves_only_forward_and_the_index_lists_every_release(s3, tmp_path: Path) -> None:
+    older = write_small_release(tmp_path / "out", "2026-01-02")
+    newer = write_small_release(tmp_path / "out", "2026-01-03")
+    assert publish_release(newer, s3, "p").latest_date == "2026-01-03"
+    assert publish_release(older, s3, "p").latest_date == "2026-01-03"
+    objects = all_objects(s3, "p/")
+    assert json.loads(objects["latest.json"][3])["release_date"] == "2026-01-03"
+    assert objects["latest/manifest.json"][3] == (newer / "manifest.json").read_bytes()
+    assert [entry["date"] for entry in json.loads(objects["releases.json"][3])["releases"]] == ["2026-01-03", "2026-01-02"]
+
+
+def test_a_different_release_under_the_same_date_needs_force(s3, tmp_path: Path) -> None:
+    first = write_small_release(tmp_path / "a", "2026-01-02")
+    second = write_big_release(tmp_path / "b", "2026-01-02", rows=3)
+    publish_release(first, s3, "p")
+    with pytest.raises(ReleaseConflictError, match="--force"):
+        publish_release(second, s3, "p")
+    assert all_objects(s3, "p/")["2026-01-02/manifest.json"][3] == (first / "manifest.json").read_bytes()
+
+    s3.write_bytes("p/2026-01-02/stray.txt", b"a file neither release has")
+    with pytest.raises(ReleaseConflictError, match="stray.txt"):
+        publish_release(first, s3, "p")
+    publish_release(second, s3, "p", force=True)
+    objects = all_objects(s3, "p/")
+    assert "2026-01-02/stray.txt" not in objects
+    assert objects["2026-01-02/manifest.json"][3] == (second / "manifest.json").read_bytes()
+    assert objects["latest/metadata.csv"][3] == (second / "metadata.csv").read_bytes()
+    tar_members = dict(iter_tarball_files(io.BytesIO(objects["historical_releases/cord-19_2026-01-02.tar.gz"][3])))
+    assert tar_members["2026-01-02/metadata.csv"] == (second / "metadata.csv").read_bytes()
+    assert publish_release(second, s3, "p").uploaded == ()
+
+
+def test_corrupted_upload_is_caught_by_checksum_and_sent_again(moto, tmp_path: Path) -> None:
+    release_dir = write_small_release(tmp_path / "out", "2026-01-02")
+    bucket = new_bucket(moto.url)
+    seen: list[str] = []
+
+    def first_metadata_put(method: str, path: str) -> bool:
+        hit = method == "PUT" and path.endswith("/2026-01-02/metadata.csv") and not seen
+        seen.extend(["x"] if hit else [])
+        return hit
+
+    with CorruptingProxy(moto.port, first_metadata_put) as proxy:
+        publish_release(release_dir, storage_for(proxy.url, bucket), "p")
+    assert proxy.corrupted == [f"/{bucket}/p/2026-01-02/metadata.csv"]
+    stored = all_objects(storage_for(moto.url, bucket), "p/")
+    assert stored["2026-01-02/metadata.csv"][3] == (release_dir / "metadata.csv").read_bytes()
+
+
+def test_persistent_corruption_fails_and_latest_stays(moto, tmp_path: Path) -> None:
+    good = write_small_release(tmp_path / "a", "2026-01-02")
+    bad = write_small_release(tmp_path / "b", "2026-01-03")
+    bucket = new_bucket(moto.url)
+    direct = storage_for(moto.url, bucket)
+    publish_release(good, direct, "p")
+    latest_before = {k: v for k, v in all_objects(direct, "p/").items() if k.startswith("latest")}
+
+    def every_parquet_put(method: str, path: str) -> bool:
+        return method == "PUT" and path.endswith("/2026-01-03/metadata.parquet")
+
+    with CorruptingProxy(moto.port, every_parquet_put) as proxy:
+        with pytest.raises(ChecksumMismatchError, match="metadata.parquet"):
+            publish_release(bad, storage_for(proxy.url, bucket), "p")
+    assert len(proxy.corrupted) == 2
+    after = all_objects(direct, "p/")
+    assert "2026-01-03/metadata.parquet" not in after
+    assert "2026-01-03/manifest.json" not in after
+    assert {k: v for k, v in after.items() if k.startswith("latest")} == latest_before
+
+
+def test_multipart_upload_corrupted_part_is_caught(moto, tmp_path: Path) -> None:
+    release_dir = write_big_release(tmp_path / "out", "2026-02-01")
+    assert (release_dir / "metadata.csv").stat().st_size > 10 * MiB
+    bucket = new_bucket(moto.url)
+    corrupted_parts: list[str] = []
+
+    def second_part_once(method: str, path: str) -> bool:
+        hit = method == "PUT" and "metadata.csv" in path and "partNumber=2" in path and not corrupted_parts
+        corrupted_parts.extend([path] if hit else [])
+        return hit
+
+    with CorruptingProxy(moto.port, second_part_once) as proxy:
+        publish_release(release_dir, storage_for(proxy.url, bucket, transfer_config=SMALL_PARTS), "p")
+    assert len(corrupted_parts) == 1
+    stored = all_objects(storage_for(moto.url, bucket), "p/")
+    size, etag, _, data = stored["2026-02-01/metadata.csv"]
+    assert data == (release_dir / "metadata.csv").read_bytes() and etag.endswith("-3")
+    assert stored["latest/metadata.csv"][1] == etag
+
+
+def test_interrupted_publish_resumes_to_the_same_end_state(moto, tmp_path: Path) -> None:
+    old = write_small_release(tmp_path / "a", "2026-01-02")
+    new = write_big_release(tmp_path / "b", "2026-02-01")
+    bucket, reference_bucket = new_bucket(moto.url), new_bucket(moto.url)
+    publish_release(old, storage_for(moto.url, bucket), "p")
+    latest_before = {k: v for k, v in all_objects(storage_for(moto.url, bucket), "p/").items() if k.startswith("latest")}
+
+    storage = storage_for(moto.url, bucket, transfer_config=SMALL_PARTS)
+    uploads: list[str] = []
+
+    def stop_server_half_way(**kwargs) -> None:
+        uploads.append(kwargs["model"].name)
+        if len(uploads) == 4:
+            moto.stop()
+
+    storage.client.meta.events.register("after-call.s3.PutObject", stop_server_half_way)
+    storage.client.meta.events.register("after-call.s3.UploadPart", stop_server_half_way)
+    try:
+        with pytest.raises(StorageError):
+            publish_release(new, storage, "p")
+    finally:
+        moto.start()
+    storage.client.meta.events.unregister("after-call.s3.PutObject", stop_server_half_way)
+    storage.client.meta.events.unregister("after-call.s3.UploadPart", stop_server_half_way)
+
+    interrupted = all_objects(storage_for(moto.url, bucket), "p/")
+    assert {k: v for k, v in interrupted.items() if k.startswith("latest")} == latest_before
+    assert "2026-02-01/manifest.json" not in interrupted
+
+    resumed = publish_release(new, storage, "p")
+    assert resumed.skipped, "objects stored before the interruption are not sent again"
+    publish_release(old, storage_for(moto.url, reference_bucket), "p")
+    publish_release(new, storage_for(moto.url, reference_bucket, transfer_config=SMALL_PARTS), "p")
+    assert all_objects(storage_for(moto.url, bucket), "p/") == all_objects(storage_for(moto.url, reference_bucket), "p/")
+
+
+def test_a_folder_that_does_not_match_its_manifest_is_refused(s3, tmp_path: Path) -> None:
+    release_dir = write_small_release(tmp_path / "out", "2026-01-02")
+    (release_dir / "changelog").write_text("edited after the build\n")
+    with pytest.raises(ReleaseError, match="does not match the sha256"):
+        publish_release(release_dir, s3, "p")
+    assert s3.list_keys("p/latest") == [] and s3.stat("p/2026-01-02/changelog") is None
+    with pytest.raises(NotAReleaseError):
+        publish_release(tmp_path, s3, "p")
+
+
+def test_publish_to_a_local_mirror(tmp_path: Path) -> None:
+    release_dir = write_small_release(tmp_path / "out", "2026-01-02")
+    mirror = LocalStorage(tmp_path / "mirror")
+    publish_release(release_dir, mirror, "")
+    assert (tmp_path / "mirror/latest/metadata.csv").read_bytes() == (release_dir / "metadata.csv").read_bytes()
+    assert json.loads((tmp_path / "mirror/latest.json").read_text())["release_date"] == "2026-01-02"
+    with tarfile.open(tmp_path / "mirror/historical_releases/cord-19_2026-01-02.tar.gz") as tar:
+        assert sorted(tar.getnames()) == ["2026-01-02"] + sorted(f"2026-01-02/{n}" for n in DATED_FILES)
+    assert publish_release(release_dir, mirror, "").uploaded == ()
+    (tmp_path / "mirror/2026-01-02/metadata.csv").write_bytes(b"tampered")
+    repaired = publish_release(release_dir, mirror, "")
+    assert repaired.uploaded == ("2026-01-02/metadata.csv",)
+    assert (tmp_path / "mirror/2026-01-02/metadata.csv").read_bytes() == (release_dir / "metadata.csv").read_bytes()
+
+
+def test_cli_publish_with_endpoint_url(moto, tmp_path: Path, capsys) -> None:
+    release_dir = write_small_release(tmp_path / "out", "2026-01-02")
+    bucket = new_bucket(moto.url)
+    assert main(["publish", str(release_dir), f"s3://{bucket}/cord19", "--endpoint-url", moto.url]) == 0
+    assert "published 2026-01-02" in capsys.readouterr().out
+    other = write_big_release(tmp_path / "other", "2026-01-02", rows=2)
+    assert main(["publish", str(other), f"s3://{bucket}/cord19", "--endpoint-url", moto.url]) == 1
+    assert "--force" in capsys.readouterr().err
+    assert os.environ["AWS_SECRET_ACCESS_KEY"] not in capsys.readouterr().err
