@@ -1,0 +1,272 @@
+"""A small, bounded GROBID REST client.
+
+Talks to GROBID's REST API with `requests` directly: grobid-client-python retries a
+busy server forever with a fixed sleep and works on folders, while a pipeline worker
+needs one call per PDF with bounded retries and typed failures.
+
+- `check_alive()` before a run (GrobidDownError with a clear message when down);
+- `process_fulltext(pdf)` posts to /api/processFulltextDocument with explicit
+  options; 503 (and 429) is back-pressure, answered by exponential backoff with
+  jitter; timeouts, other 5xx and connection errors are retried the same way; all
+  bounded in attempts and total time, then a typed GrobidError (a ParseError);
+- a disk cache keyed by the PDF's SHA-1, GROBID's version and the options, so a rerun
+  never sends a PDF twice;
+- at most `concurrency` requests in flight per client (per worker process).
+
+The client is picklable (its HTTP session and lock are rebuilt lazily), so a Beam
+DoFn can be given one and use it from `setup()`.
+"""
+import concurrent.futures
+import hashlib
+import json
+import logging
+import os
+import random
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator
+
+import requests
+
+from parsers.errors import ParseError
+
+logger = logging.getLogger(__name__)
+
+FULLTEXT_PATH = "/api/processFulltextDocument"
+# GROBID answers 500 with one of these prefixes when the PDF itself is unusable;
+# sending it again cannot help.
+_BAD_INPUT_MARKERS = ("[BAD_INPUT_DATA]", "[NO_BLOCKS]", "[TOO_MANY_BLOCKS]", "[PDFALTO_CONVERSION_FAILURE]")
+
+
+class GrobidError(ParseError):
+    """GROBID could not turn a PDF into TEI."""
+
+    reason = "grobid_error"
+
+
+class GrobidDownError(GrobidError):
+    """The GROBID server is not reachable or not alive."""
+
+    reason = "grobid_down"
+
+
+class GrobidBusyError(GrobidError):
+    """GROBID kept answering 503 (busy) until the retry budget ran out."""
+
+    reason = "grobid_busy"
+
+
+class GrobidTimeoutError(GrobidError):
+    """Requests kept timing out until the retry budget ran out."""
+
+    reason = "grobid_timeout"
+
+
+class GrobidConnectionError(GrobidError):
+    """Connections kept failing (refused, reset, dropped) until the retry budget ran out."""
+
+    reason = "grobid_connection_error"
+
+
+class GrobidServerError(GrobidError):
+    """GROBID kept answering 5xx until the retry budget ran out."""
+
+    reason = "grobid_server_error"
+
+
+class GrobidBadInputError(GrobidError):
+    """GROBID refused the PDF itself (4xx, or 500 with a bad-input code)."""
+
+    reason = "grobid_bad_input"
+
+
+class GrobidNoContentError(GrobidError):
+    """GROBID answered 204: it found nothing to structure in the PDF."""
+
+    reason = "grobid_no_content"
+
+
+class GrobidClient:
+    """Client for one GROBID server; see the module docstring."""
+
+    def __init__(
+        self,
+        url: str,
+        timeout_s: float = 120.0,
+        max_attempts: int = 6,
+        max_total_s: float = 600.0,
+        concurrency: int = 4,
+        cache_dir: str | None = None,
+        consolidate_header: bool = False,
+        include_raw_citations: bool = True,
+        backoff_base_s: float = 0.5,
+        backoff_max_s: float = 30.0,
+    ) -> None:
+        if max_attempts < 1 or concurrency < 1:
+            raise ValueError("max_attempts and concurrency must be at least 1")
+        self.url = url.rstrip("/")
+        self.timeout_s = timeout_s
+        self.max_attempts = max_attempts
+        self.max_total_s = max_total_s
+        self.concurrency = concurrency
+        self.cache_dir = cache_dir
+        self.consolidate_header = consolidate_header
+        self.include_raw_citations = include_raw_citations
+        self.backoff_base_s = backoff_base_s
+        self.backoff_max_s = backoff_max_s
+        self._local: threading.local | None = None
+        self._slots: threading.BoundedSemaphore | None = None
+        self._version: str | None = None
+        self._lock = threading.Lock()
+
+    # -- pickling: sessions, locks and semaphores are per process
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.update(_local=None, _slots=None, _lock=None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    @property
+    def options(self) -> dict[str, str]:
+        """The form fields sent with every processFulltextDocument request."""
+        return {
+            "consolidateHeader": "1" if self.consolidate_header else "0",
+            "consolidateCitations": "0",
+            "includeRawCitations": "1" if self.include_raw_citations else "0",
+            "segmentSentences": "0",
+        }
+
+    def _session(self) -> requests.Session:
+        with self._lock:
+            if self._local is None:
+                self._local = threading.local()
+                self._slots = threading.BoundedSemaphore(self.concurrency)
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            self._local.session = session
+        return session
+
+    def check_alive(self) -> None:
+        """Raise GrobidDownError unless GET /api/isalive answers true."""
+        try:
+            response = self._session().get(f"{self.url}/api/isalive", timeout=min(self.timeout_s, 10.0))
+        except requests.RequestException as exc:
+            raise GrobidDownError(f"GROBID at {self.url} is not reachable ({exc.__class__.__name__}: {exc})") from exc
+        if response.status_code != 200 or response.text.strip().lower() != "true":
+            raise GrobidDownError(
+                f"GROBID at {self.url} is not alive (/api/isalive answered HTTP {response.status_code}: "
+                f"{response.text.strip()[:100]!r})"
+            )
+
+    def version(self) -> str:
+        """GROBID's version string (plain text in old servers, JSON in new ones); cached."""
+        if self._version is None:
+            try:
+                response = self._session().get(f"{self.url}/api/version", timeout=min(self.timeout_s, 10.0))
+                response.raise_for_status()
+            except requests.RequestException as exc:
+                raise GrobidDownError(f"GROBID at {self.url} did not give its version ({exc})") from exc
+            text = response.text.strip()
+            try:
+                self._version = str(json.loads(text)["version"])
+            except (ValueError, KeyError, TypeError):
+                self._version = text
+        return self._version
+
+    def cache_path(self, pdf_sha1: str) -> str | None:
+        """Where the TEI of the PDF with this SHA-1 is cached (None without a cache)."""
+        if self.cache_dir is None:
+            return None
+        key = json.dumps({"version": self.version(), "options": self.options}, sort_keys=True)
+        options_hash = hashlib.sha1(key.encode()).hexdigest()[:12]
+        return os.path.join(self.cache_dir, pdf_sha1[:2], f"{pdf_sha1}.{options_hash}.tei.xml")
+
+    def process_fulltext(self, pdf: bytes) -> bytes:
+        """The TEI GROBID makes of `pdf` (from the cache when it was seen before)."""
+        sha1 = hashlib.sha1(pdf).hexdigest()
+        path = self.cache_path(sha1)
+        if path is not None and os.path.exists(path):
+            with open(path, "rb") as handle:
+                return handle.read()
+        tei = self._post_with_retries(pdf, sha1)
+        if path is not None:
+            _write_atomically(path, tei)
+        return tei
+
+    def process_many(self, pdfs: Iterable[bytes]) -> Iterator[bytes | GrobidError]:
+        """TEI (or the GrobidError) for each PDF, in input order, `concurrency` at a time."""
+        with concurrent.futures.ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            futures = [pool.submit(self.process_fulltext, pdf) for pdf in pdfs]
+            for future in futures:
+                try:
+                    yield future.result()
+                except GrobidError as exc:
+                    yield exc
+
+    def _post_with_retries(self, pdf: bytes, sha1: str) -> bytes:
+        session = self._session()
+        deadline = time.monotonic() + self.max_total_s
+        jitter = random.Random()
+        failure: GrobidError | None = None
+        for attempt in range(1, self.max_attempts + 1):
+            retry_after = None
+            try:
+                with self._slots:
+                    response = session.post(
+                        self.url + FULLTEXT_PATH,
+                        files={"input": (f"{sha1}.pdf", pdf, "application/pdf")},
+                        data=self.options,
+                        timeout=(min(self.timeout_s, 10.0), self.timeout_s),
+                    )
+            except requests.Timeout as exc:
+                failure = GrobidTimeoutError(f"GROBID timed out after {self.timeout_s:g}s on {sha1}: {exc}")
+            except requests.ConnectionError as exc:
+                failure = GrobidConnectionError(f"connection to GROBID failed on {sha1}: {exc}")
+            else:
+                status = response.status_code
+                if status == 200:
+                    return response.content
+                body = response.text.strip()[:300]
+                if status == 204:
+                    raise GrobidNoContentError(f"GROBID found no content to structure in {sha1}")
+                if status in (503, 429):
+                    failure = GrobidBusyError(f"GROBID stayed busy (HTTP {status}) for {sha1}")
+                    retry_after = _retry_after_s(response)
+                elif status >= 500 and not body.startswith(_BAD_INPUT_MARKERS):
+                    failure = GrobidServerError(f"GROBID answered HTTP {status} for {sha1}: {body!r}")
+                else:
+                    raise GrobidBadInputError(f"GROBID refused {sha1} (HTTP {status}): {body!r}")
+            delay = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1)) * jitter.uniform(0.5, 1.0)
+            if retry_after is not None:
+                delay = max(delay, min(retry_after, self.backoff_max_s))
+            if attempt == self.max_attempts or time.monotonic() + delay > deadline:
+                break
+            logger.debug("GROBID attempt %d for %s failed (%s); retrying in %.2fs", attempt, sha1, failure, delay)
+            time.sleep(delay)
+        raise failure.__class__(f"{failure} (gave up after {attempt} attempt(s))")
+
+
+def _retry_after_s(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

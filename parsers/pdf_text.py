@@ -1,0 +1,577 @@
+"""PDF to pdf_json with pdfminer.six, the fallback when no GROBID is configured.
+
+`parse_pdf(data)` runs pdfminer in a child process (forked from a forkserver that has
+pdfminer preloaded) under a wall-clock limit and an address-space limit
+(RLIMIT_AS), so a runaway PDF cannot stall or kill the worker. The child turns the
+layout into paragraphs: running headers and footers (lines repeated across pages)
+and bare page numbers are dropped, words hyphenated across line breaks are joined,
+the title is guessed from the largest type on page 1, an "Abstract" block becomes
+the abstract, numbered or set-apart short lines become section headings, figure and
+table captions go to `ref_entries`, acknowledgements and appendices to
+`back_matter`, and the references section is kept out of the body: its entries go
+to `bib_entries` with what can be recovered (year, title, DOI, arXiv id), and
+numeric markers like `[3]` in the body are linked to them.
+
+Every expected failure is a ParseError subclass with its own reason.
+"""
+import collections
+import hashlib
+import io
+import logging
+import multiprocessing
+import re
+import resource
+import statistics
+from dataclasses import dataclass
+
+from pdfminer.converter import PDFPageAggregator
+from pdfminer.layout import LAParams, LTChar, LTTextBox, LTTextLine
+from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+from pdfminer.pdfpage import PDFPage, PDFTextExtractionNotAllowed
+from pdfminer.pdfparser import PDFParser
+from pdfminer.pdfexceptions import PDFException
+from pdfminer.psexceptions import PSException
+
+from parsers.errors import ParseError, check_not_lfs_or_empty
+
+logger = logging.getLogger(__name__)
+
+PARSER_VERSION = "pdfminer-1"
+
+
+class PdfError(ParseError):
+    """A PDF the fallback parser cannot turn into text."""
+
+    reason = "pdf_error"
+
+
+class NotPdfError(PdfError):
+    reason = "not_pdf"
+
+
+class PdfEncryptedError(PdfError):
+    reason = "pdf_encrypted"
+
+
+class PdfNoTextError(PdfError):
+    """No text layer: a scanned or image-only PDF."""
+
+    reason = "pdf_no_text"
+
+
+class PdfCorruptError(PdfError):
+    reason = "pdf_corrupt"
+
+
+class PdfTimeoutError(PdfError):
+    reason = "pdf_timeout"
+
+
+class PdfMemoryError(PdfError):
+    reason = "pdf_memory_limit"
+
+
+class PdfWorkerCrashError(PdfError):
+    """The child process died without an answer (e.g. killed by a signal)."""
+
+    reason = "pdf_worker_crash"
+
+
+_ERRORS_BY_NAME = {
+    cls.__name__: cls
+    for cls in (NotPdfError, PdfEncryptedError, PdfNoTextError, PdfCorruptError, PdfMemoryError)
+}
+
+_FORKSERVER = multiprocessing.get_context("forkserver")
+_FORKSERVER.set_forkserver_preload(["parsers.pdf_text"])
+
+
+def check_pdf_bytes(data: bytes) -> None:
+    """Raise for inputs that are not PDFs at all: empty, a Git-LFS pointer, HTML, other."""
+    check_not_lfs_or_empty(data)
+    head = data[:1024]
+    if b"%PDF-" not in head:
+        lowered = head.lstrip().lower()
+        if lowered.startswith((b"<!doctype html", b"<html")) or b"<html" in lowered:
+            raise NotPdfError("the input is an HTML page, not a PDF")
+        raise NotPdfError(f"the input does not start like a PDF (first bytes {data[:16]!r})")
+
+
+def parse_pdf(data: bytes, time_limit_s: float = 60.0, memory_limit_mb: int = 1024) -> dict:
+    """pdf_json of a PDF (paper_id = SHA-1 of the bytes), parsed in a limited child process."""
+    check_pdf_bytes(data)
+    receiver, sender = _FORKSERVER.Pipe(duplex=False)
+    child = _FORKSERVER.Process(target=_child_main, args=(sender, data, memory_limit_mb), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(time_limit_s):
+            raise PdfTimeoutError(f"pdfminer did not finish within {time_limit_s:g}s")
+        try:
+            kind, payload = receiver.recv()
+        except EOFError:
+            child.join(5)
+            raise PdfWorkerCrashError(f"the pdfminer child process died (exit code {child.exitcode})") from None
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if kind == "ok":
+        return payload
+    error_name, message = payload
+    raise _ERRORS_BY_NAME.get(error_name, PdfCorruptError)(message)
+
+
+def _child_main(sender, data: bytes, memory_limit_mb: int) -> None:
+    """Child process: limit memory, parse, send ("ok", paper) or ("error", (class, message))."""
+    limit = memory_limit_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        result = ("ok", pdf_layout_to_pdf_json(data))
+    except PdfError as exc:
+        result = ("error", (type(exc).__name__, str(exc)))
+    except MemoryError:
+        result = ("error", ("PdfMemoryError", f"pdfminer went over the {memory_limit_mb} MB memory limit"))
+    except Exception as exc:  # pdfminer raises many kinds of errors on damaged files
+        result = ("error", ("PdfCorruptError", f"pdfminer failed: {type(exc).__name__}: {exc}"))
+    try:
+        sender.send(result)
+    except MemoryError:
+        sender.send(("error", ("PdfMemoryError", f"the parse went over the {memory_limit_mb} MB memory limit")))
+    sender.close()
+
+
+# ---------------------------------------------------------------- layout extraction
+
+
+@dataclass
+class _Line:
+    text: str
+    size: float  # line height, a stand-in for font size
+    bold: bool
+    top: float  # distance from the page top, as a fraction of the page height
+
+
+@dataclass
+class _Box:
+    page: int
+    lines: list[_Line]
+
+
+def _read_boxes(data: bytes) -> tuple[list[_Box], int, str]:
+    """Text boxes in reading order, the page count, and the Info dictionary title."""
+    try:
+        document = PDFDocument(PDFParser(io.BytesIO(data)), password="")
+    except PDFPasswordIncorrect as exc:
+        raise PdfEncryptedError("the PDF is encrypted and the empty password does not open it") from exc
+    except PDFEncryptionError as exc:
+        raise PdfEncryptedError(f"the PDF is encrypted with an unsupported scheme: {exc}") from exc
+    except (PDFException, PSException, ValueError, KeyError, TypeError) as exc:
+        raise PdfCorruptError(f"pdfminer cannot read the PDF structure: {exc}") from exc
+    resources = PDFResourceManager(caching=True)
+    device = PDFPageAggregator(resources, laparams=LAParams())
+    interpreter = PDFPageInterpreter(resources, device)
+    boxes: list[_Box] = []
+    pages = 0
+    try:
+        for page_number, page in enumerate(PDFPage.create_pages(document)):
+            pages += 1
+            interpreter.process_page(page)
+            layout = device.get_result()
+            height = (layout.y1 - layout.y0) or 1.0
+            for item in layout:
+                if isinstance(item, LTTextBox):
+                    lines = [_line(line, layout.y1, height) for line in item if isinstance(line, LTTextLine)]
+                    lines = [line for line in lines if line.text]
+                    if lines:
+                        boxes.append(_Box(page_number, lines))
+    except PDFTextExtractionNotAllowed as exc:
+        raise PdfEncryptedError(f"the PDF forbids text extraction: {exc}") from exc
+    except (PDFException, PSException, ValueError, KeyError, TypeError, AttributeError) as exc:
+        if not boxes:
+            raise PdfCorruptError(f"pdfminer failed while reading pages: {exc}") from exc
+        logger.warning("PDF damaged after page %d, keeping the text read so far: %s", pages, exc)
+    if pages == 0:
+        raise PdfCorruptError("the PDF has no pages")
+    return boxes, pages, _info_title(document)
+
+
+_CID = re.compile(r"\(cid:\d+\)")
+
+
+def _line(line: LTTextLine, page_top: float, page_height: float) -> _Line:
+    text = _CID.sub("", line.get_text()).strip()
+    first_char = next((c for c in line if isinstance(c, LTChar)), None)
+    bold = first_char is not None and "bold" in first_char.fontname.lower()
+    return _Line(text, round(line.height, 1), bold, (page_top - line.y1) / page_height)
+
+
+def _info_title(document: PDFDocument) -> str:
+    for info in document.info:
+        title = info.get("Title")
+        if isinstance(title, bytes):
+            if title.startswith(b"\xfe\xff"):
+                return title[2:].decode("utf-16-be", "ignore").strip()
+            return title.decode("latin-1").strip()
+        if isinstance(title, str):
+            return title.strip()
+    return ""
+
+
+# ---------------------------------------------------------------- cleaning
+
+
+_DIGITS = re.compile(r"\d+")
+_PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(/|of)\s*\d{1,4})?$", re.IGNORECASE)
+_MARGIN = 0.09
+
+
+def _remove_running_lines(boxes: list[_Box], pages: int) -> list[_Box]:
+    """Drop lines in the page margins that repeat across pages, and bare page numbers."""
+    def key(line: _Line) -> str:
+        return _DIGITS.sub("#", line.text.lower())
+
+    in_margin = lambda line: line.top < _MARGIN or line.top > 1 - _MARGIN  # noqa: E731
+    seen = collections.defaultdict(set)
+    for box in boxes:
+        for line in box.lines:
+            if in_margin(line):
+                seen[key(line)].add(box.page)
+    threshold = max(2, int(0.25 * pages))
+    repeated = {k for k, found in seen.items() if len(found) >= threshold}
+    kept = []
+    for box in boxes:
+        lines = [
+            line
+            for line in box.lines
+            if not (in_margin(line) and (key(line) in repeated or _PAGE_NUMBER.match(line.text)))
+        ]
+        if lines:
+            kept.append(_Box(box.page, lines))
+    return kept
+
+
+def _join_lines(lines: list[_Line]) -> str:
+    """One paragraph from lines: hyphenated words across breaks are joined."""
+    text = ""
+    for line in lines:
+        piece = line.text
+        if not text:
+            text = piece
+        elif text.endswith("-") and len(text) > 1 and text[-2].isalpha() and piece[:1].islower():
+            text = text[:-1] + piece
+        else:
+            text = text + " " + piece
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# ---------------------------------------------------------------- structure
+
+
+_NUMBERED_HEADING = re.compile(r"^((\d{1,2}(\.\d{1,2})*\.?)|([IVX]{1,5}\.))\s+\S")
+_KNOWN_HEADINGS = re.compile(
+    r"^((\d{1,2}(\.\d{1,2})*\.?|[IVX]{1,5}\.)\s*)?(introduction|background|related work|methods?|materials and methods|"
+    r"results|discussion|conclusions?|acknowledge?ments?|appendix|references|bibliography|literature cited|"
+    r"abstract|summary|experiments?|evaluation|limitations|future work)\b.{0,40}$",
+    re.IGNORECASE,
+)
+_REFERENCES_HEADING = re.compile(
+    r"^((\d{1,2}|[IVX]{1,5})\.?\s*)?(references|bibliography|literature cited|works cited|reference list|"
+    r"referencias|bibliograf[ií]a)\s*:?$",
+    re.IGNORECASE,
+)
+_BACK_HEADING = re.compile(r"^((\d{1,2}|[A-Z])\.?\s*)?(acknowledge?ments?|appendix|appendices|funding)\b", re.IGNORECASE)
+_ABSTRACT_START = re.compile(r"^(abstract|summary)\s*[:.\-\u2014]?\s*", re.IGNORECASE)
+_CAPTION_LABEL = re.compile(
+    r"^(fig\.?|figure|table|tabla|cuadro|gr[aá]fico|chart|plate)\s*(\d+|[IVX]+)[a-z]?\b\s*([.:|]?)", re.IGNORECASE
+)
+_EQUATION_CHARS = set("=+\u2212\u00d7\u2211\u222b")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _is_caption(box: _Box, text: str) -> bool:
+    """'Figure 2: ...' or 'Table 1.' anywhere, or a short block that is just a label."""
+    match = _CAPTION_LABEL.match(text)
+    return bool(match) and (bool(match.group(3)) or (len(box.lines) <= 2 and len(text) < 150))
+
+
+def _is_heading(box: _Box, body_size: float) -> bool:
+    if len(box.lines) > 2:
+        return False
+    text = _join_lines(box.lines)
+    if not (2 <= len(text) <= 120) or not _WORD.search(text) or _EQUATION_CHARS & set(text):
+        return False
+    if "http" in text or "@" in text:
+        return False
+    if _KNOWN_HEADINGS.match(text):
+        return True
+    if text.endswith((".", ",", ";")) and not _NUMBERED_HEADING.match(text):
+        return False
+    if len(text.split()) > 14:
+        return False
+    starts_upper = text.lstrip("0123456789. ")[:1].isupper()
+    if text[-1:].isdigit() or not starts_upper:
+        return False  # a trailing digit is a footnote mark, a page or a value
+    if _NUMBERED_HEADING.match(text):
+        return True
+    size = box.lines[0].size
+    larger = size > body_size * 1.15
+    set_apart = size >= body_size * 0.95 and (all(line.bold for line in box.lines) or (text.isupper() and len(text) > 3))
+    return larger or set_apart
+
+
+def _body_size(boxes: list[_Box]) -> float:
+    sizes = collections.Counter()
+    for box in boxes:
+        for line in box.lines:
+            sizes[line.size] += len(line.text)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def _title(boxes: list[_Box], info_title: str) -> tuple[str, int | None]:
+    """The title guessed from the largest lines in the top part of page 1, and its box index."""
+    best, best_size = None, 0.0
+    for index, box in enumerate(boxes):
+        if box.page != 0:
+            break
+        if box.lines[0].top > 0.5 or len(box.lines) > 4:
+            continue
+        text = _join_lines(box.lines)
+        size = statistics.mean(line.size for line in box.lines)
+        if len(text) >= 8 and len(text.split()) >= 2 and size > best_size:
+            best, best_size = index, size
+    if best is None:
+        return info_title, None
+    return _join_lines(boxes[best].lines), best
+
+
+def _paragraph(text: str, section: str) -> dict:
+    return {"text": text, "cite_spans": [], "ref_spans": [], "section": section}
+
+
+def pdf_layout_to_pdf_json(data: bytes) -> dict:
+    """The whole conversion, in-process (parse_pdf runs this in a limited child)."""
+    check_pdf_bytes(data)
+    boxes, pages, info_title = _read_boxes(data)
+    boxes = _remove_running_lines(boxes, pages)
+    if not any(len(line.text) > 1 for box in boxes for line in box.lines):
+        raise PdfNoTextError(f"no text layer in {pages} page(s) (scanned or image-only PDF)")
+    body_size = _body_size(boxes)
+    title, title_index = _title(boxes, info_title)
+
+    front: list[dict] = []
+    abstract: list[dict] = []
+    body: list[dict] = []
+    back: list[dict] = []
+    references: list[str] = []
+    ref_entries: dict[str, dict] = {}
+    section, part = "", "front"
+    abstract_box = None
+    for index, box in enumerate(boxes):
+        if index == title_index:
+            continue
+        text = _join_lines(box.lines)
+        if part == "front" and _ABSTRACT_START.match(text) and box.page <= 1:
+            rest = _ABSTRACT_START.sub("", text, count=1).strip()
+            part, section, abstract_box = "abstract", "Abstract", (box if rest else None)
+            if rest:
+                abstract.append(_paragraph(rest, section))
+            continue
+        if part == "abstract" and abstract_box is None:
+            abstract_box = box  # the first block after an "Abstract" heading
+        elif part == "abstract" and (
+            box.page != abstract_box.page or abs(box.lines[0].size - abstract_box.lines[-1].size) > 0.5
+        ):
+            part = "body"  # the abstract ends where the type or the page changes
+        if part in ("body", "back") and _REF_LABEL_FIRST.match(text):
+            part = "references"  # a reference list without a heading
+        if _is_caption(box, text):
+            kind = "table" if text.lower().startswith("table") else "figure"
+            key = f"{'TABREF' if kind == 'table' else 'FIGREF'}{sum(e['type'] == kind for e in ref_entries.values())}"
+            ref_entries[key] = {"text": text, "type": kind, "latex": None}
+            continue
+        if _is_heading(box, body_size) and (part != "references" or _BACK_HEADING.match(text)):
+            if _REFERENCES_HEADING.match(text):
+                part = "references"
+            elif _BACK_HEADING.match(text):
+                part = "back"
+            elif part in ("front", "abstract", "body"):
+                part = "body"
+            elif part == "references":
+                part = "back"
+            section = _NUMBERED_PREFIX.sub("", text).strip() or text
+            continue
+        if part == "references":
+            references.extend(box_text for box_text in _split_references(box))
+        elif part == "back":
+            back.append(_paragraph(text, section))
+        elif part == "abstract":
+            abstract.append(_paragraph(text, section))
+        elif part == "body":
+            body.append(_paragraph(text, section))
+        else:
+            front.append(_paragraph(text, section))
+    if not abstract:
+        # Without an abstract, text before the first heading is body text; short
+        # blocks there are author and affiliation lines.
+        body = [p for p in front if len(p["text"].split()) >= _MIN_FRONT_WORDS] + body
+    body = _merge_broken_paragraphs(body)
+    bib_entries, labels = _bib_entries(_merge_reference_lines(references))
+    for paragraph in body + back:
+        paragraph["cite_spans"] = _numeric_cite_spans(paragraph["text"], labels)
+    return {
+        "paper_id": hashlib.sha1(data).hexdigest(),
+        "metadata": {"title": title, "authors": []},
+        "abstract": abstract,
+        "body_text": body,
+        "bib_entries": bib_entries,
+        "ref_entries": ref_entries,
+        "back_matter": back,
+    }
+
+
+_MIN_FRONT_WORDS = 20
+_NUMBERED_PREFIX = re.compile(r"^(\d{1,2}(\.\d{1,2})*\.?|[IVX]{1,5}\.)\s+")
+
+
+def _merge_broken_paragraphs(paragraphs: list[dict]) -> list[dict]:
+    """Join a paragraph cut by a column or page break (no final stop, next starts lower-case)."""
+    merged: list[dict] = []
+    for paragraph in paragraphs:
+        if (
+            merged
+            and merged[-1]["section"] == paragraph["section"]
+            and not merged[-1]["text"].endswith((".", "!", "?", ":", '"', "\u201d"))
+            and paragraph["text"][:1].islower()
+        ):
+            previous = merged[-1]["text"]
+            if previous.endswith("-") and previous[-2:-1].isalpha():
+                merged[-1]["text"] = previous[:-1] + paragraph["text"]
+            else:
+                merged[-1]["text"] = previous + " " + paragraph["text"]
+            continue
+        merged.append(paragraph)
+    return merged
+
+
+# ---------------------------------------------------------------- references
+
+
+_REF_LABEL = re.compile(r"^\s*(\[(\d{1,4})\]|(\d{1,4})\.\s)")
+_REF_LABEL_FIRST = re.compile(r"^\[1\]\s")
+
+
+def _split_references(box: _Box) -> list[str]:
+    """Reference entries in a box: split at "[n]" / "n." labels, else one entry per box."""
+    if not any(_REF_LABEL.match(line.text) for line in box.lines):
+        return [_join_lines(box.lines)]
+    entries, current = [], []
+    for line in box.lines:
+        if _REF_LABEL.match(line.text) and current:
+            entries.append(_join_lines(current))
+            current = []
+        current.append(line)
+    if current:
+        entries.append(_join_lines(current))
+    return entries
+
+
+def _merge_reference_lines(entries: list[str]) -> list[str]:
+    """Glue an unlabelled fragment to the previous labelled entry (a column or page break)."""
+    labelled = any(_REF_LABEL.match(entry) for entry in entries)
+    if not labelled:
+        return entries
+    merged: list[str] = []
+    for entry in entries:
+        if merged and not _REF_LABEL.match(entry):
+            merged[-1] = _join_lines([_Line(merged[-1], 0, False, 0), _Line(entry, 0, False, 0)])
+        else:
+            merged.append(entry)
+    return merged
+
+
+_YEAR = re.compile(r"(?<![\w.:/])(1[89]\d\d|20\d\d)[a-z]?(?!\w|\.\d)")
+_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+[^\s\"<>.,;)])", re.IGNORECASE)
+_ARXIV = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5}|[a-z\-]+/\d{7})", re.IGNORECASE)
+_QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{10,300})[\"\u201d]")
+
+
+def _bib_entries(entries: list[str]) -> tuple[dict, dict[int, str]]:
+    """bib_entries from raw reference strings, and printed label -> BIBREF key."""
+    bib: dict[str, dict] = {}
+    labels: dict[int, str] = {}
+    for n, raw in enumerate(entries):
+        key = f"BIBREF{n}"
+        label = _REF_LABEL.match(raw)
+        if label:
+            labels[int(label.group(2) or label.group(3))] = key
+            raw = raw[label.end():].strip()
+        year = _YEAR.search(raw)
+        other_ids = {}
+        doi = _DOI.search(raw)
+        if doi:
+            other_ids["DOI"] = [doi.group(1)]
+        arxiv = _ARXIV.search(raw)
+        if arxiv:
+            other_ids["arXiv"] = [arxiv.group(1)]
+        bib[key] = {
+            "ref_id": key,
+            "title": _reference_title(raw, year),
+            "authors": [],
+            "year": int(year.group(1)) if year else None,
+            "venue": "",
+            "volume": "",
+            "issn": "",
+            "pages": "",
+            "other_ids": other_ids,
+        }
+    return bib, labels
+
+
+def _reference_title(raw: str, year: re.Match | None) -> str:
+    """A quoted title; else the sentence after a leading year (author-year styles);
+    else the first sentence that is not an author list; else the whole entry."""
+    quoted = _QUOTED.search(raw)
+    if quoted:
+        return quoted.group(1).strip(" ,.")
+    if year and year.start() < 0.4 * len(raw):
+        after = raw[year.end():].lstrip(" ).,:;")
+        sentence = re.split(r"(?<=[a-z0-9?!])\.\s", after, maxsplit=1)[0].strip(" .")
+        if len(sentence) >= 10:
+            return sentence
+    for sentence in re.split(r"\.\s+", raw):
+        words = sentence.split()
+        if len(words) >= 3 and not _looks_like_authors(words):
+            return sentence.strip(" .")
+    return raw
+
+
+def _looks_like_authors(words: list[str]) -> bool:
+    initials = sum(1 for word in words if re.fullmatch(r"[A-Z]{1,3}[.,]?", word))
+    return initials * 3 >= len(words) or "et al" in " ".join(words)
+
+
+_CITE_GROUP = re.compile(r"\[(\d{1,4}(?:\s*[,\u2013\-]\s*\d{1,4})*)\]")
+
+
+def _numeric_cite_spans(text: str, labels: dict[int, str]) -> list[dict]:
+    """Spans for "[3]", "[3, 5]" and "[3-5]" markers whose numbers label a reference."""
+    if not labels:
+        return []
+    spans = []
+    for group in _CITE_GROUP.finditer(text):
+        numbers = list(re.finditer(r"\d{1,4}", group.group(0)))
+        for i, number in enumerate(numbers):
+            value = int(number.group(0))
+            start, end = group.start() + number.start(), group.start() + number.end()
+            between = group.group(0)[numbers[i - 1].end() : number.start()] if i else ""
+            if i and re.fullmatch(r"\s*[\u2013\-]\s*", between):
+                first = int(numbers[i - 1].group(0))
+                range_start = group.start() + numbers[i - 1].start()
+                for middle in range(first + 1, min(value, first + 50)):
+                    spans.append({"start": range_start, "end": end, "text": text[range_start:end],
+                                  "ref_id": labels.get(middle)})
+            spans.append({"start": start, "end": end, "text": text[start:end], "ref_id": labels.get(value)})
+    return spans

@@ -1,0 +1,210 @@
+"""A loopback HTTP server that speaks GROBID's REST API, for tests and benchmarks.
+
+Endpoints: GET /api/isalive, GET /api/version, POST /api/processFulltextDocument
+(multipart form, the PDF in the `input` part). It answers with real GROBID TEI: the
+corpus TEI files named after their PDF's SHA-1 (`<sha1>.tei.xml`) plus any pairs a
+test registers with `add_document(pdf, tei)`. A PDF it knows nothing about gets the
+500 GROBID gives for an unusable PDF.
+
+Knobs: `capacity` (concurrent requests served; more get 503 like a busy GROBID),
+`latency_s` (time per request), and `inject([...])`, a queue of faults applied to the
+next requests: "503", "500", "drop" (close the connection without answering),
+"slow" (sleep `slow_s` before answering), "ok".
+"""
+import email.parser
+import email.policy
+import hashlib
+import json
+import re
+import threading
+import time
+from collections import Counter, deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+SHA1_NAME = re.compile(r"([0-9a-f]{40})\.tei\.xml$")
+
+
+def corpus_tei_by_sha1(corpus_dir: Path) -> dict[str, bytes]:
+    """TEI files of the corpus whose name is the SHA-1 of the PDF they were made from."""
+    found = {}
+    for path in sorted(corpus_dir.rglob("*.tei.xml")):
+        match = SHA1_NAME.search(path.name)
+        if match:
+            found[match.group(1)] = path.read_bytes()
+    return found
+
+
+def multipart_file(content_type: str, body: bytes, field: str) -> bytes | None:
+    """The bytes of form field `field` in a multipart/form-data body."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    if not message.is_multipart():
+        return None
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == field:
+            return part.get_payload(decode=True)
+    return None
+
+
+class GrobidTestServer:
+    """Start with `with GrobidTestServer(...) as server:`; `server.url` is the base URL."""
+
+    def __init__(
+        self,
+        tei_by_sha1: dict[str, bytes] | None = None,
+        capacity: int | None = None,
+        latency_s: float = 0.0,
+        slow_s: float = 5.0,
+        version: str = "0.5.5",
+        version_as_json: bool = True,
+    ) -> None:
+        self.tei_by_sha1 = dict(tei_by_sha1 or {})
+        self.capacity = capacity
+        self.latency_s = latency_s
+        self.slow_s = slow_s
+        self.version = version
+        self.version_as_json = version_as_json
+        self.alive = True
+        self.stats: Counter = Counter()
+        self.max_in_flight = 0
+        self.received_options: list[dict[str, str]] = []
+        self._faults: deque[str] = deque()
+        self._in_flight = 0
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def add_document(self, pdf: bytes, tei: bytes) -> str:
+        """Answer `tei` for `pdf` from now on; returns the PDF's SHA-1."""
+        sha1 = hashlib.sha1(pdf).hexdigest()
+        self.tei_by_sha1[sha1] = tei
+        return sha1
+
+    def inject(self, faults: list[str]) -> None:
+        """Queue faults for the next processFulltextDocument requests, one per request."""
+        with self._lock:
+            self._faults.extend(faults)
+
+    def start(self) -> "GrobidTestServer":
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format, *args):  # noqa: A002 - keep test output quiet
+                return
+
+            def do_GET(self):
+                if self.path == "/api/isalive":
+                    self._answer(200 if server.alive else 503, b"true" if server.alive else b"false")
+                elif self.path == "/api/version":
+                    body = server.version
+                    if server.version_as_json:
+                        body = json.dumps({"version": server.version, "revision": "test"})
+                    self._answer(200, body.encode())
+                else:
+                    self._answer(404, b"not found")
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if self.path != "/api/processFulltextDocument":
+                    self._answer(404, b"not found")
+                    return
+                server._count("requests")
+                fault = server._next_fault()
+                if fault == "drop":
+                    server._count("dropped")
+                    self.close_connection = True
+                    return
+                if fault in ("503", "500"):
+                    server._count(fault)
+                    self._answer(int(fault), b"[GENERAL] injected fault")
+                    return
+                if not server._enter():
+                    server._count("503")
+                    self._answer(503, b"", {"Retry-After": "0"})
+                    return
+                try:
+                    time.sleep(server.slow_s if fault == "slow" else server.latency_s)
+                    self._process(body)
+                finally:
+                    server._leave()
+
+            def _process(self, body: bytes) -> None:
+                pdf = multipart_file(self.headers.get("Content-Type", ""), body, "input")
+                if pdf is None:
+                    self._answer(400, b"missing multipart field 'input'")
+                    return
+                fields = {}
+                for name in ("consolidateHeader", "consolidateCitations", "includeRawCitations"):
+                    value = multipart_file(self.headers.get("Content-Type", ""), body, name)
+                    if value is not None:
+                        fields[name] = value.decode()
+                with server._lock:
+                    server.received_options.append(fields)
+                if not pdf.startswith(b"%PDF"):
+                    server._count("bad_input")
+                    self._answer(500, b"[BAD_INPUT_DATA] PDF to XML conversion failed with error code: 1")
+                    return
+                tei = server.tei_by_sha1.get(hashlib.sha1(pdf).hexdigest())
+                if tei is None:
+                    server._count("unknown")
+                    self._answer(500, b"[NO_BLOCKS] the test server has no TEI for this PDF")
+                    return
+                server._count("served")
+                self._answer(200, tei, {"Content-Type": "application/xml"})
+
+            def _answer(self, status: int, body: bytes, headers: dict | None = None) -> None:
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._thread.join()
+            self._httpd = None
+
+    def __enter__(self) -> "GrobidTestServer":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def _next_fault(self) -> str:
+        with self._lock:
+            return self._faults.popleft() if self._faults else "ok"
+
+    def _enter(self) -> bool:
+        with self._lock:
+            if self.capacity is not None and self._in_flight >= self.capacity:
+                return False
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            return True
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    def _count(self, name: str) -> None:
+        with self._lock:
+            self.stats[name] += 1
