@@ -16,6 +16,7 @@ import email.policy
 import hashlib
 import json
 import re
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -46,6 +47,16 @@ def multipart_file(content_type: str, body: bytes, field: str) -> bytes | None:
         if part.get_param("name", header="content-disposition") == field:
             return part.get_payload(decode=True)
     return None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A threading server that does not print the broken pipes of clients that gave up."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class GrobidTestServer:
@@ -170,9 +181,8 @@ class GrobidTestServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 
@@ -208,3 +218,8 @@ class GrobidTestServer:
     def _count(self, name: str) -> None:
         with self._lock:
             self.stats[name] += 1
+
+
+def pdf_variants(pdf: bytes, count: int) -> list[bytes]:
+    """`count` copies of a PDF with distinct SHA-1s (a comment line after %%EOF)."""
+    return [pdf + b"\n% copy " + str(n).encode() + b"\n" for n in range(count)]

@@ -1,0 +1,200 @@
+"""parsers.grobid and parsers.pdf_document against the loopback GROBID test server."""
+import hashlib
+import pickle
+import socket
+
+import pytest
+
+from parsers.grobid import (
+    GrobidBadInputError,
+    GrobidBusyError,
+    GrobidClient,
+    GrobidConnectionError,
+    GrobidDownError,
+    GrobidServerError,
+    GrobidTimeoutError,
+)
+from parsers.invariants import paper_problems
+from parsers.pdf_document import pdf_to_pdf_json
+from parsers.pdf_text import NotPdfError
+from schemas import schema_errors
+from tests.grobid_server import GrobidTestServer, corpus_tei_by_sha1, pdf_variants
+
+DOC2JSON = "expected/doc2json_pdf_f2235cd"
+PDF_SHA1 = "f2235cd28c171f9f3b6a8bcebe246159c464980c"
+
+
+@pytest.fixture(scope="module")
+def corpus_pdf(corpus_dir) -> bytes:
+    return (corpus_dir / DOC2JSON / "5cd28c171f9f3b6a8bcebe246159c464980c.pdf").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def corpus_tei(corpus_dir) -> bytes:
+    return (corpus_dir / DOC2JSON / f"{PDF_SHA1}.tei.xml").read_bytes()
+
+
+@pytest.fixture
+def server(corpus_dir):
+    with GrobidTestServer(corpus_tei_by_sha1(corpus_dir)) as running:
+        yield running
+
+
+def fast_client(url: str, **options) -> GrobidClient:
+    """A client whose backoff is short, so retry tests stay fast."""
+    settings = {"backoff_base_s": 0.01, "backoff_max_s": 0.05, "max_attempts": 4, "timeout_s": 5.0}
+    settings.update(options)
+    return GrobidClient(url, **settings)
+
+
+def free_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_server_maps_corpus_tei_by_pdf_sha1(corpus_dir, corpus_pdf):
+    mapping = corpus_tei_by_sha1(corpus_dir)
+    assert hashlib.sha1(corpus_pdf).hexdigest() == PDF_SHA1 and PDF_SHA1 in mapping
+
+
+def test_health_check_and_version(server):
+    client = fast_client(server.url)
+    client.check_alive()
+    assert client.version() == "0.5.5"
+    server.version_as_json = False
+    assert fast_client(server.url).version() == "0.5.5"
+
+
+def test_health_check_failures_are_clear(server):
+    server.alive = False
+    with pytest.raises(GrobidDownError, match="not alive"):
+        fast_client(server.url).check_alive()
+    url = free_port_url()
+    with pytest.raises(GrobidDownError) as exc:
+        fast_client(url).check_alive()
+    assert url in str(exc.value) and exc.value.reason == "grobid_down"
+
+
+def test_process_fulltext_returns_the_corpus_tei_with_explicit_options(server, corpus_pdf, corpus_tei):
+    assert fast_client(server.url).process_fulltext(corpus_pdf) == corpus_tei
+    assert server.received_options == [
+        {"consolidateHeader": "0", "consolidateCitations": "0", "includeRawCitations": "1"}
+    ]
+    fast_client(server.url, consolidate_header=True, include_raw_citations=False).process_fulltext(corpus_pdf)
+    assert server.received_options[1]["consolidateHeader"] == "1"
+    assert server.received_options[1]["includeRawCitations"] == "0"
+
+
+def test_busy_dropped_and_failing_answers_are_retried(server, corpus_pdf, corpus_tei):
+    server.inject(["503", "drop", "500"])
+    assert fast_client(server.url).process_fulltext(corpus_pdf) == corpus_tei
+    assert server.stats["requests"] == 4
+    assert (server.stats["503"], server.stats["dropped"], server.stats["500"]) == (1, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "fault, error, reason",
+    [
+        ("503", GrobidBusyError, "grobid_busy"),
+        ("500", GrobidServerError, "grobid_server_error"),
+        ("drop", GrobidConnectionError, "grobid_connection_error"),
+    ],
+)
+def test_retries_are_bounded_in_attempts(server, corpus_pdf, fault, error, reason):
+    server.inject([fault] * 10)
+    with pytest.raises(error) as exc:
+        fast_client(server.url, max_attempts=3).process_fulltext(corpus_pdf)
+    assert exc.value.reason == reason and "3 attempt" in str(exc.value)
+    assert server.stats["requests"] == 3
+
+
+def test_timeouts_are_retried_then_reported(server, corpus_pdf, corpus_tei):
+    server.slow_s = 1.0
+    server.inject(["slow", "slow"])
+    with pytest.raises(GrobidTimeoutError) as exc:
+        fast_client(server.url, timeout_s=0.2, max_attempts=2).process_fulltext(corpus_pdf)
+    assert exc.value.reason == "grobid_timeout"
+    server.inject(["slow"])
+    assert fast_client(server.url, timeout_s=0.5, max_attempts=2).process_fulltext(corpus_pdf) == corpus_tei
+
+
+def test_retries_are_bounded_in_total_time(server, corpus_pdf):
+    # The first backoff (>= 5 s) would overrun the 1 s budget: give up after one attempt.
+    server.inject(["503"] * 5)
+    client = GrobidClient(server.url, max_attempts=5, max_total_s=1.0, backoff_base_s=10.0, backoff_max_s=10.0)
+    with pytest.raises(GrobidBusyError):
+        client.process_fulltext(corpus_pdf)
+    assert server.stats["requests"] == 1
+
+
+def test_unusable_pdfs_are_not_retried(server):
+    with pytest.raises(GrobidBadInputError) as exc:
+        fast_client(server.url).process_fulltext(b"%PDF-1.4 but not really a PDF")
+    assert exc.value.reason == "grobid_bad_input" and "[NO_BLOCKS]" in str(exc.value)
+    with pytest.raises(GrobidBadInputError):
+        fast_client(server.url).process_fulltext(b"plain text, not a PDF")
+    assert server.stats["requests"] == 2
+
+
+def test_cache_means_a_rerun_never_sends_a_pdf_twice(server, corpus_pdf, corpus_tei, tmp_path):
+    cache = str(tmp_path / "tei-cache")
+    assert fast_client(server.url, cache_dir=cache).process_fulltext(corpus_pdf) == corpus_tei
+    assert fast_client(server.url, cache_dir=cache).process_fulltext(corpus_pdf) == corpus_tei
+    assert server.stats["requests"] == 1
+    cached = list((tmp_path / "tei-cache").rglob("*.tei.xml"))
+    assert len(cached) == 1 and cached[0].name.startswith(PDF_SHA1)
+    # Other options or another GROBID version are other cache entries.
+    fast_client(server.url, cache_dir=cache, consolidate_header=True).process_fulltext(corpus_pdf)
+    server.version = "0.8.0"
+    fast_client(server.url, cache_dir=cache).process_fulltext(corpus_pdf)
+    assert server.stats["requests"] == 3
+    assert len(list((tmp_path / "tei-cache").rglob("*.tei.xml"))) == 3
+
+
+def test_client_is_picklable_after_use(server, corpus_pdf, corpus_tei):
+    client = fast_client(server.url)
+    client.process_fulltext(corpus_pdf)
+    copy = pickle.loads(pickle.dumps(client))
+    assert copy.process_fulltext(corpus_pdf) == corpus_tei
+
+
+def test_concurrency_is_bounded_per_client(server, corpus_pdf, corpus_tei):
+    pdfs = pdf_variants(corpus_pdf, 6)
+    for pdf in pdfs:
+        server.add_document(pdf, corpus_tei)
+    server.latency_s = 0.2
+    results = list(fast_client(server.url, concurrency=2).process_many(pdfs))
+    assert results == [corpus_tei] * 6
+    assert server.max_in_flight == 2
+
+
+def test_busy_server_is_answered_by_backoff_not_failures(server, corpus_pdf, corpus_tei):
+    pdfs = pdf_variants(corpus_pdf, 8)
+    for pdf in pdfs:
+        server.add_document(pdf, corpus_tei)
+    server.capacity, server.latency_s = 2, 0.1
+    client = fast_client(server.url, concurrency=6, max_attempts=50, max_total_s=60.0)
+    results = list(client.process_many(pdfs))
+    assert results == [corpus_tei] * 8
+    assert server.stats["503"] > 0 and server.stats["served"] == 8
+    assert server.max_in_flight <= 2
+
+
+def test_pdf_to_pdf_json_through_grobid(server, corpus_pdf, corpus_dir):
+    paper = pdf_to_pdf_json(corpus_pdf, fast_client(server.url))
+    assert paper["paper_id"] == PDF_SHA1
+    assert len(paper["body_text"]) == 40 and len(paper["bib_entries"]) == 39
+    assert schema_errors("pdf_json", paper) == [] and paper_problems(paper) == []
+
+
+def test_pdf_to_pdf_json_checks_bytes_before_sending(server):
+    with pytest.raises(NotPdfError):
+        pdf_to_pdf_json(b"<html><body>Service Unavailable</body></html>", fast_client(server.url))
+    assert server.stats["requests"] == 0
+
+
+def test_pdf_to_pdf_json_without_grobid_uses_pdfminer(corpus_pdf):
+    paper = pdf_to_pdf_json(corpus_pdf, None)
+    assert paper["paper_id"] == PDF_SHA1 and paper["body_text"]
