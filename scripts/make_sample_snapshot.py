@@ -9,8 +9,8 @@ full texts are PMC-style JATS files and text PDFs written with reportlab.
 The sample is built to exercise every stage of `cord19 build`:
 - the same paper in several sources (shared DOI / PMID / PMCID), and WHO rows without
   identifiers whose title, authors and year match another entry closely;
-- papers outside the scope query, and non-papers (an erratum, a correction, a table
-  of contents);
+- papers outside the scope query, and non-papers (an erratum, a correction notice, an
+  announcement, a table of contents);
 - several JATS full texts (nested sections, citation xrefs in three real styles
   including ranges like [2-4], a table, a figure) and several PDFs (title, authors,
   abstract, numbered sections, a table, references, running headers);
@@ -783,7 +783,7 @@ PAPERS: tuple[Paper, ...] = (
         license="cc-by",
         category="Epidemiology",
     ),
-    # Non-papers: an erratum, a correction notice and a table of contents.
+    # Non-papers: an erratum, a correction notice, an announcement and a table of contents.
     Paper(
         key="erratum",
         title="Erratum: Household transmission of SARS-CoV-2 in a prospective cohort of urban families",
@@ -821,6 +821,23 @@ PAPERS: tuple[Paper, ...] = (
         article_type="correction",
     ),
     Paper(
+        key="announcement",
+        title="Announcement: rapid review of COVID-19 submissions",
+        authors=(),
+        abstract=(),
+        date="2020-04-15",
+        journal="Hospital Infection Reports",
+        journal_abbrev="Hosp Infect Rep",
+        issn="2999-0202",
+        publisher="Springer Nature",
+        volume="20",
+        pages="301",
+        doi="10.1186/s99879-020-90299-0",
+        pmcid="PMC99100055",
+        license="cc-by",
+        article_type="announcement",
+    ),
+    Paper(
         key="toc",
         title="Table of Contents: special issue on COVID-19 and respiratory care",
         authors=(),
@@ -838,6 +855,17 @@ PAPERS: tuple[Paper, ...] = (
     ),
 )
 PAPER = {paper.key: paper for paper in PAPERS}
+
+NOTICE_TEXTS = {  # the body of the notices in the PMC feed, which have no full text
+    "correction": (
+        f"In the original article (doi:{PAPER['seroprevalence'].doi}) the number of seropositive staff in "
+        "administration was misprinted in Table 1. The correct number is 22. The conclusions are unchanged."
+    ),
+    "announcement": (
+        "Until further notice, manuscripts on COVID-19 are sent to reviewers within two days of submission "
+        "and accepted articles are published the day after acceptance."
+    ),
+}
 
 # --------------------------------------------------------------------------------------
 # Full texts: sections with inline markers {c:1} {c:2-4} {c:1,3} (citations),
@@ -1259,7 +1287,7 @@ PUBMED_PAGES = (
     ("household", "seroprevalence", "ventilation", "olfactory", "nurses", "camels", "surfaces", "thrombosis", "mersclinic"),
     ("misc", "neutralising", "travellers", "ultrasound", "feline", "influenza", "erratum"),
 )
-PMC_PAPERS = ("household", "seroprevalence", "nurses", "thrombosis", "misc", "neutralising", "correction")
+PMC_PAPERS = ("household", "seroprevalence", "nurses", "thrombosis", "misc", "neutralising", "correction", "announcement")
 BIORXIV_PAPERS = ("polymerase", "spr", "masks", "dengue", "batcov", "escape")
 MEDRXIV_PAPERS = ("saliva", "vitamind", "wastewater", "tuberculosis", "longcovid", "hesitancy")
 ARXIV_PAPERS = ("agemodel", "mobility", "protease", "crops", "tracingapp")
@@ -1643,10 +1671,11 @@ def jats_article(paper: Paper) -> etree._Element:
     sub(journal_meta, "issn", paper.issn, pub_type="epub")
     sub(sub(journal_meta, "publisher"), "publisher-name", paper.publisher)
     meta = sub(front, "article-meta")
-    sub(meta, "article-id", paper.pmid, pub_id_type="pmid")
+    if paper.pmid:
+        sub(meta, "article-id", paper.pmid, pub_id_type="pmid")
     sub(meta, "article-id", paper.pmcid.removeprefix("PMC"), pub_id_type="pmc")
     sub(meta, "article-id", paper.doi, pub_id_type="doi")
-    heading = "Correction" if paper.article_type == "correction" else "Research Article"
+    heading = {"correction": "Correction", "announcement": "Announcement"}.get(paper.article_type, "Research Article")
     sub(sub(sub(meta, "article-categories"), "subj-group", subj_group_type="heading"), "subject", heading)
     sub(sub(meta, "title-group"), "article-title", paper.title)
     affiliations = list(dict.fromkeys(author.affiliation for author in paper.authors))
@@ -1711,12 +1740,8 @@ def jats_article(paper: Paper) -> etree._Element:
         sub(ref_list, "title", "References")
         for number, key in enumerate(full_text.references, start=1):
             jats_reference(ref_list, number, REFERENCES[key], mixed=full_text.jats_cite_style == "bracketed")
-    else:  # a correction notice: one paragraph of body text
-        original = PAPER["seroprevalence"]
-        sub(body, "p", (
-            f"In the original article (doi:{original.doi}) the number of seropositive staff in "
-            "administration was misprinted in Table 1. The correct number is 22. The conclusions are unchanged."
-        ))
+    else:  # a notice: one paragraph of body text
+        sub(body, "p", NOTICE_TEXTS[paper.key])
     return article
 
 
@@ -1895,7 +1920,7 @@ def crossref_item(paper: Paper) -> dict:
         item["license"] = [{"start": date_parts(paper.date), "content-version": "vor", "delay-in-days": 0, "URL": LICENSE_URLS[paper.license]}]
     elif paper.publisher == "Elsevier":
         item["license"] = [{"start": date_parts(paper.date), "content-version": "tdm", "delay-in-days": 0, "URL": "https://www.elsevier.com/tdm/userlicense/1.0/"}]
-    if paper.key in PDF_PAPERS:
+    if PDF_PAPERS.get(paper.key, ("", ""))[0] == paper.publisher:
         item["link"] = [{"URL": pdf_url(paper), "content-type": "application/pdf", "content-version": "vor", "intended-application": "text-mining"}]
     return item
 

@@ -125,7 +125,7 @@ def test_generator_writes_exactly_the_committed_sample(tmp_path):
 
 def test_every_feed_record_passes_the_source_record_schema(feed_records):
     records, bad_items = feed_records
-    assert len(records) == 60
+    assert len(records) == 61
     for record in records:
         assert schemas.schema_errors("source_record", record) == [], record["source_id"]
     # the one malformed feed record: a PubMed article without its PMID
@@ -157,6 +157,7 @@ def test_scope_query_drops_some_papers_and_non_papers_are_present(feed_records):
     assert len(out_of_scope) >= 4
     types = [record.get("article_type") for record in records]
     assert types.count("correction") >= 2  # a PubMed erratum and a PMC correction notice
+    assert "announcement" in types  # a PMC notice
     assert any(record["title"].startswith("Table of Contents") for record in records)
 
 
