@@ -1818,10 +1818,13 @@ def rxiv_details(server: str, keys: tuple[str, ...], interval: str) -> bytes:
 # --------------------------------------------------------------------------------------
 
 
+ARXIV_REVISED = {"agemodel": "2020-07-03"}  # date of the latest version, when there are several
+
+
 def arxiv_feed(keys: tuple[str, ...]) -> bytes:
     """An export.arxiv.org/api/query answer (current Atom layout)."""
     root = etree.Element(f"{{{ATOM}}}feed", nsmap={"opensearch": OPENSEARCH, "arxiv": ARXIV, None: ATOM})
-    query = "search_query=all:epidemic&id_list=&start=0&max_results=50"
+    query = "search_query=submittedDate:[202004010000 TO 202012312359]&id_list=&start=0&max_results=50"
     sub(root, f"{{{ATOM}}}id", "https://arxiv.org/api/sample-snapshot-query")
     sub(root, f"{{{ATOM}}}title", f"arXiv Query: {query}")
     sub(root, f"{{{ATOM}}}updated", "2021-06-01T00:00:00Z")
@@ -1836,7 +1839,7 @@ def arxiv_feed(keys: tuple[str, ...]) -> bytes:
         entry = sub(root, f"{{{ATOM}}}entry")
         sub(entry, f"{{{ATOM}}}id", f"http://arxiv.org/abs/{paper.arxiv_id}")
         sub(entry, f"{{{ATOM}}}title", paper.title)
-        sub(entry, f"{{{ATOM}}}updated", f"{paper.date}T12:00:00Z")
+        sub(entry, f"{{{ATOM}}}updated", f"{ARXIV_REVISED.get(key, paper.date)}T12:00:00Z")
         sub(entry, f"{{{ATOM}}}link", href=f"https://arxiv.org/abs/{paper.arxiv_id}", rel="alternate", type="text/html")
         sub(entry, f"{{{ATOM}}}link", href=f"https://arxiv.org/pdf/{paper.arxiv_id}", rel="related", type="application/pdf", title="pdf")
         sub(entry, f"{{{ATOM}}}summary", paper.abstract_text)
