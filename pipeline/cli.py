@@ -11,16 +11,17 @@ import sys
 
 from dedup.errors import DedupError
 from parsers.errors import ParseError
+from pipeline.ingest import IngestError
 from release.errors import ReleaseError
-from pipeline.commands import build, dedup, parse, publish, validate
+from pipeline.commands import build, dedup, ingest, load, parse, publish, validate
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = (build, dedup, parse, publish, validate)
+COMMANDS = (build, dedup, ingest, load, parse, publish, validate)
 BEAM_COMMANDS = {"build"}
 
 # Errors that mean "bad input or environment", reported without a traceback.
-EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ParseError, ReleaseError, DedupError, OSError, ValueError)
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ParseError, ReleaseError, DedupError, IngestError, OSError, ValueError)
 
 
 class UsageError(Exception):
