@@ -18,7 +18,7 @@ BACK_DEFAULT_TITLES = {
     "app": "Appendix",
     "bio": "Biography",
 }
-_YEAR = re.compile(r"\b(1[5-9]\d\d|2[0-2]\d\d)\b")
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2[0-2]\d\d)(?!\d)")
 _LABEL_NOISE = " \t\n[]().:"
 
 

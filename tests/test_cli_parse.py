@@ -1,0 +1,99 @@
+"""`cord19 parse`: kind detection by content, output files, failures.jsonl, exit codes."""
+import json
+import logging
+import shutil
+
+import pytest
+
+from parsers.jats import parse_jats
+from pipeline.cli import main
+from pipeline.commands.parse import detect_input_kind
+from release.writer import paper_json_bytes
+from schemas import schema_errors
+
+SMALL_ARTICLE = (b'<?xml version="1.0"?><article><front><article-meta>'
+                 b'<article-id pub-id-type="pmc">PMC42</article-id></article-meta></front>'
+                 b"<body><p>Hello.</p></body></article>")
+
+
+@pytest.mark.parametrize("data, kind", [
+    (SMALL_ARTICLE, "jats"),
+    (b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- c --><!DOCTYPE article PUBLIC "-//NLM//DTD JATS//EN" "a.dtd">'
+     b"\n<article/>", "jats"),
+    (b"<!DOCTYPE pmc-articleset><pmc-articleset><article/></pmc-articleset>", "jats"),
+    (b'<?xml version="1.0"?><TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader/></TEI>', "tei"),
+    (b"<tei:TEI xmlns:tei='http://www.tei-c.org/ns/1.0'/>", "tei"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "pdf"),
+    (b"<html><body/></html>", "unknown"),
+    (b"just text", "unknown"),
+    (b"", "unknown"),
+])
+def test_detect_input_kind(data, kind):
+    assert detect_input_kind(data) == kind
+
+
+def read_failures(out_dir) -> list[dict]:
+    path = out_dir / "failures.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def test_parse_corpus_folder(corpus_dir, tmp_path, caplog):
+    out = tmp_path / "out"
+    with caplog.at_level(logging.INFO, logger="pipeline.commands.parse"):
+        code = main(["parse", str(corpus_dir / "jats"), "--out", str(out)])
+    assert code == 1
+    written = sorted(p.name for p in (out / "pmc_json").iterdir())
+    assert "PMC7112410.xml.json" in written
+    assert "elifetools_simple-jats-doctype-1.1.xml.json" in written
+    assert len(written) == len(list((corpus_dir / "jats").iterdir())) - 1
+    for name in written:
+        paper = json.loads((out / "pmc_json" / name).read_text(encoding="utf-8"))
+        assert schema_errors("pmc_json", paper) == []
+        assert name == f"{paper['paper_id']}.xml.json"
+    source = (corpus_dir / "jats" / "pmcoa_PMC7159286_lancet.nxml").read_bytes()
+    assert (out / "pmc_json" / "PMC7159286.xml.json").read_bytes() == paper_json_bytes(parse_jats(source).paper)
+    failures = read_failures(out)
+    assert failures == [{
+        "input": str(corpus_dir / "jats" / "odd_git_lfs_pointer_PMC3258128.xml"), "stage": "parse",
+        "error": "GitLfsPointerError", "reason": "git_lfs_pointer",
+        "message": "the input is a Git-LFS pointer, not the file it points to"}]
+    summaries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("parse:")]
+    assert len(summaries) == 1 and "1 failed" in summaries[0]
+
+
+def test_all_inputs_parse_exit_zero_and_no_failures_file(tmp_path):
+    (tmp_path / "a.xml").write_bytes(SMALL_ARTICLE)
+    (tmp_path / "no_pmcid.nxml").write_bytes(SMALL_ARTICLE.replace(b"PMC42", b""))
+    out = tmp_path / "out"
+    assert main(["parse", str(tmp_path / "a.xml"), str(tmp_path / "no_pmcid.nxml"), "--out", str(out)]) == 0
+    assert sorted(p.name for p in (out / "pmc_json").iterdir()) == ["PMC42.xml.json", "no_pmcid.xml.json"]
+    assert json.loads((out / "pmc_json" / "no_pmcid.xml.json").read_text())["paper_id"] == "no_pmcid"
+    assert not (out / "failures.jsonl").exists()
+
+
+def test_failures_name_their_reason_and_are_appended(tmp_path, corpus_dir):
+    inputs = {
+        "empty.xml": b"",
+        "broken.xml": b"<article><front>",
+        "page.html": b"<html><body>hi</body></html>",
+        "notes.txt": b"plain words",
+        "bomb.xml": b'<!DOCTYPE a [<!ENTITY x "y">]><article><front/></article>',
+    }
+    for name, data in inputs.items():
+        (tmp_path / name).write_bytes(data)
+    pdf = tmp_path / "paper.pdf"
+    shutil.copyfile(corpus_dir / "pdf" / "grobid_two_pages.pdf", pdf)
+    args = ["parse", *[str(tmp_path / name) for name in inputs], str(pdf), "--out", str(tmp_path / "out")]
+    assert main(args) == 1
+    first = {record["input"].rsplit("/", 1)[1]: record["reason"] for record in read_failures(tmp_path / "out")}
+    assert first == {"empty.xml": "empty_input", "broken.xml": "not_xml", "page.html": "not_jats",
+                     "notes.txt": "unknown_input_kind", "bomb.xml": "unsafe_xml",
+                     "paper.pdf": "unsupported_input_kind"}
+    assert main(args) == 1
+    assert len(read_failures(tmp_path / "out")) == 2 * len(first)
+
+
+def test_missing_input_is_a_failure_not_a_crash(tmp_path):
+    assert main(["parse", str(tmp_path / "nope.xml"), "--out", str(tmp_path / "out")]) == 1
+    [record] = read_failures(tmp_path / "out")
+    assert (record["error"], record["reason"]) == ("FileNotFoundError", "unreadable_input")

