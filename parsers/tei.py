@@ -31,12 +31,13 @@ _SPACES = re.compile(r"\s+")
 _NUMERIC_MARKER = re.compile(r"^\d{1,4}(?:\s*[-\u2010-\u2015,;]\s*\d{1,4})*$")
 _NUMBER = re.compile(r"\d{1,4}")
 _RANGE_DASH = re.compile(r"^\s*[-\u2010-\u2015]\s*$")
-_GROUP_GAP = re.compile(r"^[\s,;\-\u2010-\u2015]*$")
+_GROUP_GAP = re.compile(r"^[\s,;\-\u2010-\u2015\[\]()]*$")
 _BRACKETED_NUMBERS = re.compile(r"\[(\d{1,4}(?:\s*[-\u2010-\u2015,;]\s*\d{1,4})*)\]\s*$")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _SURNAME = re.compile(r"[^\W\d_][\w'\-]+", re.UNICODE)
 _BRACKETS = {"(": ")", "[": "]", "{": "}"}
 _EDGE_JUNK = " ,;:\u00a0"
+_TRIM_EDGES = set(_EDGE_JUNK) | set("()[]{}")
 _MAX_RANGE = 50
 
 # Back-matter div types that hold no text of their own.
@@ -80,11 +81,16 @@ def tei_to_pdf_json(tei: bytes, paper_id: str) -> dict:
 
 def _norm(text: str | None) -> str:
     """Collapse whitespace runs to one space and strip the ends."""
-    return _SPACES.sub(" ", text or "").strip()
+    return " ".join(text.split()) if text else ""
 
 
 def _text(el: etree._Element | None) -> str:
-    return _norm("".join(el.itertext())) if el is not None else ""
+    """The normalised text inside `el` ("" for None)."""
+    if el is None:
+        return ""
+    if len(el) == 0:
+        return _norm(el.text)
+    return _norm("".join(el.itertext()))
 
 
 def _local(el: etree._Element) -> str:
@@ -141,7 +147,7 @@ class _TextBuilder:
             targets = [t.lstrip("#") for t in (el.get("target") or "").split() if t.startswith("#")]
             self.markers.append(_Marker(el.get("type"), start, self.length, targets))
             return
-        if name in ("figure", "table", "note") and el.getparent() is not None and _local(el.getparent()) == "p":
+        if el.tag in _FLOATS and el.getparent() is not None and el.getparent().tag == _P:
             return  # floats and footnotes GROBID left inside a paragraph
         self.add(el.text)
         for child in el:
@@ -153,10 +159,48 @@ class _TextBuilder:
         return _Block(text, section, self.markers)
 
 
+_REF, _P, _FIGURE = T + "ref", T + "p", T + "figure"
+_FLOATS = {_FIGURE, T + "table", T + "note"}
+_MARKER_KINDS = ("bibr", "figure", "table")
+
+
 def _block_of(el: etree._Element, section: str) -> _Block:
-    builder = _TextBuilder()
-    builder.add_element(el)
-    return builder.block(section)
+    """The paragraph in `el`, its markers trimmed to their surface text (`[3,` -> `3`)."""
+    block = _flat_block(el, section)  # fast path for the usual flat <p>text<ref/>text</p>
+    if block is None:
+        builder = _TextBuilder()
+        builder.add_element(el)
+        block = builder.block(section)
+    trimmed = []
+    for marker in block.markers:
+        marker.start, marker.end = _trim(block.text, marker.start, marker.end)
+        if marker.start < marker.end:
+            trimmed.append(marker)
+    block.markers = trimmed
+    return block
+
+
+def _flat_block(el: etree._Element, section: str) -> _Block | None:
+    """The block of an element whose children are all leaves with regular spacing, else None."""
+    parts = [el.text or ""]
+    position = len(parts[0])
+    markers = []
+    for child in el:
+        if len(child) or child.tag in _FLOATS:
+            return None
+        text = child.text or ""
+        if child.tag == _REF and child.get("type") in _MARKER_KINDS:
+            targets = [t[1:] for t in (child.get("target") or "").split() if t.startswith("#")]
+            markers.append(_Marker(child.get("type"), position, position + len(text), targets))
+        tail = child.tail or ""
+        parts.append(text)
+        parts.append(tail)
+        position += len(text) + len(tail)
+    text = "".join(parts)
+    # Only single inner spaces (isprintable() is False for any other whitespace).
+    if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
+        return None
+    return _Block(text, section, markers)
 
 
 def _div_blocks(div: etree._Element, section: str) -> list[_Block]:
@@ -239,22 +283,28 @@ def _title(header: etree._Element | None) -> str:
     return _text(header.find(f"{T}fileDesc/{T}sourceDesc/{T}biblStruct/{T}analytic/{T}title"))
 
 
+_FORENAME, _SURNAME_TAG, _GEN_NAME = T + "forename", T + "surname", T + "genName"
+
+
 def _person(pers: etree._Element | None) -> dict:
     """first / middle / last / suffix of a persName (empty strings when absent)."""
     if pers is None:
         return {"first": "", "middle": [], "last": "", "suffix": ""}
-    firsts, middles = [], []
-    for forename in pers.iterfind(T + "forename"):
-        (middles if forename.get("type") == "middle" else firsts).append(_text(forename))
+    firsts, middles, surnames, suffixes = [], [], [], []
+    for child in pers:
+        tag = child.tag
+        if tag == _FORENAME:
+            (middles if child.get("type") == "middle" else firsts).append(_text(child))
+        elif tag == _SURNAME_TAG:
+            surnames.append(_text(child))
+        elif tag == _GEN_NAME:
+            suffixes.append(_text(child))
     # Several "first" forenames (e.g. "Jean Pierre"): the first is first, the rest middle.
-    first = firsts[0] if firsts else ""
-    middle = firsts[1:] + middles
-    suffix = " ".join(_text(g) for g in pers.iterfind(T + "genName"))
     return {
-        "first": first,
-        "middle": [m for m in middle if m],
-        "last": " ".join(_text(s) for s in pers.iterfind(T + "surname")),
-        "suffix": suffix,
+        "first": firsts[0] if firsts else "",
+        "middle": [m for m in firsts[1:] + middles if m],
+        "last": " ".join(surnames),
+        "suffix": " ".join(suffixes),
     }
 
 
@@ -316,88 +366,77 @@ def _bib_entries(root: etree._Element) -> tuple[dict, dict[str, str]]:
     return entries, keys
 
 
-def _first_text(parent: etree._Element | None, path: str) -> str:
-    if parent is None:
-        return ""
-    for el in parent.iterfind(path):
-        value = _text(el)
-        if value:
-            return value
-    return ""
-
-
-def _year(monogr: etree._Element | None) -> int | None:
-    if monogr is None:
-        return None
-    for date in monogr.iterfind(f"{T}imprint/{T}date"):
-        for value in (date.get("when") or "", _text(date)):
-            match = _YEAR.search(value)
-            if match:
-                return int(match.group(1))
-    return None
-
-
-def _pages(imprint: etree._Element | None) -> str:
-    if imprint is None:
-        return ""
-    for scope in imprint.iterfind(T + "biblScope"):
-        if scope.get("unit") in ("page", "pp"):
-            start, end = scope.get("from"), scope.get("to")
-            if start and end:
-                return f"{start}-{end}"
-            return start or _text(scope)
-    return ""
-
-
-def _scope(imprint: etree._Element | None, *units: str) -> str:
-    if imprint is None:
-        return ""
-    for scope in imprint.iterfind(T + "biblScope"):
-        if scope.get("unit") in units:
-            return _text(scope) or scope.get("from") or ""
-    return ""
-
-
+_TITLE, _PERS_NAME, _BIBL_SCOPE, _DATE, _IDNO = (T + n for n in ("title", "persName", "biblScope", "date", "idno"))
+_AUTHOR, _ANALYTIC, _MONOGR = T + "author", T + "analytic", T + "monogr"
 _ID_NAMES = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "arxiv": "arXiv"}
+_PAGE_UNITS = ("page", "pp")
 
 
 def _bib_entry(bibl: etree._Element, key: str) -> dict:
-    analytic = bibl.find(T + "analytic")
-    monogr = bibl.find(T + "monogr")
-    imprint = monogr.find(T + "imprint") if monogr is not None else None
-    analytic_title = _first_text(analytic, f"{T}title[@type='main']") or _first_text(analytic, T + "title")
-    journal = _first_text(monogr, f"{T}title[@level='j'][@type='main']") or _first_text(
-        monogr, f"{T}title[@level='j']"
-    )
-    monogr_title = _first_text(monogr, f"{T}title[@type='main']") or _first_text(monogr, T + "title")
+    """One bib entry, from a single pass over the elements of a biblStruct."""
+    titles: dict[tuple[str, str | None, str | None], str] = {}
+    authors: dict[str, list[dict]] = {_ANALYTIC: [], _MONOGR: []}
+    scopes: dict[str, str] = {}
+    year = None
+    other_ids: dict[str, list[str]] = {}
+    for el in bibl.iter(_TITLE, _PERS_NAME, _BIBL_SCOPE, _DATE, _IDNO):
+        tag = el.tag
+        if tag == _TITLE:
+            value = _text(el)
+            slot = (el.getparent().tag, el.get("level"), el.get("type"))
+            if value and slot not in titles:
+                titles[slot] = value
+        elif tag == _PERS_NAME:
+            parent = el.getparent()
+            if parent.tag == _AUTHOR:
+                part = parent.getparent().tag
+                person = _person(el)
+                if part in authors and (person["first"] or person["last"]):
+                    authors[part].append(person)
+        elif tag == _BIBL_SCOPE:
+            unit = el.get("unit") or ""
+            if unit not in scopes:
+                start, end = el.get("from"), el.get("to")
+                if unit in _PAGE_UNITS and start and end:
+                    scopes[unit] = f"{start}-{end}"
+                else:
+                    scopes[unit] = _text(el) or start or ""
+        elif tag == _DATE:
+            if year is None:
+                match = _YEAR.search(el.get("when") or "") or _YEAR.search(_text(el))
+                year = int(match.group(1)) if match else None
+        else:
+            name = _ID_NAMES.get((el.get("type") or "").lower())
+            value = _text(el)
+            if name and value and value not in other_ids.get(name, []):
+                other_ids.setdefault(name, []).append(value)
+    analytic_title = _pick_title(titles, _ANALYTIC, None)
+    monogr_title = _pick_title(titles, _MONOGR, None)
+    journal = _pick_title(titles, _MONOGR, "j")
     if analytic_title:
         title, venue = analytic_title, journal or monogr_title
     else:
         title, venue = monogr_title, journal if journal != monogr_title else ""
-    authors_el = analytic if analytic is not None and analytic.find(T + "author") is not None else monogr
-    authors = []
-    if authors_el is not None:
-        for author in authors_el.iterfind(T + "author"):
-            person = _person(author.find(T + "persName"))
-            if person["first"] or person["last"]:
-                authors.append(person)
-    other_ids: dict[str, list[str]] = {}
-    for idno in bibl.iter(T + "idno"):
-        name = _ID_NAMES.get((idno.get("type") or "").lower())
-        value = _text(idno)
-        if name and value and value not in other_ids.get(name, []):
-            other_ids.setdefault(name, []).append(value)
     return {
         "ref_id": key,
         "title": title,
-        "authors": authors,
-        "year": _year(monogr),
+        "authors": authors[_ANALYTIC] or authors[_MONOGR],
+        "year": year,
         "venue": venue,
-        "volume": _scope(imprint, "volume", "vol"),
-        "issn": _scope(imprint, "issue"),
-        "pages": _pages(imprint),
+        "volume": scopes.get("volume") or scopes.get("vol") or "",
+        "issn": scopes.get("issue", ""),
+        "pages": scopes.get("page") or scopes.get("pp") or "",
         "other_ids": other_ids,
     }
+
+
+def _pick_title(titles: dict, part: str, level: str | None) -> str:
+    """The main title of `part` (at `level` when given), else its first title."""
+    found = [(slot, value) for slot, value in titles.items() if slot[0] == part and level in (None, slot[1])]
+    for slot, value in found:
+        if slot[2] == "main":
+            return value
+    return found[0][1] if found else ""
 
 
 # ---------------------------------------------------------------- figures and tables
@@ -429,7 +468,7 @@ def _ref_entries(root: etree._Element) -> tuple[dict, dict[str, str], dict[tuple
     if text is None:
         return entries, keys, labels
     for figure in text.iter(T + "figure"):
-        if figure.getparent() is not None and _local(figure.getparent()) == "figure":
+        if figure.getparent() is not None and figure.getparent().tag == _FIGURE:
             continue
         table = figure.find(T + "table")
         kind = "table" if figure.get("type") == "table" else "figure"
@@ -459,6 +498,8 @@ def _label_number(text: str) -> str:
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Shrink [start, end) past separators and unbalanced or wrapping brackets."""
+    if start < end and text[start] not in _TRIM_EDGES and text[end - 1] not in _TRIM_EDGES:
+        return start, end
     while start < end:
         before = (start, end)
         while start < end and text[start] in _EDGE_JUNK:
@@ -513,8 +554,7 @@ class _Linker:
             for marker in block.markers:
                 if marker.kind != "bibr":
                     continue
-                start, end = _trim(block.text, marker.start, marker.end)
-                surface = block.text[start:end]
+                surface = block.text[marker.start : marker.end]
                 key = self._bib_key(marker.targets[0]) if marker.targets else None
                 if _NUMERIC_MARKER.match(surface):
                     numeric += 1
@@ -557,15 +597,13 @@ class _Linker:
             cite_spans.extend(self._cite_spans(block.text, group))
         for marker in block.markers:
             if marker.kind != "bibr":
-                span = self._ref_span(block.text, marker)
-                if span is not None:
-                    ref_spans.append(span)
+                ref_spans.append(self._ref_span(block.text, marker))
         cite_spans.sort(key=lambda s: (s["start"], s["end"]))
         return {"text": block.text, "cite_spans": cite_spans, "ref_spans": ref_spans, "section": block.section}
 
     @staticmethod
     def _groups(text: str, markers: list[_Marker]) -> list[list[_Marker]]:
-        """Runs of markers separated only by spaces, commas, semicolons or dashes."""
+        """Runs of markers separated only by spaces, brackets, commas, semicolons or dashes."""
         groups: list[list[_Marker]] = []
         for marker in markers:
             if groups and _GROUP_GAP.match(text[groups[-1][-1].end : marker.start]):
@@ -578,9 +616,7 @@ class _Linker:
         spans: list[dict] = []
         previous: tuple[int, int, int] | None = None  # (number, start, end) of the last numeric token
         for marker in group:
-            start, end = _trim(text, marker.start, marker.end)
-            if start >= end:
-                continue
+            start, end = marker.start, marker.end
             surface = text[start:end]
             bracketed = _BRACKETED_NUMBERS.search(surface) if self.numeric else None
             if bracketed and not _NUMERIC_MARKER.match(surface):
@@ -618,10 +654,8 @@ class _Linker:
             prev = (number, token.start(), token.end()) if _RANGE_DASH.match(following) else None
         return spans
 
-    def _ref_span(self, text: str, marker: _Marker) -> dict | None:
-        start, end = _trim(text, marker.start, marker.end)
-        if start >= end:
-            return None
+    def _ref_span(self, text: str, marker: _Marker) -> dict:
+        start, end = marker.start, marker.end
         key = None
         for target in marker.targets:
             key = self.ref_keys.get(target)
