@@ -9,6 +9,7 @@ through each API's own paging protocol:
   /crossref/works?cursor=&rows=                Crossref deep paging cursors
   /europepmc/webservices/rest/search?cursorMark=&pageSize=   Europe PMC cursors
   /europepmc/webservices/rest/<PMCID>/fullTextXML            JATS documents
+  /pub/pmc/oa_package/<xx>/<yy>/<PMCID>.tar.gz   OA packages (404 when the JATS is not in the corpus)
   /files/<name>                                whole files (WHO export, PMC OA list)
   /pdf/<anything>                              a corpus PDF (chosen by the path)
   /html-error/<anything>                       an HTML error page served as application/pdf
@@ -22,8 +23,10 @@ request path+query in order.
 import base64
 import glob
 import hashlib
+import io
 import json
 import re
+import tarfile
 import threading
 import time
 from dataclasses import dataclass
@@ -48,6 +51,17 @@ PMC_HEAD = (
 def pmc_articleset(articles: list[bytes]) -> bytes:
     """An efetch db=pmc response holding the given JATS <article> elements."""
     return PMC_HEAD + b"".join(articles) + b"</pmc-articleset>\n"
+
+
+def oa_package(pmcid: str, article: bytes) -> bytes:
+    """A PMC OA package: a .tar.gz holding <PMCID>/main.nxml."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        member = tarfile.TarInfo(f"{pmcid}/main.nxml")
+        member.size = len(article)
+        member.mtime = 0
+        archive.addfile(member, io.BytesIO(article))
+    return buffer.getvalue()
 
 
 def pmc_corpus_articles(corpus_dir: Path) -> list[tuple[str, bytes]]:
@@ -210,6 +224,12 @@ class FeedServer:
             for pmcid, article in self.pmc:
                 if pmcid == match.group(1):
                     return 200, "application/xml", b'<?xml version="1.0" encoding="UTF-8"?>\n' + article
+            return 404, "text/plain", b"not found"
+        match = re.fullmatch(r"/pub/pmc/oa_package/\w+/\w+/(PMC\d+)\.tar\.gz", path)
+        if match:
+            for pmcid, article in self.pmc:
+                if pmcid == match.group(1):
+                    return 200, "application/gzip", oa_package(pmcid, article)
             return 404, "text/plain", b"not found"
         if path.startswith("/files/") and path[len("/files/"):] in self.files:
             return 200, "text/csv", self.files[path[len("/files/"):]]
