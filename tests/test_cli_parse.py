@@ -82,13 +82,13 @@ def test_failures_name_their_reason_and_are_appended(tmp_path, corpus_dir):
     for name, data in inputs.items():
         (tmp_path / name).write_bytes(data)
     pdf = tmp_path / "paper.pdf"
-    shutil.copyfile(corpus_dir / "pdf" / "grobid_two_pages.pdf", pdf)
+    shutil.copyfile(corpus_dir / "pdf" / "pdfminer_encryption_rc4-40.pdf", pdf)
     args = ["parse", *[str(tmp_path / name) for name in inputs], str(pdf), "--out", str(tmp_path / "out")]
     assert main(args) == 1
     first = {record["input"].rsplit("/", 1)[1]: record["reason"] for record in read_failures(tmp_path / "out")}
     assert first == {"empty.xml": "empty_input", "broken.xml": "not_xml", "page.html": "not_jats",
                      "notes.txt": "unknown_input_kind", "bomb.xml": "unsafe_xml",
-                     "paper.pdf": "unsupported_input_kind"}
+                     "paper.pdf": "pdf_encrypted"}
     assert main(args) == 1
     assert len(read_failures(tmp_path / "out")) == 2 * len(first)
 

@@ -2,11 +2,14 @@
 
 Each input's kind is detected from its content, not its name. JATS articles become
 `DIR/pmc_json/<PMCID>.xml.json` (`<file stem>.xml.json` when the article has no
-PMCID). PDFs and GROBID TEI are recognised but not converted by this command yet: they
-are reported as failures with reason "unsupported_input_kind". Every failed input gets
-one line in `DIR/failures.jsonl` (appended). Exit 0 when every input parsed, else 1.
+PMCID). PDFs become `DIR/pdf_json/<sha1>.json` (through GROBID with --grobid-url, else
+pdfminer.six); GROBID TEI files become `DIR/pdf_json/<file stem>.json`. Every failed
+input gets one line in `DIR/failures.jsonl` (appended). Exit 0 when every input
+parsed, else 1.
 """
 import argparse
+import functools
+import hashlib
 import json
 import logging
 import re
@@ -14,7 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from parsers.errors import ParseError, check_not_lfs_or_empty
+from parsers.grobid import GrobidClient, GrobidDownError
 from parsers.jats import parse_jats
+from parsers.pdf_document import pdf_to_pdf_json
+from parsers.tei import tei_to_pdf_json
 from release.writer import paper_json_bytes
 
 logger = logging.getLogger(__name__)
@@ -33,12 +39,6 @@ class UnknownInputKindError(ParseError):
     """Content that is none of the full-text kinds the command knows."""
 
     reason = "unknown_input_kind"
-
-
-class UnsupportedInputKindError(ParseError):
-    """A known kind that `cord19 parse` does not convert yet."""
-
-    reason = "unsupported_input_kind"
 
 
 def detect_input_kind(data: bytes) -> str:
@@ -62,11 +62,26 @@ def convert_jats(data: bytes, path: Path) -> tuple[str, dict]:
     return f"pmc_json/{paper['paper_id']}.xml.json", paper
 
 
-# Kind -> converter returning (path relative to --out, paper). Add PDF and TEI here.
-CONVERTERS: dict[str, Callable[[bytes, Path], tuple[str, dict]]] = {"jats": convert_jats}
+def convert_pdf(data: bytes, path: Path, grobid: GrobidClient | None = None) -> tuple[str, dict]:
+    """The pdf_json file name (the PDF's SHA-1) and paper for one PDF."""
+    return f"pdf_json/{hashlib.sha1(data).hexdigest()}.json", pdf_to_pdf_json(data, grobid)
 
 
-def convert_input(data: bytes, path: Path) -> tuple[str, dict]:
+def convert_tei(data: bytes, path: Path) -> tuple[str, dict]:
+    """The pdf_json file name and paper for one GROBID TEI file (both named by the file stem)."""
+    stem = path.name.split(".", 1)[0]
+    return f"pdf_json/{stem}.json", tei_to_pdf_json(data, stem)
+
+
+# Kind -> converter returning (path relative to --out, paper).
+CONVERTERS: dict[str, Callable[[bytes, Path], tuple[str, dict]]] = {
+    "jats": convert_jats,
+    "pdf": convert_pdf,
+    "tei": convert_tei,
+}
+
+
+def convert_input(data: bytes, path: Path, converters: dict = CONVERTERS) -> tuple[str, dict]:
     """Detect the kind of `data` and convert it; ParseError subclasses for every refusal."""
     check_not_lfs_or_empty(data)
     kind = detect_input_kind(data)
@@ -74,9 +89,7 @@ def convert_input(data: bytes, path: Path) -> tuple[str, dict]:
         kind = "jats"  # other markup: the JATS parser names the problem (not XML, not JATS)
     if kind == "unknown":
         raise UnknownInputKindError("neither markup nor a PDF (judged by content)")
-    if kind not in CONVERTERS:
-        raise UnsupportedInputKindError(f"{kind.upper()} inputs are not converted by `cord19 parse` yet")
-    return CONVERTERS[kind](data, path)
+    return converters[kind](data, path)
 
 
 def expand_inputs(inputs: list[Path]) -> list[Path]:
@@ -104,26 +117,50 @@ def failure_record(path: Path, error: Exception) -> dict:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "parse",
-        help="convert JATS XML files to CORD-19 pmc_json (kind detected by content)",
+        help="convert JATS XML, PDF and GROBID TEI files to CORD-19 JSON (kind detected by content)",
         description=(
-            "Write DIR/pmc_json/<PMCID>.xml.json for each JATS article; append one line per "
+            "Write DIR/pmc_json/<PMCID>.xml.json for each JATS article, DIR/pdf_json/<sha1>.json for "
+            "each PDF and DIR/pdf_json/<file stem>.json for each GROBID TEI file; append one line per "
             "failed input to DIR/failures.jsonl. Exit 0 when all inputs parsed, 1 otherwise."
         ),
     )
     parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="files or folders of files")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--grobid-url", help="GROBID server for PDF inputs (PDF conversion is not wired in yet)")
+    parser.add_argument("--grobid-url", help="GROBID server for PDF inputs (default: the pdfminer.six fallback)")
+    parser.add_argument(
+        "--on-grobid-down",
+        choices=("fail", "fallback"),
+        default="fail",
+        help="when --grobid-url does not answer its health check: stop (default) or use pdfminer.six",
+    )
+    parser.add_argument("--grobid-cache", help="folder caching GROBID's TEI by PDF SHA-1, version and options")
     parser.set_defaults(run=run)
+
+
+def pdf_converters(args: argparse.Namespace) -> dict:
+    """CONVERTERS with PDFs going through GROBID when --grobid-url is given and alive."""
+    if not args.grobid_url:
+        return CONVERTERS
+    client = GrobidClient(args.grobid_url, cache_dir=args.grobid_cache)
+    try:
+        client.check_alive()
+    except GrobidDownError as exc:
+        if args.on_grobid_down == "fail":
+            raise
+        logger.warning("%s; PDFs are parsed with pdfminer.six instead (--on-grobid-down fallback)", exc)
+        return CONVERTERS
+    return {**CONVERTERS, "pdf": functools.partial(convert_pdf, grobid=client)}
 
 
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
     paths = expand_inputs(args.inputs)
+    converters = pdf_converters(args)
     args.out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     failures: list[dict] = []
     for path in paths:
         try:
-            relative, paper = convert_input(path.read_bytes(), path)
+            relative, paper = convert_input(path.read_bytes(), path, converters)
         except (ParseError, OSError) as exc:
             logger.debug("%s: %s", path, exc)
             failures.append(failure_record(path, exc))
