@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
 
 from parsers.grobid import GrobidClient
 from pipeline.assign_cord_uids import CHANGES, REGISTRY, AssignCordUids
@@ -21,6 +20,7 @@ from pipeline.cluster_papers import REPORT, ClusterPapers
 from pipeline.dead_letters import DEAD_LETTERS
 from pipeline.filter_by_query import FilterByQuery
 from pipeline.harmonize import ATTACHED, HarmonizeMetadata
+from pipeline.options import make_pipeline_options
 from pipeline.parse_documents import ParseDocuments, parser_versions
 from pipeline.read_records import ReadSourceRecords
 from pipeline.snapshot import document_lines, feed_files, load_snapshot
@@ -91,7 +91,7 @@ def run_build(snapshot_dir: Path, out_dir: Path, release_date: str, previous_dir
     release_dir = out_dir / release_date
     staging_dir = out_dir / f".staging-{release_date}"
     shutil.rmtree(staging_dir, ignore_errors=True)
-    options = PipelineOptions(list(beam_args))
+    options = make_pipeline_options(beam_args)
     with beam.Pipeline(options=options) as p:
         build_pipeline(p, snapshot_dir, staging_dir, release_dir, base,
                        previous.registry_json if previous else None, grobid_url, parse_cache_dir)

@@ -5,6 +5,7 @@ by two DOIs goes to both rows, as in CORD-19). A document that matches no cluste
 the release becomes a dead letter. Several documents.jsonl lines for the same file
 (same SHA-1 or PMCID) are merged first, their identifiers united.
 """
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import apache_beam as beam
@@ -18,7 +19,7 @@ STAGE = "harmonize_metadata"
 ATTACHED = "attached"
 
 
-def merge_same_file(path_and_docs: tuple[str, list[ParsedDocument]]) -> ParsedDocument:
+def merge_same_file(path_and_docs: tuple[str, Iterable[ParsedDocument]]) -> ParsedDocument:
     """One document per release path; identifiers from every line that named it."""
     _, docs = path_and_docs
     docs = sorted(docs, key=lambda doc: (doc.source, doc.sha1))

@@ -9,6 +9,7 @@ checked against its schema and the span invariants before it goes on.
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,7 +140,7 @@ class ParseDocument(beam.DoFn):
         paper, found_ids = parse_document_bytes(doc_type, data, Path(document["path"]).stem, self.grobid)
         if cache_file is not None:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
-            partial = cache_file.with_name(cache_file.name + ".part")
+            partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.part")
             partial.write_text(json.dumps({"paper": paper, "ids": found_ids}, ensure_ascii=False), encoding="utf-8")
             partial.replace(cache_file)
         return paper, found_ids

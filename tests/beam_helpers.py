@@ -4,7 +4,8 @@ import uuid
 from pathlib import Path
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline.options import make_pipeline_options
 
 
 class _Collect(beam.DoFn):
@@ -20,7 +21,7 @@ class _Collect(beam.DoFn):
 def run_and_collect(tmp_path: Path, build, beam_args: tuple[str, ...] = ()) -> dict[str, list]:
     """`build(pipeline)` returns {name: PCollection}; run the pipeline and return {name: elements}."""
     folders = {}
-    with beam.Pipeline(options=PipelineOptions(list(beam_args))) as p:
+    with beam.Pipeline(options=make_pipeline_options(beam_args)) as p:
         outputs = build(p)
         for name, pcollection in outputs.items():
             folder = tmp_path / f"collected-{name}"

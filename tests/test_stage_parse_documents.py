@@ -1,0 +1,69 @@
+"""ParseDocuments: JATS and PDFs from a snapshot, cache reuse, and every failure as a dead letter."""
+import hashlib
+import json
+
+import apache_beam as beam
+
+from pipeline.dead_letters import DEAD_LETTERS
+from pipeline.parse_documents import ParseDocuments
+from tests.beam_helpers import run_and_collect
+
+JATS = b"""<?xml version="1.0"?>
+<article article-type="research-article"><front><article-meta>
+<article-id pub-id-type="pmc">PMC4242</article-id>
+<title-group><article-title>Coronavirus in cells</article-title></title-group>
+</article-meta></front><body><sec><title>Intro</title><p>Cells were infected [<xref ref-type="bibr" rid="r1">1</xref>].</p></sec></body>
+<back><ref-list><ref id="r1"><element-citation><article-title>Old work</article-title><year>2003</year></element-citation></ref></ref-list></back>
+</article>"""
+
+
+def document_line(folder, path: str, data: bytes, doc_type: str, sha1: str | None = None, **ids) -> str:
+    (folder / path).parent.mkdir(parents=True, exist_ok=True)
+    (folder / path).write_bytes(data)
+    return json.dumps({"path": path, "sha1": sha1 or hashlib.sha1(data).hexdigest(), "type": doc_type, "source": "PMC",
+                       "ids": ids, "license": "cc-by", "url": "https://example.org/x"})
+
+
+def run(tmp_path, lines, cache_dir=None, name="run"):
+    numbered = list(enumerate(lines, start=1))
+    return run_and_collect(tmp_path / name, lambda p: (lambda r: {"parsed": r.parsed, "dead": r[DEAD_LETTERS]})(
+        p | beam.Create(numbered) | ParseDocuments(str(tmp_path / "snap"), None, cache_dir)))
+
+
+def test_parses_jats_and_sends_every_bad_document_to_dead_letters(tmp_path):
+    snap = tmp_path / "snap"
+    lines = [
+        document_line(snap, "documents/pmc/PMC4242.xml", JATS, "jats", pmcid="PMC4242"),
+        document_line(snap, "documents/pmc/PMC1.xml", b"<article><front>", "jats"),
+        document_line(snap, "documents/pdf/x.pdf", b"<html>503 Service Unavailable</html>", "pdf"),
+        document_line(snap, "documents/pdf/y.pdf", b"%PDF-1.4 tampered", "pdf", sha1="0" * 40),
+        "{not json",
+        json.dumps({"path": "documents/pdf/z.pdf"}),
+    ]
+    out = run(tmp_path, lines)
+    (doc,) = out["parsed"]
+    assert doc.json_path == "document_parses/pmc_json/PMC4242.xml.json" and doc.ids == {"pmcid": "PMC4242"}
+    paper = json.loads(doc.paper_json)
+    assert paper["body_text"][0]["cite_spans"][0]["ref_id"] == "BIBREF0"
+    reasons = sorted((d["input"], d["reason"]) for d in out["dead"])
+    assert reasons == [
+        ("documents.jsonl:5", "invalid_document_line"),
+        ("documents.jsonl:6", "invalid_document_line"),
+        ("documents/pdf/x.pdf", "not_pdf"),
+        ("documents/pdf/y.pdf", "snapshot_error"),
+        ("documents/pmc/PMC1.xml", "not_xml"),
+    ]
+
+
+def test_a_cached_parse_is_reused_for_the_same_bytes(tmp_path):
+    snap, cache = tmp_path / "snap", tmp_path / "cache"
+    lines = [document_line(snap, "documents/pmc/PMC4242.xml", JATS, "jats")]
+    first = run(tmp_path, lines, str(cache), "first")
+    cached = list(cache.rglob("*.json"))
+    assert len(cached) == 1
+    entry = json.loads(cached[0].read_text())
+    entry["paper"]["metadata"]["title"] = "FROM THE CACHE"
+    cached[0].write_text(json.dumps(entry))
+    second = run(tmp_path, lines, str(cache), "second")
+    assert json.loads(second["parsed"][0].paper_json)["metadata"]["title"] == "FROM THE CACHE"
+    assert json.loads(first["parsed"][0].paper_json)["metadata"]["title"] == "Coronavirus in cells"
