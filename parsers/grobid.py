@@ -10,7 +10,7 @@ needs one call per PDF with bounded retries and typed failures.
   jitter; timeouts, other 5xx and connection errors are retried the same way; all
   bounded in attempts and total time, then a typed GrobidError (a ParseError);
 - a disk cache keyed by the PDF's SHA-1, GROBID's version and the options, so a rerun
-  never sends a PDF twice;
+  never sends a PDF twice (definitive refusals are cached as well);
 - at most `concurrency` requests in flight per client (per worker process).
 
 The client is picklable (its HTTP session and lock are rebuilt lazily), so a Beam
@@ -187,13 +187,28 @@ class GrobidClient:
         return os.path.join(self.cache_dir, pdf_sha1[:2], f"{pdf_sha1}.{options_hash}.tei.xml")
 
     def process_fulltext(self, pdf: bytes) -> bytes:
-        """The TEI GROBID makes of `pdf` (from the cache when it was seen before)."""
+        """The TEI GROBID makes of `pdf` (from the cache when it was seen before).
+
+        Definitive refusals (bad input, no content) are cached too and raised again;
+        transient failures (busy, timeouts, 5xx, connections) are not.
+        """
         sha1 = hashlib.sha1(pdf).hexdigest()
         path = self.cache_path(sha1)
-        if path is not None and os.path.exists(path):
-            with open(path, "rb") as handle:
-                return handle.read()
-        tei = self._post_with_retries(pdf, sha1)
+        if path is not None:
+            if os.path.exists(path):
+                with open(path, "rb") as handle:
+                    return handle.read()
+            if os.path.exists(path + _REFUSAL_SUFFIX):
+                with open(path + _REFUSAL_SUFFIX, encoding="utf-8") as handle:
+                    refusal = json.load(handle)
+                raise _DEFINITIVE_ERRORS[refusal["error"]](refusal["message"] + " (cached answer)")
+        try:
+            tei = self._post_with_retries(pdf, sha1)
+        except (GrobidBadInputError, GrobidNoContentError) as exc:
+            if path is not None:
+                refusal = {"error": type(exc).__name__, "message": str(exc)}
+                _write_atomically(path + _REFUSAL_SUFFIX, json.dumps(refusal).encode())
+            raise
         if path is not None:
             _write_atomically(path, tei)
         return tei
@@ -249,6 +264,10 @@ class GrobidClient:
             logger.debug("GROBID attempt %d for %s failed (%s); retrying in %.2fs", attempt, sha1, failure, delay)
             time.sleep(delay)
         raise failure.__class__(f"{failure} (gave up after {attempt} attempt(s))")
+
+
+_DEFINITIVE_ERRORS = {cls.__name__: cls for cls in (GrobidBadInputError, GrobidNoContentError)}
+_REFUSAL_SUFFIX = ".refused.json"
 
 
 def _retry_after_s(response: requests.Response) -> float | None:

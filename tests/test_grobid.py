@@ -153,6 +153,19 @@ def test_cache_means_a_rerun_never_sends_a_pdf_twice(server, corpus_pdf, corpus_
     assert len(list((tmp_path / "tei-cache").rglob("*.tei.xml"))) == 3
 
 
+def test_cache_keeps_definitive_refusals_but_not_transient_failures(server, tmp_path):
+    cache = str(tmp_path / "tei-cache")
+    for _ in range(2):
+        with pytest.raises(GrobidBadInputError, match="NO_BLOCKS"):
+            fast_client(server.url, cache_dir=cache).process_fulltext(b"%PDF-1.4 unknown to the server")
+    assert server.stats["requests"] == 1
+    server.inject(["503"] * 2)
+    for _ in range(2):
+        with pytest.raises(GrobidBusyError):
+            fast_client(server.url, cache_dir=cache, max_attempts=1).process_fulltext(b"%PDF-1.4 busy")
+    assert server.stats["requests"] == 3
+
+
 def test_client_is_picklable_after_use(server, corpus_pdf, corpus_tei):
     client = fast_client(server.url)
     client.process_fulltext(corpus_pdf)

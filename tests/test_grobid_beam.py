@@ -1,0 +1,67 @@
+"""The Beam ParseDocuments stage with GROBID (the loopback test server), on two worker processes."""
+import hashlib
+import json
+
+import apache_beam as beam
+
+from pipeline.dead_letters import DEAD_LETTERS
+from pipeline.parse_documents import ParseDocuments
+from tests.beam_helpers import run_and_collect
+from tests.grobid_server import GrobidTestServer, pdf_variants
+
+TWO_WORKERS = ("--direct_running_mode=multi_processing", "--direct_num_workers=2")
+DOC2JSON = "expected/doc2json_pdf_f2235cd"
+
+
+def write_snapshot(folder, documents: dict[str, bytes]) -> list[tuple[int, str]]:
+    """documents/pdf/<sha1>.pdf files and their numbered documents.jsonl lines."""
+    (folder / "documents" / "pdf").mkdir(parents=True)
+    lines = []
+    for number, (name, data) in enumerate(sorted(documents.items()), start=1):
+        sha1 = hashlib.sha1(data).hexdigest()
+        (folder / "documents" / "pdf" / f"{sha1}.pdf").write_bytes(data)
+        ids = {key: None for key in ("doi", "pmcid", "pubmed_id", "arxiv_id", "who_covidence_id", "mag_id", "s2_id")}
+        ids["doi"] = f"10.1234/{name}"
+        line = {"path": f"documents/pdf/{sha1}.pdf", "sha1": sha1, "type": "pdf", "source": "MedRxiv",
+                "ids": ids, "license": "medrxiv", "url": f"https://example.org/{name}.pdf"}
+        lines.append((number, json.dumps(line)))
+    return lines
+
+
+def run_stage(tmp_path, name, snapshot, lines, url, cache):
+    def build(p):
+        outputs = p | "Lines" >> beam.Create(lines) | ParseDocuments(str(snapshot), url, str(cache))
+        return {"parsed": outputs["parsed"], "dead": outputs[DEAD_LETTERS]}
+
+    return run_and_collect(tmp_path / name, build, beam_args=TWO_WORKERS)
+
+
+def test_parse_stage_with_grobid_on_two_workers(tmp_path, corpus_dir):
+    pdf = (corpus_dir / DOC2JSON / "5cd28c171f9f3b6a8bcebe246159c464980c.pdf").read_bytes()
+    tei = (corpus_dir / DOC2JSON / "f2235cd28c171f9f3b6a8bcebe246159c464980c.tei.xml").read_bytes()
+    variants = pdf_variants(pdf, 4)
+    documents = {f"paper{n}": data for n, data in enumerate(variants)}
+    documents["unknown"] = (corpus_dir / "pdf" / "grobid_two_pages.pdf").read_bytes()
+    documents["html"] = b"<!DOCTYPE html><html><body>Download limit reached</body></html>"
+    snapshot, cache = tmp_path / "snapshot", tmp_path / "cache"
+    lines = write_snapshot(snapshot, documents)
+    with GrobidTestServer() as server:
+        for data in variants:
+            server.add_document(data, tei)
+        server.latency_s = 0.05
+        server.inject(["503", "drop"])
+        first = run_stage(tmp_path, "first", snapshot, lines, server.url, cache)
+        # 4 papers + 1 unusable PDF + 2 retried faults; the HTML page is never sent.
+        assert server.stats["requests"] == 7 and server.stats["served"] == 4
+        second = run_stage(tmp_path, "second", snapshot, lines, server.url, cache)
+        assert server.stats["requests"] == 7  # the rerun sent nothing
+    for outputs in (first, second):
+        parsed = sorted(outputs["parsed"], key=lambda doc: doc.sha1)
+        assert [doc.sha1 for doc in parsed] == sorted(hashlib.sha1(v).hexdigest() for v in variants)
+        for doc in parsed:
+            paper = json.loads(doc.paper_json)
+            assert doc.json_path == f"document_parses/pdf_json/{doc.sha1}.json"
+            assert paper["paper_id"] == doc.sha1
+            assert len(paper["body_text"]) == 40 and len(paper["bib_entries"]) == 39
+        reasons = sorted(dead["reason"] for dead in outputs["dead"])
+        assert reasons == ["grobid_bad_input", "not_pdf"]
