@@ -5,7 +5,8 @@
    then they stay apart and an "id_conflict" is reported.
 2. Fuzzy matching between groups that share no identifier: candidate pairs come only
    from blocks (`blocking`), are scored (`scoring`), and matching pairs are joined best
-   score first, again refusing any join that would create an identifier conflict.
+   first (title score, then author score, then the smaller year gap, then record
+   order), again refusing any join that would create an identifier conflict.
    Every join is reported with its scores ("fuzzy_merge"), every refused one too
    ("fuzzy_conflict"), and every block too large to compare ("oversized_block").
 
@@ -32,9 +33,9 @@ import json
 from dataclasses import dataclass, field
 from collections.abc import Sequence
 
-from dedup.blocking import build_blocks, iter_block_pairs
+from dedup.blocking import iter_block_pairs
 from dedup.features import MatchFeatures, match_features, record_label, record_sort_key
-from dedup.ids import cluster_ids, conflicting_fields, identifier_keys
+from dedup.ids import CLUSTER_ID_FIELDS, cluster_ids, conflicting_fields, identifier_keys
 from dedup.scoring import score_pair
 
 
@@ -66,8 +67,9 @@ class _Forest:
     """Union-find over record indices that refuses joins with conflicting identifiers."""
 
     def __init__(self, ids: Sequence[dict[str, str]]):
+        self.record_ids = ids
         self.parent = list(range(len(ids)))
-        self.ids: list[dict[str, str] | None] = list(ids)  # meaningful at roots only
+        self.ids: list[dict[str, str] | None] = list(ids)  # a group's identifiers, kept at its root
         self.fuzzy = [False] * len(ids)
 
     def find(self, index: int) -> int:
@@ -86,7 +88,7 @@ class _Forest:
         self.parent[child] = root
         if self.ids[child]:
             self.ids[root] = {**self.ids[child], **self.ids[root]}
-        self.ids[child] = None
+        self.ids[child] = None  # the record's own identifiers stay in record_ids
         self.fuzzy[root] = self.fuzzy[root] or self.fuzzy[child] or fuzzy
 
 
@@ -101,39 +103,48 @@ def fuzzy_key(features: MatchFeatures, label: str) -> str:
 
 
 def _link_identifiers(forest: _Forest, labels: Sequence[str], report: list[dict]) -> None:
-    holders: dict[str, list[int]] = {}
-    for index, ids in enumerate(forest.ids):
-        for field_name, value in ids.items():
-            holders.setdefault(f"{field_name}:{value}", []).append(index)
-    for key in sorted(holders):
-        members = holders[key]
-        if len(members) < 2:
-            continue
-        anchors: list[int] = []  # one member per group this key has formed so far
-        for index in members:
-            root = forest.find(index)
-            refused: list[str] = []
-            for anchor in anchors:
-                anchor_root = forest.find(anchor)
-                if anchor_root == root:
-                    break
-                fields = forest.conflicts(anchor_root, root)
-                if not fields:
-                    forest.join(anchor_root, root, fuzzy=False)
-                    break
-                refused.extend(fields)
-            else:
-                if anchors:
-                    report.append(
-                        {
-                            "kind": "id_conflict",
-                            "key": key,
-                            "record": labels[index],
-                            "kept_apart_from": sorted(labels[a] for a in anchors),
-                            "fields": sorted(set(refused)),
-                        }
-                    )
-                anchors.append(index)
+    """Join records sharing an identifier value, field by field (sorted), value by value (sorted)."""
+    for field_name in sorted(CLUSTER_ID_FIELDS):
+        first_holder: dict[str, int] = {}
+        shared: dict[str, list[int]] = {}
+        for index, ids in enumerate(forest.record_ids):
+            value = ids.get(field_name)
+            if value is not None:
+                holder = first_holder.setdefault(value, index)
+                if holder != index:
+                    shared.setdefault(value, [holder]).append(index)
+        del first_holder
+        for value in sorted(shared):
+            _join_holders(forest, f"{field_name}:{value}", shared[value], labels, report)
+
+
+def _join_holders(forest: _Forest, key: str, members: list[int], labels: Sequence[str], report: list[dict]) -> None:
+    """Join the records holding one identifier, each to the first group it does not conflict with."""
+    anchors: list[int] = []  # one member per group this key has formed so far
+    for index in members:
+        root = forest.find(index)
+        refused: list[str] = []
+        for anchor in anchors:
+            anchor_root = forest.find(anchor)
+            if anchor_root == root:
+                break
+            fields = forest.conflicts(anchor_root, root)
+            if not fields:
+                forest.join(anchor_root, root, fuzzy=False)
+                break
+            refused.extend(fields)
+        else:
+            if anchors:
+                report.append(
+                    {
+                        "kind": "id_conflict",
+                        "key": key,
+                        "record": labels[index],
+                        "kept_apart_from": sorted(labels[a] for a in anchors),
+                        "fields": sorted(set(refused)),
+                    }
+                )
+            anchors.append(index)
 
 
 def _link_fuzzy(
@@ -142,7 +153,7 @@ def _link_fuzzy(
     """Score candidate pairs and join matches best first; return the number of candidate pairs."""
     oversized: list[tuple[str, int]] = []
     candidates = set()
-    for left, right in iter_block_pairs(build_blocks(features), oversized):
+    for left, right in iter_block_pairs(features, oversized):
         if forest.find(left) != forest.find(right):
             candidates.add((left, right))
     for key, size in oversized:
@@ -151,9 +162,9 @@ def _link_fuzzy(
     for left, right in candidates:
         score = score_pair(features[left], features[right])
         if score is not None:
-            matches.append((-score.title, -score.authors, left, right, score))
-    matches.sort(key=lambda match: match[:4])
-    for _, _, left, right, score in matches:
+            matches.append((-score.title, -score.authors, score.year_gap, left, right, score))
+    matches.sort(key=lambda match: match[:5])
+    for *_, left, right, score in matches:
         left_root, right_root = forest.find(left), forest.find(right)
         if left_root == right_root:
             continue

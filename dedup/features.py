@@ -1,12 +1,14 @@
 """The compact per-record view that blocking and fuzzy scoring work on.
 
-A `MatchFeatures` holds only what matching needs (a few hundred bytes), so that a
-million records fit in memory even where the full source records would not.
+A `MatchFeatures` holds only what matching needs. Words and names are interned
+(shared between records), so a record costs about 500 bytes here and a million
+records fit in memory where the full source records would not.
 """
+import sys
 from typing import NamedTuple
 
 from dedup.errors import InvalidRecordError
-from dedup.titles import compact_title, is_generic_title, name_key, notice_prefix, numeral_signature, title_words
+from dedup.titles import fold_text, is_generic_title, name_key, notice_prefix, numeral_signature, title_words
 
 # Authors beyond this many are ignored when comparing author lists (consortium papers).
 MAX_AUTHORS_COMPARED = 20
@@ -15,15 +17,19 @@ MAX_AUTHORS_COMPARED = 20
 class MatchFeatures(NamedTuple):
     """Matching view of one source record."""
 
-    compact: str  # compact_title of the title
     words: tuple[str, ...]  # title_words of the title
     generic: bool  # generic or too short: never fuzzy-merged
     notice: str  # "correctionto", "retraction", ... or ""
-    numerals: tuple[str, ...]  # numbers and Roman numerals of the title
+    numerals: str  # numbers and Roman numerals of the title, space-separated
     surnames: tuple[str, ...]  # name_key of each author's last name, in order
-    given_names: tuple[str, ...]  # name_key of each author's first name, in order
+    given_names: tuple[str, ...]  # name_key of each author's first name (2+ letters), in order
     year: int  # 0 when unknown
     article_type: str
+
+    @property
+    def compact(self) -> str:
+        """The compact title (titles.compact_title)."""
+        return "".join(self.words)
 
 
 def record_label(record: dict) -> str:
@@ -45,22 +51,22 @@ def publish_year(publish_time: str) -> int:
     return int(head) if len(head) == 4 and head.isdigit() else 0
 
 
+def _interned(values) -> tuple[str, ...]:
+    return tuple(sys.intern(value) for value in values if value)
+
+
 def match_features(record: dict) -> MatchFeatures:
     """The matching view of a source record."""
-    title = record.get("title") or ""
-    compact = compact_title(title)
-    words = tuple(title_words(title))
+    words = _interned(title_words(record.get("title") or ""))
+    compact = "".join(words)
     authors = (record.get("authors") or [])[:MAX_AUTHORS_COMPARED]
-    surnames = tuple(key for key in (name_key(a.get("last") or "") for a in authors) if key)
-    given_names = tuple(key for key in (name_key(a.get("first") or "") for a in authors) if len(key) > 1)
     return MatchFeatures(
-        compact=compact,
         words=words,
         generic=is_generic_title(compact),
         notice=notice_prefix(compact),
-        numerals=numeral_signature(compact, words),
-        surnames=surnames,
-        given_names=given_names,
+        numerals=sys.intern(numeral_signature(compact, words)),
+        surnames=_interned(name_key(author.get("last") or "") for author in authors),
+        given_names=_interned(key for key in (name_key(a.get("first") or "") for a in authors) if len(key) > 1),
         year=publish_year(record.get("publish_time") or ""),
-        article_type=(record.get("article_type") or "").strip().lower(),
+        article_type=sys.intern(fold_text(record.get("article_type") or "").strip()),
     )

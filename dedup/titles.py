@@ -2,7 +2,8 @@
 
 `compact_title` removes everything that differs between two sources' renderings of
 one title: markup (`<i>`, `<sub>`), HTML entities, case, accents, Unicode
-compatibility forms, Greek letters (α -> alpha), punctuation and spaces. Removing
+compatibility forms, Greek letters (α -> alpha), "&" for "and", punctuation and spaces (letters
+of every script are kept, so Chinese or Cyrillic titles still have a compact form). Removing
 the spaces too makes chemical notations agree (`(99m)Tc` and `99mTc` both give
 "99mtc") and repairs words glued together by PDF extraction ("ofOryza").
 """
@@ -11,7 +12,8 @@ import re
 import unicodedata
 
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:_-]*(?:\s[^<>]*)?/?>")
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_NOT_WORD = re.compile(r"[\W_]+")
+_NOT_LETTER = re.compile(r"[\W\d_]+")
 _DIGITS = re.compile(r"\d+")
 # Roman numerals that mark a part of a series; "i", "v" and "x" are left out (they
 # are also letters: "type I", "X-ray").
@@ -52,21 +54,26 @@ NOTICE_PREFIXES = (
 
 
 def fold_text(text: str) -> str:
-    """Lower-case ASCII-ish text: markup and entities removed, accents dropped, Greek spelled out."""
-    text = html.unescape(_TAG.sub(" ", text))
+    """Lower-case text without markup, entities or accents, Greek letters spelled out."""
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    if text.isascii():
+        return text.lower()
     text = unicodedata.normalize("NFKC", text).casefold().translate(_GREEK_TABLE)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def compact_title(title: str) -> str:
-    """The matching form of a title: folded, only [0-9a-z], no spaces."""
-    return _NOT_ALNUM.sub("", fold_text(title))
-
-
 def title_words(title: str) -> list[str]:
-    """The folded words of a title ([0-9a-z] runs)."""
-    return [word for word in _NOT_ALNUM.split(fold_text(title)) if word]
+    """The folded words of a title (runs of letters and digits, any script)."""
+    return [word for word in _NOT_WORD.split(fold_text(title).replace("&", " and ")) if word]
+
+
+def compact_title(title: str) -> str:
+    """The matching form of a title: its folded words joined without spaces."""
+    return "".join(title_words(title))
 
 
 def is_generic_title(compact: str) -> bool:
@@ -82,11 +89,11 @@ def notice_prefix(compact: str) -> str:
     return ""
 
 
-def numeral_signature(compact: str, words: list[str]) -> tuple[str, ...]:
+def numeral_signature(compact: str, words: list[str] | tuple[str, ...]) -> str:
     """Digit runs of the compact title, then its Roman numerals: parts of a series differ here."""
-    return tuple(_DIGITS.findall(compact)) + tuple(word for word in words if word in _ROMAN_NUMERALS)
+    return " ".join(_DIGITS.findall(compact) + [word for word in words if word in _ROMAN_NUMERALS])
 
 
 def name_key(name: str) -> str:
     """An author name part in matching form: folded, letters only."""
-    return re.sub(r"[^a-z]+", "", fold_text(name))
+    return _NOT_LETTER.sub("", fold_text(name))
