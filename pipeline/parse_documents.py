@@ -18,7 +18,7 @@ import apache_beam as beam
 from parsers import jats, pdf_text, tei
 from parsers.errors import ParseError
 from parsers.grobid import GrobidClient
-from parsers.invariants import paper_problems
+from schemas.invariants import paper_problems
 from parsers.jats import parse_jats
 from parsers.pdf_document import pdf_to_pdf_json
 from pipeline.dead_letters import DEAD_LETTERS, dead_letter, dead_letter_from_error

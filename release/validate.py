@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from parsers.invariants import paper_problems
+from schemas.invariants import paper_problems
 from release.errors import NotAReleaseError, ReleaseError
 from release.safe_tar import extract_tarball_safely, iter_tarball_files
 from release.writer import (

@@ -14,7 +14,7 @@ from parsers.grobid import (
     GrobidServerError,
     GrobidTimeoutError,
 )
-from parsers.invariants import paper_problems
+from schemas.invariants import paper_problems
 from parsers.pdf_document import pdf_to_pdf_json
 from parsers.pdf_text import NotPdfError
 from schemas import schema_errors

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from parsers.errors import EmptyInputError, GitLfsPointerError, NotXmlError
-from parsers.invariants import paper_problems
+from schemas.invariants import paper_problems
 from parsers.jats import MultipleArticlesError, NotJatsError, parse_jats
 from schemas import schema_errors
 

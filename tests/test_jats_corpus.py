@@ -4,7 +4,7 @@ import re
 import pytest
 
 from parsers.errors import GitLfsPointerError
-from parsers.invariants import paper_problems
+from schemas.invariants import paper_problems
 from parsers.jats import parse_jats
 from schemas import schema_errors
 from tests.conftest import corpus_path

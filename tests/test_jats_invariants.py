@@ -1,5 +1,5 @@
 """Tests for parsers.invariants.paper_problems (used by the JATS, TEI and PDF parsers)."""
-from parsers.invariants import paper_problems
+from schemas.invariants import paper_problems
 
 
 def _paper(paragraph: dict, bib: dict | None = None, refs: dict | None = None) -> dict:

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from parsers.invariants import paper_problems
+from schemas.invariants import paper_problems
 from pipeline.cli import main
 from schemas import schema_errors
 from tests.grobid_server import GrobidTestServer, corpus_tei_by_sha1

@@ -6,7 +6,7 @@ import zlib
 import pytest
 
 from parsers.errors import EmptyInputError, GitLfsPointerError, ParseError
-from parsers.invariants import paper_problems
+from schemas.invariants import paper_problems
 from parsers.pdf_text import (
     PARSER_VERSION,
     NotPdfError,

@@ -16,7 +16,7 @@ import schemas
 from dedup import cluster_records
 from parsers.errors import ParseError
 from parsers.feeds import FEED_KINDS, iter_feed_records
-from parsers.invariants import paper_problems
+from schemas.invariants import paper_problems
 from parsers.jats import parse_jats
 from tests.conftest import PROJECT_ROOT
 

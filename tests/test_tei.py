@@ -6,7 +6,7 @@ import pytest
 from rapidfuzz import fuzz
 
 from parsers.errors import GitLfsPointerError, NotXmlError
-from parsers.invariants import paper_problems
+from schemas.invariants import paper_problems
 from parsers.tei import PARSER_VERSION, NotTeiError, tei_to_pdf_json
 from schemas import schema_errors
 
