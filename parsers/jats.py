@@ -19,7 +19,7 @@ from parsers.jats_body import BodyContext, Links, walk_children
 from parsers.jats_front import read_abstract, read_front
 from parsers.jats_html import holds_escaped_html, html_paragraphs
 from parsers.jats_math import flatten_formulas
-from parsers.jats_text import local_name
+from parsers.jats_text import local_name, strip_inline_markup
 from parsers.xmlsafe import parse_xml_bytes
 
 logger = logging.getLogger(__name__)
@@ -29,8 +29,9 @@ PARSER_VERSION = "jats-1.0"
 _LATIN1_DECLARATION = re.compile(
     rb"""^\s*<\?xml[^>]*encoding=["'](?:iso-8859-1|latin-?1)["'][^>]*\?>""", re.IGNORECASE)
 _C1_BYTES = re.compile(rb"[\x80-\x9f]")
+_C1_CHARS = re.compile("[\x80-\x9f]")
 _CP1252_FOR_C1 = {
-    code: bytes([code]).decode("cp1252") for code in range(0x80, 0xA0)
+    chr(code): bytes([code]).decode("cp1252") for code in range(0x80, 0xA0)
     if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 }
 
@@ -73,6 +74,8 @@ def parse_jats(data: bytes, fallback_paper_id: str = "") -> JatsParse:
     flatten_formulas(article)
     meta = read_front(front)
     article_meta = front.find("article-meta")
+    abstract = read_abstract(article_meta)
+    strip_inline_markup(article)
     bib_entries, bib_ids, bib_labels = read_bibliography(article)
     ref_entries, float_ids = read_floats(article)
     ctx = BodyContext(Links(bib_ids, bib_labels, float_ids, len(bib_entries)))
@@ -89,7 +92,7 @@ def parse_jats(data: bytes, fallback_paper_id: str = "") -> JatsParse:
     }
     return JatsParse(
         paper=paper,
-        abstract=read_abstract(article_meta),
+        abstract=abstract,
         article_type=(article.get("article-type") or "").strip().lower(),
         ids=meta.ids,
         journal=meta.journal,
@@ -108,7 +111,8 @@ def repair_cp1252_declared_latin1(data: bytes) -> bytes:
     declaration = _LATIN1_DECLARATION.match(data)
     if declaration is None or not _C1_BYTES.search(data):
         return data
-    text = data[declaration.end():].decode("latin-1").translate(_CP1252_FOR_C1)
+    text = _C1_CHARS.sub(lambda match: _CP1252_FOR_C1.get(match.group(0), match.group(0)),
+                         data[declaration.end():].decode("latin-1"))
     return b'<?xml version="1.0" encoding="UTF-8"?>' + text.encode("utf-8")
 
 

@@ -8,7 +8,11 @@ from parsers.feeds.normalize import make_author, normalize_doi, split_author_nam
 from parsers.jats_body import BodyContext, container_title, walk_block, walk_children, walk_titled
 from parsers.jats_text import block_text, clean_text, element_text
 
-CITATION_TAGS = ("element-citation", "mixed-citation", "nlm-citation", "citation")
+CITATION_TAGS = frozenset({"element-citation", "mixed-citation", "nlm-citation", "citation"})
+TITLE_TAGS = ("article-title", "chapter-title", "data-title", "part-title")
+PERSON_TAGS = frozenset({"name", "string-name", "collab"})
+BIB_FIELDS = frozenset({*TITLE_TAGS, "source", "publisher-name", "year", "date", "volume", "issue",
+                        "fpage", "lpage", "page-range", "elocation-id"})
 BOOK_LIKE_TYPES = {"book", "thesis", "report", "web", "webpage", "website", "software", "data", "database"}
 OTHER_ID_NAMES = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "pmc": "PMCID", "arxiv": "arXiv"}
 BACK_DEFAULT_TITLES = {
@@ -32,40 +36,70 @@ def read_bibliography(article: etree._Element) -> tuple[dict, dict[str, str], di
         entries[ref_id] = read_bib_entry(ref, ref_id)
         if ref.get("id"):
             ids[ref.get("id")] = ref_id
-        label = element_text(ref.find("label")).strip(_LABEL_NOISE)
+        label = element_text(_first_child(ref, "label")).strip(_LABEL_NOISE)
         if label and label not in labels:
             labels[label] = ref_id
     return entries, ids, labels
 
 
 def read_bib_entry(ref: etree._Element, ref_id: str) -> dict:
-    """One <ref> as a CORD-19 bib entry (element-, mixed-, nlm- or old NLM citation)."""
-    citation = next((c for tag in CITATION_TAGS for c in ref.iter(tag)), None)
+    """One <ref> as a CORD-19 bib entry (element-, mixed-, nlm- or old NLM citation).
+
+    Reads the citation's children in one pass (find() per field would cost more than
+    parsing the XML).
+    """
+    citation = _first_citation(ref)
     if citation is None:
         return _bib_entry(ref_id, title=element_text(ref, frozenset({"label"})))
+    texts: dict[str, str] = {}
+    people: list[etree._Element] = []
+    pub_ids: list[etree._Element] = []
+    for child in citation:
+        tag = child.tag
+        if tag == "person-group":
+            if (child.get("person-group-type") or "author").lower() == "author":
+                people.extend(child)
+        elif tag in PERSON_TAGS:
+            people.append(child)
+        elif tag == "pub-id":
+            pub_ids.append(child)
+        elif tag in BIB_FIELDS and tag not in texts:
+            texts[tag] = element_text(child)
     kind = (citation.get("publication-type") or citation.get("citation-type") or "").lower()
-    title = ""
-    for tag in ("article-title", "chapter-title", "data-title", "part-title"):
-        title = element_text(citation.find(tag))
-        if title:
-            break
-    venue = element_text(citation.find("source"))
+    title = next((texts[tag] for tag in TITLE_TAGS if texts.get(tag)), "")
+    venue = texts.get("source", "")
     if not title and kind in BOOK_LIKE_TYPES:
-        title, venue = venue, element_text(citation.find("publisher-name"))
-    if not title and not venue and citation.find("person-group") is None and citation.find("name") is None:
+        title, venue = venue, texts.get("publisher-name", "")
+    if not title and not venue and not people:
         title = element_text(citation, frozenset({"label", "pub-id", "ext-link", "object-id"}))
-    year_match = _YEAR.search(element_text(citation.find("year")) or element_text(citation.find("date")))
+    year_match = _YEAR.search(texts.get("year") or texts.get("date") or "")
     return _bib_entry(
         ref_id,
         title=title,
-        authors=_citation_authors(citation),
+        authors=_people_authors(people),
         year=int(year_match.group(1)) if year_match else None,
         venue=venue,
-        volume=element_text(citation.find("volume")),
-        issue=element_text(citation.find("issue")),
-        pages=_pages(citation),
-        other_ids=_other_ids(citation),
+        volume=texts.get("volume", ""),
+        issue=texts.get("issue", ""),
+        pages=_pages(texts),
+        other_ids=_other_ids(pub_ids) if pub_ids else {},
     )
+
+
+def _first_child(elem: etree._Element, tag: str) -> etree._Element | None:
+    for child in elem:
+        if child.tag == tag:
+            return child
+    return None
+
+
+def _first_citation(ref: etree._Element) -> etree._Element | None:
+    for child in ref:
+        if child.tag in CITATION_TAGS:
+            return child
+        if child.tag == "citation-alternatives":
+            return _first_citation(child)
+    return None
 
 
 def _bib_entry(ref_id: str, title: str = "", authors: list | None = None, year: int | None = None,
@@ -84,38 +118,45 @@ def _bib_entry(ref_id: str, title: str = "", authors: list | None = None, year: 
     }
 
 
-def _citation_authors(citation: etree._Element) -> list[dict]:
-    groups = [g for g in citation.findall("person-group")
-              if (g.get("person-group-type") or "author").lower() == "author"]
-    holders = groups or [citation]
+def _people_authors(people: list[etree._Element]) -> list[dict]:
     authors = []
-    for holder in holders:
-        for person in holder:
-            tag = person.tag
-            if tag in ("name", "string-name") and person.find("surname") is not None:
-                authors.append(make_author(element_text(person.find("given-names")),
-                                           element_text(person.find("surname")),
-                                           element_text(person.find("suffix"))))
+    for person in people:
+        tag = person.tag
+        if tag == "collab":
+            text = element_text(person)
+            if text:
+                authors.append(make_author("", text))
+        elif tag in ("name", "string-name"):
+            given = last = suffix = ""
+            has_surname = False
+            for part in person:
+                part_tag = part.tag
+                if part_tag == "surname":
+                    last, has_surname = element_text(part), True
+                elif part_tag == "given-names":
+                    given = element_text(part)
+                elif part_tag == "suffix":
+                    suffix = element_text(part)
+            if has_surname:
+                authors.append(make_author(given, last, suffix))
             elif tag == "string-name":
                 authors.append(split_author_name(element_text(person)))
-            elif tag == "collab" and element_text(person):
-                authors.append(make_author("", element_text(person)))
     return authors
 
 
-def _pages(citation: etree._Element) -> str:
-    first = element_text(citation.find("fpage"))
-    last = element_text(citation.find("lpage"))
+def _pages(texts: dict[str, str]) -> str:
+    first = texts.get("fpage", "")
+    last = texts.get("lpage", "")
     if first and last and last != first:
         return f"{first}-{last}"
     if first:
         return first
-    return element_text(citation.find("page-range")) or element_text(citation.find("elocation-id"))
+    return texts.get("page-range") or texts.get("elocation-id") or ""
 
 
-def _other_ids(citation: etree._Element) -> dict[str, list[str]]:
+def _other_ids(pub_ids: list[etree._Element]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for pub_id in citation.iter("pub-id"):
+    for pub_id in pub_ids:
         name = OTHER_ID_NAMES.get((pub_id.get("pub-id-type") or "").lower())
         value = clean_text(pub_id.text)
         if name == "DOI":

@@ -30,9 +30,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from parsers.jats_text import element_text
+from parsers.jats_text import element_text, raw_text
 
-_WHITESPACE = re.compile(r"\s+")
 _NUMBER = re.compile(r"^[\[(]?(\d{1,4})[\])]?$")
 _RANGE_IN_ONE = re.compile(r"^[\[(]?(\d{1,4})\s*[-\u2010-\u2015\u2212]\s*(\d{1,4})[\])]?$")
 _DASH_BETWEEN = re.compile(r"^[\s\[\]()]*[-\u2010-\u2015\u2212][\s\[\]()]*$")
@@ -92,28 +91,36 @@ class ParagraphBuilder:
         self.add_text(prefix)
 
     def add_text(self, text: str | None) -> None:
+        """Append text; whitespace runs become one space, never two in a row, none at the start."""
         if not text:
             return
-        text = _WHITESPACE.sub(" ", text)
-        if self.after_space and text[0] == " ":
-            text = text[1:]
-            if not text:
-                return
-        self.parts.append(text)
-        self.length += len(text)
-        self.after_space = text[-1] == " "
+        words = text.split()
+        if not words:
+            if not self.after_space:
+                self._append(" ")
+            return
+        piece = " ".join(words)
+        if text[0].isspace() and not self.after_space:
+            piece = " " + piece
+        if text[-1].isspace():
+            piece += " "
+        self._append(piece)
+
+    def _append(self, piece: str) -> None:
+        self.parts.append(piece)
+        self.length += len(piece)
+        self.after_space = piece[-1] == " "
 
     def add_span(self, spans: list[dict], surface: str, ref_ids: list[str | None]) -> None:
         """Append `surface` as span text, one span per target (same offsets)."""
-        cleaned = _WHITESPACE.sub(" ", surface)
-        core = cleaned.strip()
-        if cleaned.startswith(" "):
+        core = " ".join(surface.split())
+        if surface[:1].isspace():
             self.add_text(" ")
         start = self.length
         self.add_text(core)
         for ref_id in ref_ids:
             spans.append({"start": start, "end": self.length, "text": core, "ref_id": ref_id})
-        if core and cleaned.endswith(" "):
+        if core and surface[-1].isspace():
             self.add_text(" ")
 
     def paragraph(self, section: str, links: Links) -> dict | None:
@@ -253,7 +260,7 @@ def add_xref(builder: ParagraphBuilder, xref: etree._Element, links: Links) -> N
     """Add one <xref> to the paragraph: a span, plain text, or nothing for note markers."""
     ref_type = xref.get("ref-type") or ""
     rids = (xref.get("rid") or "").split()
-    surface = "".join(xref.itertext())
+    surface = raw_text(xref)
     if ref_type == "bibr":
         targets = list(dict.fromkeys(links.bib_ids.get(rid) for rid in rids)) or [None]
         builder.add_span(builder.cite_spans, surface, targets)

@@ -1,0 +1,141 @@
+"""Benchmark: our JATS conversion against lxml's bare parse (and pubmed_parser when installed).
+
+Run by hand, on one core:
+
+    python benchmarks/bench_parsers.py [FOLDER] [--passes N]
+
+FOLDER defaults to ../shared/corpus/jats. Files our parser refuses (e.g. a Git-LFS
+pointer) are left out of every row so all rows read the same bytes. Prints docs/s and
+MB/s for each contender, the ratio to lxml, docs/s on the median-sized article, and the
+resident memory before and after thousands of documents (flat means no leak).
+"""
+import argparse
+import logging
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from lxml import etree
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from parsers.errors import ParseError  # noqa: E402
+from parsers.jats import parse_jats  # noqa: E402
+
+logger = logging.getLogger("bench_parsers")
+
+
+def bare_lxml_parse(data: bytes) -> None:
+    """The floor: what parsing alone costs, with the same parser settings as parsers.xmlsafe."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             remove_comments=True, remove_pis=True)
+    etree.fromstring(data, parser=parser)
+
+
+def our_conversion(data: bytes) -> None:
+    parse_jats(data, fallback_paper_id="bench")
+
+
+def pubmed_parser_conversion(path: str) -> None:
+    """pubmed_parser's equivalent of a full conversion: metadata, paragraphs, references,
+    captions and tables (each of its functions reads and parses the file again)."""
+    import pubmed_parser
+
+    pubmed_parser.parse_pubmed_xml(path)
+    pubmed_parser.parse_pubmed_paragraph(path, all_paragraph=True)
+    pubmed_parser.parse_pubmed_references(path)
+    pubmed_parser.parse_pubmed_caption(path)
+    pubmed_parser.parse_pubmed_table(path, return_xml=False)
+
+
+def time_passes(function, items: list, passes: int) -> tuple[float, int]:
+    """Seconds for `passes` rounds over `items`, and how many calls raised."""
+    failures = 0
+    start = time.perf_counter()
+    for _ in range(passes):
+        for item in items:
+            try:
+                function(item)
+            except Exception:  # a contender's own failure is counted, not fatal
+                failures += 1
+    return time.perf_counter() - start, failures
+
+
+def rss_mb() -> float:
+    """Current resident set size in MB (Linux /proc)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * resource.getpagesize() / 1e6
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=PROJECT_ROOT.parent / "shared" / "corpus" / "jats")
+    parser.add_argument("--passes", type=int, default=200, help="rounds over the folder (default 200)")
+    args = parser.parse_args(argv)
+
+    paths, blobs = [], []
+    for path in sorted(p for p in args.folder.iterdir() if p.is_file()):
+        data = path.read_bytes()
+        try:
+            parse_jats(data)
+        except ParseError as exc:
+            print(f"left out {path.name}: {type(exc).__name__}")
+            continue
+        paths.append(str(path))
+        blobs.append(data)
+    if not blobs:
+        print("no parsable files")
+        return 1
+    total_mb = sum(len(b) for b in blobs) / 1e6
+    sizes = sorted(blobs, key=len)
+    median = sizes[len(sizes) // 2]
+    print(f"{len(blobs)} files, {total_mb:.2f} MB, median file {len(median) / 1e3:.1f} KB, {args.passes} passes\n")
+
+    rss_before = rss_mb()
+    rows = []
+    lxml_seconds, _ = time_passes(bare_lxml_parse, blobs, args.passes)
+    rows.append(("lxml bare parse (floor)", lxml_seconds, 0))
+    ours_seconds, ours_failures = time_passes(our_conversion, blobs, args.passes)
+    rss_after = rss_mb()
+    rows.append(("parse_jats (full conversion)", ours_seconds, ours_failures))
+    try:
+        import pubmed_parser  # noqa: F401
+        logging.getLogger().setLevel(logging.ERROR)
+        pp_passes = max(1, args.passes // 10)
+        pp_seconds, pp_failures = time_passes(pubmed_parser_conversion, paths, pp_passes)
+        rows.append((f"pubmed_parser ({pp_passes} passes, from disk)", pp_seconds * args.passes / pp_passes,
+                     pp_failures * args.passes // pp_passes))
+    except ImportError:
+        rows.append(("pubmed_parser (not installed)", None, 0))
+
+    docs = len(blobs) * args.passes
+    print(f"{'contender':45} {'docs/s':>9} {'MB/s':>8} {'x lxml':>7} {'failed':>7}")
+    for name, seconds, failures in rows:
+        if seconds is None:
+            print(f"{name:45} {'-':>9} {'-':>8} {'-':>7} {'-':>7}")
+            continue
+        print(f"{name:45} {docs / seconds:9.0f} {total_mb * args.passes / seconds:8.1f} "
+              f"{lxml_seconds / seconds:7.2f} {failures:7d}")
+
+    median_runs = max(200, args.passes * 5)
+    median_seconds = min(time_passes(our_conversion, [median], median_runs)[0] for _ in range(3))
+    lxml_median = min(time_passes(bare_lxml_parse, [median], median_runs)[0] for _ in range(3))
+    per_file = [min(time_passes(our_conversion, [b], 20)[0] for _ in range(3)) / 20 for b in blobs]
+    print(f"\nmedian-sized article ({len(median) / 1e3:.1f} KB): parse_jats {median_runs / median_seconds:.0f} docs/s, "
+          f"lxml {median_runs / lxml_median:.0f} docs/s")
+    print(f"per-file parse_jats time: median {statistics.median(per_file) * 1e3:.2f} ms, "
+          f"max {max(per_file) * 1e3:.2f} ms")
+    print(f"memory: RSS {rss_before:.1f} MB before, {rss_after:.1f} MB after {docs} conversions, "
+          f"peak RSS {peak_rss_mb():.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
