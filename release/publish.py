@@ -24,7 +24,7 @@ import logging
 import tarfile
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from release.errors import ChecksumMismatchError, NotAReleaseError, ReleaseConflictError, ReleaseError
@@ -48,8 +48,10 @@ RELEASES_JSON = "releases.json"
 RELEASES_HTML = "historical_releases.html"
 LATEST_FOLDER = "latest"
 LATEST_JSON = "latest.json"
-# Level 1: most of a historical tarball is document_parses.tar.gz, already compressed.
-HISTORICAL_GZIP_LEVEL = 1
+# Level 0 (stored deflate blocks, still a valid .tar.gz): almost every byte of a historical
+# tarball is already compressed (document_parses.tar.gz is gzip -9, metadata.parquet zstd);
+# deflating them again gains next to nothing and costs ~20 MB/s of CPU.
+HISTORICAL_GZIP_LEVEL = 0
 UPLOAD_ATTEMPTS = 2
 
 
@@ -157,32 +159,32 @@ def _tar_info(name: str, kind: bytes, mode: int, size: int, mtime: int) -> tarfi
     return info
 
 
-def _stored_state(storage: Storage, key: str, path: Path, sha256: str) -> str:
-    """How the object at `key` compares with the local file.
+def _stored_state(storage: Storage, key: str, path: Path, sha256: str) -> tuple[str, Checksums | None]:
+    """How the object at `key` compares with the local file, and the file's checksums when taken.
 
     'missing'; 'same' (it holds these bytes); 'corrupt' (recorded as this file but its
     bytes differ: upload again); 'different' (it holds another file).
     """
     found = storage.stat(key)
     if found is None:
-        return "missing"
+        return "missing", None
     if found.metadata.get("sha256") != sha256:
-        return "different"
-    size = path.stat().st_size
-    if found.size == size and found.etag == file_checksums(path, storage.part_size(size)).etag:
-        return "same"
-    return "corrupt"
+        return "different", None
+    checksums = file_checksums(path, storage.part_size(path.stat().st_size))
+    if found.size == checksums.size and found.etag == checksums.etag:
+        return "same", checksums
+    return "corrupt", checksums
 
 
 def _upload_verified(storage: Storage, files: list[tuple[str, Path, dict[str, str]]], pool: ThreadPoolExecutor,
-                     expected: dict[str, Checksums] | None = None) -> int:
-    """Upload (key, path, metadata) files, verify each, retry mismatches; return the bytes sent.
+                     expected: dict[str, Checksums] | None = None) -> tuple[int, dict[str, Checksums]]:
+    """Upload (key, path, metadata) files, verify each, retry mismatches; return bytes sent and checksums by key.
 
     Without `expected`, each file's checksums are computed while it uploads, and its
     sha256 must equal the one in its metadata (the manifest's).
     """
     if not files:
-        return 0
+        return 0, {}
     pending = list(files)
     sent = 0
     for attempt in range(1, UPLOAD_ATTEMPTS + 1):
@@ -207,7 +209,7 @@ def _upload_verified(storage: Storage, files: list[tuple[str, Path, dict[str, st
                 storage.delete(key)
                 failed.append((key, path, metadata))
         if not failed:
-            return sent
+            return sent, expected
         pending = failed
     raise ChecksumMismatchError(f"still corrupt after {UPLOAD_ATTEMPTS} uploads: {', '.join(k for k, _, _ in pending)}")
 
@@ -282,23 +284,32 @@ def read_latest(storage: Storage, prefix: str) -> dict | None:
     return json.loads(storage.read_bytes(key))
 
 
-def _plan_dated_files(storage: Storage, prefix: str, release: LocalRelease) -> tuple[list[str], list[str], list[str]]:
-    """Split the dated files into (to upload, already stored, conflicting) names.
+@dataclass
+class _Plan:
+    """What the store already holds of a release's dated files."""
 
-    Conflicting: an object under `<date>/` holding another file, or one this release lacks.
-    """
-    pending, skipped, conflicts = [], [], []
+    pending: list[str]  # names to upload
+    skipped: list[str]  # names already stored intact
+    conflicts: list[str]  # names holding another file, and stored names this release lacks
+    checksums: dict[str, Checksums]  # of the skipped files (and corrupt ones)
+
+
+def _plan_dated_files(storage: Storage, prefix: str, release: LocalRelease) -> _Plan:
+    """Compare every dated file with what the store holds under `<date>/`."""
+    plan = _Plan([], [], [], {})
     for name in release.names:
-        state = _stored_state(storage, join_key(prefix, release.release_date, name), release.folder / name,
-                              release.sha256[name])
-        (skipped if state == "same" else pending).append(name)
+        state, checksums = _stored_state(storage, join_key(prefix, release.release_date, name),
+                                         release.folder / name, release.sha256[name])
+        (plan.skipped if state == "same" else plan.pending).append(name)
+        if checksums is not None:
+            plan.checksums[name] = checksums
         if state == "different":
-            conflicts.append(name)
+            plan.conflicts.append(name)
     date_folder = join_key(prefix, release.release_date) + "/"
     for key in storage.list_keys(date_folder):
         if key[len(date_folder):] not in release.names:
-            conflicts.append(key[len(date_folder):])
-    return pending, skipped, conflicts
+            plan.conflicts.append(key[len(date_folder):])
+    return plan
 
 
 def _historical_state(storage: Storage, key: str, manifest_sha256: str) -> str:
@@ -311,8 +322,11 @@ def _historical_state(storage: Storage, key: str, manifest_sha256: str) -> str:
     return "same" if found.etag == found.metadata.get("etag") else "corrupt"
 
 
-def move_latest(storage: Storage, prefix: str, release: LocalRelease) -> str:
-    """Point latest/ and latest.json at this release unless a newer one is already latest; return latest's date."""
+def move_latest(storage: Storage, prefix: str, release: LocalRelease, checksums: dict[str, Checksums]) -> str:
+    """Point latest/ and latest.json at this release unless a newer one is already latest; return latest's date.
+
+    `checksums` holds every dated file's checksums; each copy in latest/ is verified against them.
+    """
     current = read_latest(storage, prefix)
     if current is not None and current["release_date"] > release.release_date:
         logger.info("latest stays at %s (newer than %s)", current["release_date"], release.release_date)
@@ -321,14 +335,16 @@ def move_latest(storage: Storage, prefix: str, release: LocalRelease) -> str:
     for name in release.names:
         source_key = join_key(prefix, release.release_date, name)
         latest_key = join_key(latest_folder, name)
-        source, found = storage.stat(source_key), storage.stat(latest_key)
-        if found is not None and found.etag == source.etag and found.metadata == source.metadata:
+        expected = replace(checksums[name], etag=storage.copy_etag(checksums[name]))
+        found = storage.stat(latest_key)
+        if found is not None and (found.size, found.etag) == (expected.size, expected.etag):
             continue
         storage.copy(source_key, latest_key)
-        copied = storage.stat(latest_key)
-        if copied is None or copied.etag != source.etag or copied.size != source.size:
+        try:
+            verify_object(storage, latest_key, expected)
+        except ChecksumMismatchError:
             storage.delete(latest_key)
-            raise ChecksumMismatchError(f"{storage.description}/{latest_key}: copy does not match {source_key}")
+            raise
     for key in storage.list_keys(latest_folder + "/"):
         if key[len(latest_folder) + 1:] not in release.names:
             storage.delete(key)
@@ -348,7 +364,9 @@ def publish_release(release_dir: Path, storage: Storage, prefix: str = "", force
     """Publish the release in `release_dir` under `prefix` in `storage` (see the module docstring)."""
     release = read_local_release(release_dir)
     date = release.release_date
-    pending, skipped, conflicts = _plan_dated_files(storage, prefix, release)
+    plan = _plan_dated_files(storage, prefix, release)
+    pending, skipped, conflicts = plan.pending, plan.skipped, plan.conflicts
+    checksums = dict(plan.checksums)
     tar_key = historical_key(prefix, date)
     tar_state = _historical_state(storage, tar_key, release.manifest_sha256)
     if tar_state == "different":
@@ -368,23 +386,26 @@ def publish_release(release_dir: Path, storage: Storage, prefix: str = "", force
         tar_future = None
         if tar_state != "same":
             tar_future = pool.submit(build_historical_tarball, release, tar_path, storage.part_size)
-        content = [(join_key(prefix, date, n), release.folder / n, {"sha256": release.sha256[n]})
-                   for n in pending if n != MANIFEST]
-        sent += _upload_verified(storage, content, pool)
         date_folder = join_key(prefix, date) + "/"
+
+        def upload_dated(names: list[str]) -> int:
+            files = [(date_folder + name, release.folder / name, {"sha256": release.sha256[name]}) for name in names]
+            group_sent, group_checksums = _upload_verified(storage, files, pool)
+            checksums.update({key[len(date_folder):]: value for key, value in group_checksums.items()})
+            return group_sent
+
+        sent += upload_dated([name for name in pending if name != MANIFEST])
         for key in storage.list_keys(date_folder):
             if key[len(date_folder):] not in release.names:
                 storage.delete(key)
-        if MANIFEST in pending:
-            sent += _upload_verified(storage, [(join_key(prefix, date, MANIFEST), release.folder / MANIFEST,
-                                                {"sha256": release.sha256[MANIFEST]})], pool)
+        sent += upload_dated([name for name in pending if name == MANIFEST])
         uploaded += [join_key(prefix, date, name) for name in pending]
         skipped_keys = [join_key(prefix, date, name) for name in skipped]
         if tar_future is not None:
-            checksums = tar_future.result()
-            metadata = {"sha256": checksums.sha256, "sha1": checksums.sha1, "md5": checksums.md5,
-                        "etag": checksums.etag, "manifest-sha256": release.manifest_sha256}
-            sent += _upload_verified(storage, [(tar_key, tar_path, metadata)], pool, {tar_key: checksums})
+            tar_checksums = tar_future.result()
+            metadata = {"sha256": tar_checksums.sha256, "sha1": tar_checksums.sha1, "md5": tar_checksums.md5,
+                        "etag": tar_checksums.etag, "manifest-sha256": release.manifest_sha256}
+            sent += _upload_verified(storage, [(tar_key, tar_path, metadata)], pool, {tar_key: tar_checksums})[0]
             uploaded.append(tar_key)
         else:
             skipped_keys.append(tar_key)
@@ -392,7 +413,7 @@ def publish_release(release_dir: Path, storage: Storage, prefix: str = "", force
     for name, data in ((RELEASES_JSON, index_json_bytes(entries)), (RELEASES_HTML, index_html_bytes(entries))):
         if _write_small_verified(storage, join_key(prefix, name), data):
             uploaded.append(join_key(prefix, name))
-    latest_date = move_latest(storage, prefix, release)
+    latest_date = move_latest(storage, prefix, release, checksums)
     logger.info("published %s to %s/%s: %d objects uploaded (%d bytes), %d already there; latest is %s",
                 date, storage.description, prefix, len(uploaded), sent, len(skipped_keys), latest_date)
     return PublishResult(date, tuple(uploaded), tuple(skipped_keys), sent, latest_date)

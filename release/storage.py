@@ -33,6 +33,7 @@ from release.errors import ChecksumMismatchError, StorageError
 logger = logging.getLogger(__name__)
 
 HASH_CHUNK_BYTES = 8 * 1024 * 1024
+MAX_COPY_OBJECT_BYTES = 5 * 1024**3
 LOCAL_METADATA_FOLDER = ".cord19-metadata"
 
 CONTENT_TYPES = {
@@ -154,6 +155,9 @@ class Storage(Protocol):
     def copy(self, source_key: str, dest_key: str) -> None:
         """Copy an object inside the store, metadata included."""
 
+    def copy_etag(self, checksums: Checksums) -> str:
+        """The ETag a copy made by `copy` has when its source holds the file of `checksums`."""
+
     def stat(self, key: str) -> ObjectStat | None:
         """Size, ETag and metadata of an object, None when it does not exist."""
 
@@ -247,6 +251,9 @@ class LocalStorage:
             self._write_atomically(dest_key, lambda out: shutil.copyfileobj(source, out, HASH_CHUNK_BYTES))
         self._write_metadata(dest_key, metadata.metadata)
 
+    def copy_etag(self, checksums: Checksums) -> str:
+        return checksums.md5
+
     def stat(self, key: str) -> ObjectStat | None:
         path = self._path(key)
         if not path.is_file():
@@ -336,11 +343,25 @@ class S3Storage:
             raise StorageError(f"{self.description}/{key}: download failed: {exc}") from exc
 
     def copy(self, source_key: str, dest_key: str) -> None:
+        """One server-side CopyObject up to 5 GiB (S3's limit), a multipart copy above."""
+        source = {"Bucket": self.bucket, "Key": source_key}
         try:
+            size = self.client.head_object(**source)["ContentLength"]
+            if size <= MAX_COPY_OBJECT_BYTES:
+                # A fresh full-object CRC32 for the copy: a multipart source's composite
+                # checksum does not describe a single-part copy.
+                self.client.copy_object(Bucket=self.bucket, Key=dest_key, CopySource=source,
+                                        MetadataDirective="COPY", ChecksumAlgorithm="CRC32")
+                return
             with create_transfer_manager(self.client, self.transfer_config) as manager:
-                manager.copy({"Bucket": self.bucket, "Key": source_key}, self.bucket, dest_key).result()
+                manager.copy(source, self.bucket, dest_key).result()
         except _S3_ERRORS as exc:
             raise StorageError(f"{self.description}: copy {source_key} -> {dest_key} failed: {exc}") from exc
+
+    def copy_etag(self, checksums: Checksums) -> str:
+        # A CopyObject result is a single-part object (ETag: the MD5); a multipart copy
+        # uses the upload's part size, so its ETag is the upload's.
+        return checksums.md5 if checksums.size <= MAX_COPY_OBJECT_BYTES else checksums.etag
 
     def stat(self, key: str) -> ObjectStat | None:
         try:

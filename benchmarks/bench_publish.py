@@ -1,0 +1,145 @@
+"""Publish throughput against plain boto3 `upload_file` of the same bytes, same server.
+
+Starts moto's S3 server in its own process on 127.0.0.1 (a free port), writes a
+synthetic release of about --size-mb (a real tar.gz of JSON parse files, a metadata.csv
+and a manifest), then, --repeat times each, on a fresh bucket:
+
+  upload_file   boto3 `upload_file` of every byte publish sends (the dated files and the
+                historical tarball), one file after another, default TransferConfig
+  publish       `release.publish.publish_release`: local checksums, the historical
+                tarball built, every object verified, index written, latest/ copied
+
+and prints the median seconds, MB/s and the ratio publish/upload_file in MB/s (target
+>= 0.9). Run by hand: `python benchmarks/bench_publish.py [--size-mb 256] [--repeat 3]`.
+"""
+import argparse
+import base64
+import gzip
+import hashlib
+import io
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import boto3
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from release.publish import build_historical_tarball, publish_release, read_local_release  # noqa: E402
+from release.storage import S3Storage  # noqa: E402
+from schemas import METADATA_COLUMNS, schema_versions  # noqa: E402
+
+MiB = 1024 * 1024
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_moto(port: int) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("moto server did not start")
+
+
+def write_synthetic_release(folder: Path, size_mb: int, date: str = "2026-05-01") -> Path:
+    """A release folder whose document_parses.tar.gz is about 90% of size_mb (random text compresses ~25%)."""
+    release_dir = folder / date
+    release_dir.mkdir(parents=True)
+    rows = max(1, size_mb * 100)
+    with open(release_dir / "metadata.csv", "w", encoding="utf-8") as out:
+        out.write(",".join(METADATA_COLUMNS) + "\n")
+        for i in range(rows):
+            out.write(f"{i:08x},,PMC,Title {i},,,,unk,{'An abstract about coronaviruses. ' * 30},2020,,,,,,,,,\n")
+    paper_bytes = int(size_mb * MiB * 0.9 / 0.77)
+    with gzip.GzipFile(release_dir / "document_parses.tar.gz", "wb", compresslevel=1, mtime=0) as zipped, \
+            tarfile.open(fileobj=zipped, mode="w") as tar:
+        written, index = 0, 0
+        while written < paper_bytes:
+            text = base64.b64encode(os.urandom(600_000)).decode()
+            data = json.dumps({"paper_id": f"{index:040x}", "body_text": [{"text": text}]}).encode()
+            info = tarfile.TarInfo(f"document_parses/pdf_json/{index:040x}.json")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+            written += len(data)
+            index += 1
+    for name in ("changelog", "dead_letters.jsonl", "dedup_report.jsonl", "cord_uid_registry.json"):
+        (release_dir / name).write_text("{}\n" if name.endswith(".json") else "")
+    files = {}
+    for path in sorted(release_dir.iterdir()):
+        files[path.name] = {"size": path.stat().st_size, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    manifest = {"release_date": date, "schema_versions": schema_versions(), "parser_versions": {},
+                "counts": {"metadata_rows": rows, "pdf_json": index, "pmc_json": 0, "dead_letters": 0}, "files": files}
+    (release_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return release_dir
+
+
+def new_bucket(client) -> str:
+    name = f"bench-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=name)
+    return name
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size-mb", type=int, default=256)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
+    port = free_port()
+    server = start_moto(port)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        with tempfile.TemporaryDirectory() as scratch_name:
+            scratch = Path(scratch_name)
+            release_dir = write_synthetic_release(scratch, args.size_mb)
+            client = boto3.client("s3", endpoint_url=endpoint)
+            release = read_local_release(release_dir)
+            tarball = scratch / "cord-19_historical.tar.gz"
+            build_historical_tarball(release, tarball, S3Storage("unused", client=client).part_size)
+            baseline_files = [release_dir / name for name in release.names] + [tarball]
+            total = sum(path.stat().st_size for path in baseline_files)
+            baseline, published = [], []
+            for _ in range(args.repeat):
+                bucket = new_bucket(client)
+                start = time.perf_counter()
+                for path in baseline_files:
+                    client.upload_file(str(path), bucket, f"plain/{path.name}")
+                baseline.append(time.perf_counter() - start)
+
+                bucket = new_bucket(client)
+                start = time.perf_counter()
+                result = publish_release(release_dir, S3Storage(bucket, client=client), "cord19", work_dir=scratch)
+                published.append(time.perf_counter() - start)
+                sent = result.uploaded_bytes
+            base_s, pub_s = statistics.median(baseline), statistics.median(published)
+            print(f"release {args.size_mb} MB target; bytes sent: upload_file {total}, publish {sent} "
+                  f"(+ index, + server-side latest/ copies); median of {args.repeat}")
+            print(f"{'method':<12} {'seconds':>8} {'MB/s':>8}")
+            print(f"{'upload_file':<12} {base_s:>8.2f} {total / MiB / base_s:>8.1f}")
+            print(f"{'publish':<12} {pub_s:>8.2f} {sent / MiB / pub_s:>8.1f}")
+            print(f"throughput ratio publish/upload_file: {(sent / pub_s) / (total / base_s):.2f} (target >= 0.90)")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
