@@ -217,13 +217,19 @@ def _row_html(row: etree._Element, parts: list[str]) -> int:
     parts.append("<tr>")
     count = 0
     for cell in row:
-        if cell.tag not in ("td", "th"):
+        tag = cell.tag
+        if tag != "td" and tag != "th":
             continue
-        attributes = "".join(
-            f' {name}="{cell.get(name)}"' for name in ("colspan", "rowspan")
-            if (cell.get(name) or "1").isdigit() and cell.get(name, "1") != "1"
-        )
-        parts.append(f"<{cell.tag}{attributes}>{html.escape(element_text(cell), quote=False)}</{cell.tag}>")
+        text = element_text(cell)
+        if "&" in text or "<" in text or ">" in text:
+            text = html.escape(text, quote=False)
+        spans = ""
+        if cell.attrib:
+            for name in ("colspan", "rowspan"):
+                value = cell.get(name)
+                if value and value != "1" and value.isdigit():
+                    spans += f' {name}="{value}"'
+        parts.append(f"<{tag}{spans}>{text}</{tag}>")
         count += 1
     parts.append("</tr>")
     return count
@@ -238,7 +244,7 @@ def read_back_matter(article: etree._Element, funding: list[dict], ctx: BodyCont
     if back is not None:
         for child in back:
             if child.tag in BACK_DEFAULT_TITLES:
-                walk_titled(child, "", ctx, out, BACK_DEFAULT_TITLES[child.tag])
+                walk_titled(child, "", ctx, out, _default_title(child))
             else:
                 walk_block(child, "", ctx, out)
     out.extend(funding)
@@ -252,6 +258,14 @@ def read_back_matter(article: etree._Element, funding: list[dict], ctx: BodyCont
                 walk_children(part, title, ctx, out)
         _drain_footnotes_and_supplements(ctx, out)
     return out
+
+
+def _default_title(container: etree._Element) -> str:
+    """The generic heading ("Acknowledgements") for an untitled container, unless all its
+    content sits in titled sections, whose own titles say it better."""
+    if all(child.tag in ("sec", "label") for child in container):
+        return ""
+    return BACK_DEFAULT_TITLES[container.tag]
 
 
 def _drain_footnotes_and_supplements(ctx: BodyContext, out: list[dict]) -> None:

@@ -79,6 +79,13 @@ INLINE_MARKUP = (
 )
 
 
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+
 def strip_inline_markup(article: etree._Element) -> None:
-    """Replace inline formatting elements by their content, in place."""
+    """Replace inline formatting elements by their content, in place. An empty link
+    (<ext-link xlink:href="..."/>) is shown by its address first, as a reader sees it."""
+    for link in article.iter("ext-link", "uri"):
+        if not len(link) and not (link.text or "").strip() and link.get(XLINK_HREF):
+            link.text = link.get(XLINK_HREF)
     etree.strip_tags(article, *INLINE_MARKUP)

@@ -383,3 +383,14 @@ def test_output_is_deterministic():
                    front_meta=FRONT, refs=numbered_refs(3))
     first = json.dumps(parse_jats(data).paper, ensure_ascii=False)
     assert first == json.dumps(parse_jats(data).paper, ensure_ascii=False)
+
+
+def test_empty_link_shows_its_address():
+    body = '<p>History:</p><p><ext-link ext-link-type="uri" xlink:href="http://example.org/prepub"/></p>'
+    assert [p["text"] for p in parse_ok(article(body)).paper["body_text"]] == ["History:", "http://example.org/prepub"]
+
+
+def test_untitled_acknowledgements_wrapping_a_titled_section_keep_only_that_title():
+    back = "<ack><sec><title>Acknowledgments</title><p>Thanks.</p></sec></ack>"
+    paper = parse_ok(article("<p>x</p>", back=back)).paper
+    assert [(p["section"], p["text"]) for p in paper["back_matter"]] == [("Acknowledgments", "Thanks.")]
