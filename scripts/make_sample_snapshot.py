@@ -66,10 +66,6 @@ ARXIV = "http://arxiv.org/schemas/atom"
 OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 
 MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
 
 # --------------------------------------------------------------------------------------
 # The invented papers
@@ -1407,11 +1403,12 @@ PUBMED_DOCTYPE = (
 )
 
 
-def pubmed_date(parent: etree._Element, tag: str, date: str, month_as_text: bool = False, **attrs: str) -> None:
+def pubmed_date(parent: etree._Element, tag: str, date: str, **attrs: str) -> None:
+    """A PubMed date element with numeric Year, Month and Day."""
     year, month, day = date.split("-")
     element = sub(parent, tag, **attrs)
     sub(element, "Year", year)
-    sub(element, "Month", MONTH_ABBREVIATIONS[int(month) - 1] if month_as_text else month)
+    sub(element, "Month", month)
     sub(element, "Day", day)
 
 
