@@ -109,6 +109,7 @@ class SourceConfig:
     params: dict = field(default_factory=dict)
     files: tuple[str, ...] = ()
     max_pages: int = 0
+    window_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,8 @@ class IngestConfig:
 
     def fingerprint(self) -> str:
         """What must not change between an interrupted ingest and its resumption."""
-        sources = [[s.name, s.kind, s.api, s.query, s.date_from, s.date_to, s.page_size, list(s.files)] for s in self.sources]
+        sources = [[s.name, s.kind, s.api, s.query, s.date_from, s.date_to, s.page_size, s.window_days,
+                    list(s.files)] for s in self.sources]
         return hashlib.sha256(json.dumps([sources, self.query], sort_keys=True).encode()).hexdigest()
 
 
@@ -174,6 +176,7 @@ def _source_config(table: dict, index: int) -> SourceConfig:
         params={str(k): str(v) for k, v in params.items()},
         files=tuple(str(f) for f in files),
         max_pages=_setting(table, "max_pages", int, 0, where),
+        window_days=_setting(table, "window_days", int, 0, where),
     )
 
 
@@ -376,8 +379,9 @@ class Paging:
     def key_params(self) -> dict:
         return {self.source.api_key_param: self.api_key} if self.api_key else {}
 
-    def start(self, client: HttpClient, work_dir: Path, state: dict) -> dict:
-        """Requests needed before the first page (e.g. an E-utilities search); returns the state."""
+    def prepare(self, client: HttpClient, work_dir: Path, state: dict) -> dict | None:
+        """The state for the next page after any request it needs first (an E-utilities
+        search), or None when there is no next page."""
         return state
 
     def request(self, state: dict) -> tuple[str, dict]:
@@ -395,21 +399,83 @@ class Paging:
 
 
 class EutilsPaging(Paging):
-    """NCBI E-utilities: esearch with usehistory=y, then efetch pages by retstart/retmax."""
+    """NCBI E-utilities: esearch with usehistory=y, then efetch pages by retstart/retmax.
+
+    PubMed's history server hands out only the first 10,000 records of a search, so
+    with a `date_from` the range is searched in windows (`window_days` long, or one
+    window), and a PubMed window holding more is split in two until each fits. The
+    remaining windows are part of the saved state, so a resume pages the same windows.
+    """
+
+    PUBMED_HISTORY_LIMIT = 10_000
+
+    def __init__(self, source: SourceConfig, api_key: str | None):
+        super().__init__(source, api_key)
+        self.searched = False  # the current window is searched again in every process: a WebEnv expires
 
     def database(self) -> str:
         return "pmc" if self.source.kind == "pmc" else "pubmed"
 
-    def start(self, client: HttpClient, work_dir: Path, state: dict) -> dict:
+    def initial_windows(self, date_to: str) -> list[list[str]]:
+        """[mindate, maxdate] of each search, "" for an open end."""
+        if not (self.source.window_days and self.source.date_from):
+            return [[self.source.date_from, date_to]]
+        first = datetime.date.fromisoformat(self.source.date_from)
+        last = datetime.date.fromisoformat(date_to)
+        step = datetime.timedelta(days=self.source.window_days)
+        windows = []
+        while first <= last:
+            end = min(first + step - datetime.timedelta(days=1), last)
+            windows.append([first.isoformat(), end.isoformat()])
+            first = end + datetime.timedelta(days=1)
+        return windows
+
+    @staticmethod
+    def split(window: list[str]) -> list[list[str]] | None:
+        """The two halves of a dated window, or None when it cannot be split (open, one day)."""
+        if not (window[0] and window[1]):
+            return None
+        first, last = datetime.date.fromisoformat(window[0]), datetime.date.fromisoformat(window[1])
+        if last <= first:
+            return None
+        middle = first + (last - first) // 2
+        return [[window[0], middle.isoformat()], [(middle + datetime.timedelta(days=1)).isoformat(), window[1]]]
+
+    def prepare(self, client: HttpClient, work_dir: Path, state: dict) -> dict | None:
+        state = dict(state)
+        if "windows" not in state:
+            today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+            date_to = self.source.date_to or (today if self.source.date_from else "")
+            state.update(windows=self.initial_windows(date_to), retstart=0)
+        while state["windows"]:
+            if not self.searched:
+                search = self.search(client, work_dir, *state["windows"][0])
+                halves = self.split(state["windows"][0])
+                if (self.database() == "pubmed" and search["count"] > self.PUBMED_HISTORY_LIMIT
+                        and state["retstart"] == 0 and halves):
+                    state["windows"][0:1] = halves
+                    continue
+                state.update(search)
+                self.searched = True
+            if state["retstart"] < state["count"]:
+                return state
+            state.update(windows=state["windows"][1:], retstart=0)
+            self.searched = False
+        return None
+
+    def search(self, client: HttpClient, work_dir: Path, mindate: str, maxdate: str) -> dict:
         params = {"db": self.database(), "term": self.source.query, "usehistory": "y", "retmax": "0"}
-        if self.source.date_from or self.source.date_to:
-            params.update(datetype="pdat", mindate=self.source.date_from.replace("-", "/") or "1800",
-                          maxdate=self.source.date_to.replace("-", "/") or "3000")
+        if mindate or maxdate:
+            params.update(datetype="pdat", mindate=mindate.replace("-", "/") or "1800",
+                          maxdate=maxdate.replace("-", "/") or "3000")
         params.update(self.source.params, **self.key_params())
         search = client.fetch_to_file(self.url("esearch.fcgi"), params, work_dir / "esearch.xml",
                                       self.source.rate_limit, 10 * 1024 * 1024, _read_esearch)
-        return dict(state, webenv=search["webenv"], query_key=search["query_key"], count=search["count"],
-                    retstart=state.get("retstart", 0))
+        if self.database() == "pubmed" and search["count"] > self.PUBMED_HISTORY_LIMIT and not self.split([mindate, maxdate]):
+            logger.warning("%s: %d records from %s to %s, but PubMed serves only the first %d of a search; "
+                           "set date_from so the range can be split", self.source.name, search["count"],
+                           mindate or "the start", maxdate or "now", self.PUBMED_HISTORY_LIMIT)
+        return search
 
     def request(self, state: dict) -> tuple[str, dict]:
         params = {"db": self.database(), "WebEnv": state["webenv"], "query_key": state["query_key"],
@@ -422,8 +488,7 @@ class EutilsPaging(Paging):
         expected = min(self.source.page_size, state["count"] - state["retstart"])
         if items < expected:
             raise FeedError(f"efetch page holds {items} articles, expected {expected}")
-        retstart = state["retstart"] + self.source.page_size
-        return Page(items, dict(state, retstart=retstart) if retstart < state["count"] else None)
+        return Page(items, dict(state, retstart=state["retstart"] + self.source.page_size))
 
 
 def _read_esearch(path: Path) -> dict:
@@ -441,7 +506,7 @@ def _read_esearch(path: Path) -> dict:
 class BiorxivPaging(Paging):
     """api.biorxiv.org details/<server>/<from>/<to>/<cursor>/json; the server sets the page size."""
 
-    def start(self, client: HttpClient, work_dir: Path, state: dict) -> dict:
+    def prepare(self, client: HttpClient, work_dir: Path, state: dict) -> dict | None:
         """Fix the interval's end on the first run (today when date_to is empty) so a resume pages the same set."""
         today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
         return dict(state, date_to=state.get("date_to") or self.source.date_to or today)
@@ -718,9 +783,9 @@ class Ingest:
         paging_state = source_state["paging"]
         url = source.base_url
         try:
-            paging_state = paging.start(self.client, self.state_dir, paging_state)
-            while paging_state is not None:
-                if source.max_pages and source_state["pages"] >= source.max_pages:
+            while True:
+                paging_state = paging.prepare(self.client, self.state_dir, paging_state)
+                if paging_state is None or (source.max_pages and source_state["pages"] >= source.max_pages):
                     break
                 url, params = paging.request(paging_state)
                 number = source_state["pages"] + 1
@@ -739,9 +804,13 @@ class Ingest:
                 else:
                     partial.unlink(missing_ok=True)
                 paging_state = page.next_state
-                source_state["paging"] = paging_state or {}
+                source_state["paging"] = paging_state
+                if paging_state is None:
+                    source_state["status"] = "done"  # saved with the last page: a resume must not start over
                 self.save_state(state)
                 self.progress.update(source.name, self.counts(source_state))
+                if paging_state is None:
+                    break
             source_state["status"] = "done"
         except FetchError as exc:
             source_state["status"] = "failed"

@@ -3,7 +3,8 @@
 It serves the records of ../shared/corpus/feeds (and JATS/PDF files as documents)
 through each API's own paging protocol:
 
-  /eutils/esearch.fcgi, /eutils/efetch.fcgi   E-utilities history server (db=pubmed, db=pmc)
+  /eutils/esearch.fcgi, /eutils/efetch.fcgi   E-utilities history server (db=pubmed, db=pmc;
+                                               PubMed searches honour mindate/maxdate)
   /biorxiv-api/details/<server>/<from>/<to>/<cursor>[/json]   bioRxiv/medRxiv cursors
   /arxiv-api/query?start=&max_results=         arXiv Atom paging
   /crossref/works?cursor=&rows=                Crossref deep paging cursors
@@ -100,6 +101,24 @@ def arxiv_corpus_entries(corpus_dir: Path) -> list[bytes]:
     return entries
 
 
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def pubmed_date(article: bytes) -> str:
+    """The journal issue date of a PubmedArticle as "YYYY/MM/DD" (missing parts: 01), what
+    an esearch with datetype=pdat and mindate/maxdate filters on."""
+    pub_date = re.search(rb"<PubDate>(.*?)</PubDate>", article, re.DOTALL)
+    text = pub_date.group(1).decode() if pub_date else ""
+    year = re.search(r"<Year>(\d{4})</Year>", text) or re.search(r"<MedlineDate>(\d{4})", text)
+    month = re.search(r"<Month>(\w+)</Month>", text)
+    day = re.search(r"<Day>(\d+)</Day>", text)
+    month_number = 1
+    if month:
+        value = month.group(1)
+        month_number = int(value) if value.isdigit() else MONTHS.index(value[:3].lower()) + 1
+    return f"{year.group(1) if year else '0000'}/{month_number:02d}/{int(day.group(1)) if day else 1:02d}"
+
+
 @dataclass
 class Fault:
     path_part: str
@@ -118,6 +137,7 @@ class FeedServer:
         self.slow_seconds = slow_seconds
         self.delay_seconds = delay_seconds
         self.requests: list[str] = []
+        self.searches: dict[str, list[bytes]] = {}  # E-utilities history server: WebEnv -> articles
         self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
         feeds = corpus_dir / "feeds"
@@ -169,20 +189,28 @@ class FeedServer:
     def answer(self, path: str, query: dict) -> tuple[int, str, bytes]:
         param = {key: values[0] for key, values in query.items()}
         if path == "/eutils/esearch.fcgi":
-            count = len(self.pubmed if param.get("db") == "pubmed" else self.pmc)
+            if param.get("db") == "pubmed":
+                low, high = param.get("mindate", "0000/01/01"), param.get("maxdate", "9999/12/31")
+                found = [a for a in self.pubmed if low <= pubmed_date(a) <= high]
+            else:
+                found = [a for _, a in self.pmc]
+            with self._lock:
+                web_env = f"MCID_{len(self.searches) + 1}"
+                self.searches[web_env] = found
             body = (
-                f'<?xml version="1.0" encoding="UTF-8" ?>\n<eSearchResult><Count>{count}</Count><RetMax>0</RetMax>'
-                f"<RetStart>0</RetStart><QueryKey>1</QueryKey><WebEnv>MCID_{param.get('db')}_1</WebEnv>"
+                f'<?xml version="1.0" encoding="UTF-8" ?>\n<eSearchResult><Count>{len(self.searches[web_env])}</Count>'
+                f"<RetMax>0</RetMax><RetStart>0</RetStart><QueryKey>1</QueryKey><WebEnv>{web_env}</WebEnv>"
                 "<IdList/></eSearchResult>\n"
             )
             return 200, "text/xml", body.encode()
         if path == "/eutils/efetch.fcgi":
-            if param.get("WebEnv") != f"MCID_{param.get('db')}_1":
+            found = self.searches.get(param.get("WebEnv", ""))
+            if found is None:
                 return 400, "text/xml", b"<eFetchResult><ERROR>Unable to obtain query #1</ERROR></eFetchResult>"
             start, size = int(param.get("retstart", 0)), int(param.get("retmax", 20))
             if param.get("db") == "pubmed":
-                return 200, "text/xml", PUBMED_HEAD + b"\n".join(self.pubmed[start:start + size]) + b"\n</PubmedArticleSet>\n"
-            return 200, "text/xml", pmc_articleset([a for _, a in self.pmc[start:start + size]])
+                return 200, "text/xml", PUBMED_HEAD + b"\n".join(found[start:start + size]) + b"\n</PubmedArticleSet>\n"
+            return 200, "text/xml", pmc_articleset(found[start:start + size])
         if path.startswith("/biorxiv-api/details/"):
             cursor = int(path.split("/")[6])
             page = self.biorxiv[cursor:cursor + self.page_limit]
