@@ -4,7 +4,8 @@ The query comes from snapshot.json (`{"terms": [...], "fields": ["title", "abstr
 no query means no filter. A cluster is in scope when any member's title or abstract
 matches any term, case-insensitively, so a WHO row without an abstract stays with its
 PubMed twin. Clusters whose members are all non-papers (tables of contents, indexes,
-notices) are dropped. Every dropped member becomes a dead letter with the reason.
+notices, by article type or title) are dropped; corrections and retractions stay,
+marked by their article type. Every dropped member becomes a dead letter with the reason.
 """
 import re
 from dataclasses import dataclass
@@ -17,6 +18,17 @@ from pipeline.metrics import count
 STAGE = "filter_by_query"
 DEFAULT_FIELDS = ("title", "abstract")
 NON_PAPER_TYPES = frozenset({"table-of-contents", "index", "notice", "announcement", "calendar", "books-received"})
+# Some feeds have no type for these (Crossref calls a table of contents "other"): catch them by title.
+NON_PAPER_TITLE = re.compile(
+    r"^\s*(table of contents|issue information|front matter|back matter|masthead|editorial board)\b"
+    r"|^\s*(contents|index|notices?|cover)\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_non_paper(record: dict) -> bool:
+    """A table of contents, index, notice or the like, by article type or by title."""
+    return (record.get("article_type") or "") in NON_PAPER_TYPES or bool(NON_PAPER_TITLE.search(record.get("title") or ""))
 
 
 def compile_query(query: dict | None) -> re.Pattern | None:
@@ -33,7 +45,7 @@ def record_matches(record: dict, pattern: re.Pattern, fields: tuple[str, ...]) -
 
 def drop_reason(members: list[dict], pattern: re.Pattern | None, fields: tuple[str, ...]) -> str | None:
     """Why a cluster leaves the release ("not_a_paper" / "out_of_scope"), or None to keep it."""
-    if all((member.get("article_type") or "") in NON_PAPER_TYPES for member in members):
+    if all(is_non_paper(member) for member in members):
         return "not_a_paper"
     if pattern is not None and not any(record_matches(member, pattern, fields) for member in members):
         return "out_of_scope"
@@ -58,7 +70,8 @@ class FilterClusters(beam.DoFn):
             return
         for member in cluster.members:
             count(STAGE, reason, member["source"])
-            message = "no title or abstract matches the scope query" if reason == "out_of_scope" else f"article type {member.get('article_type')!r} is not a research paper"
+            message = ("no title or abstract matches the scope query" if reason == "out_of_scope"
+                       else f"not a research paper (article type {member.get('article_type')!r}, title {member.get('title')!r})")
             yield beam.pvalue.TaggedOutput(DEAD_LETTERS, dead_letter(
                 STAGE, f"{member['source']}:{member['source_id']}", "Filtered", reason, message, member["source"]))
 

@@ -22,7 +22,7 @@ reportlab's invariant mode). Usage, from the project root:
 
     python scripts/make_sample_snapshot.py [--out pipeline/sample_snapshot]
 
-reportlab is needed (the `dev` extra: pip install -e .[dev]).
+reportlab is needed (in the `test` extra: pip install -e '.[test]').
 """
 import argparse
 import calendar

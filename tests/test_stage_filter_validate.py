@@ -27,6 +27,9 @@ def test_drop_reason_matches_any_member_case_insensitively():
     assert drop_reason([record("WHO", "#2", "Bridges of Paris")], pattern, fields) == "out_of_scope"
     assert drop_reason([record("PMC", "PMC1", "Coronavirus issue", article_type="table-of-contents")], pattern, fields) == "not_a_paper"
     assert drop_reason([record("WHO", "#3", "Anything")], compile_query(None), fields) is None
+    assert drop_reason([record("Crossref", "10.1/toc", "Table of Contents: COVID-19 issue", article_type="other")], pattern, fields) == "not_a_paper"
+    assert drop_reason([record("Crossref", "10.1/i", "Index patients in SARS-CoV-2 clusters")], pattern, fields) is None
+    assert drop_reason([record("PMC", "PMC2", "Correction: SARS-CoV-2 spread", article_type="correction")], pattern, fields) is None
 
 
 def test_filter_by_query_sends_every_dropped_member_to_dead_letters(tmp_path):
