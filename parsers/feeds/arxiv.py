@@ -4,7 +4,6 @@ The API reports a bad query with an Atom feed whose single entry has an
 `.../api/errors#...` id; that becomes FeedApiError. An empty result is a feed
 without entries: zero records.
 """
-import logging
 from collections.abc import Callable
 
 from lxml import etree
@@ -13,8 +12,6 @@ from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError
 from parsers.feeds.normalize import normalize_arxiv_id, normalize_doi, split_author_name
 from parsers.feeds.record import doi_url, element_text, make_record
 from parsers.xmlsafe import parse_xml_bytes
-
-logger = logging.getLogger(__name__)
 
 SOURCE = "ArXiv"
 ATOM = "{http://www.w3.org/2005/Atom}"

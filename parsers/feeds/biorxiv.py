@@ -5,15 +5,12 @@ items (as some mirrors store them) is read too. Each item is one version of a
 preprint; the record links the version's PDF.
 """
 import json
-import logging
 from collections.abc import Callable
 
 from parsers.errors import check_not_lfs_or_empty
 from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError
 from parsers.feeds.normalize import normalize_doi, normalize_license, split_author_name
 from parsers.feeds.record import doi_url, make_record, strip_markup
-
-logger = logging.getLogger(__name__)
 
 SERVERS = {
     "biorxiv": ("BioRxiv", "bioRxiv", "https://www.biorxiv.org"),

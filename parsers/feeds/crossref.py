@@ -5,7 +5,6 @@ Crossref member (or DOI prefix) is Elsevier or Springer Nature, else "Crossref".
 JATS-tagged abstracts are reduced to plain text.
 """
 import json
-import logging
 import re
 from collections.abc import Callable
 
@@ -19,8 +18,6 @@ from parsers.feeds.normalize import (
     normalize_license,
 )
 from parsers.feeds.record import doi_url, make_record, strip_markup
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_SOURCE = "Crossref"
 PUBLISHER_SOURCES_BY_MEMBER = {"78": "Elsevier", "297": "Springer Nature", "339": "Springer Nature"}

@@ -1,6 +1,5 @@
 """Europe PMC REST search JSON (resultType lite or core) to source records."""
 import json
-import logging
 from collections.abc import Callable
 
 from parsers.errors import check_not_lfs_or_empty
@@ -23,8 +22,6 @@ from parsers.feeds.record import (
     pubmed_url,
     strip_markup,
 )
-
-logger = logging.getLogger(__name__)
 
 SOURCE = "Europe PMC"
 

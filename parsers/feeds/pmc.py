@@ -7,7 +7,6 @@ License) gives ids, citation and licence, and the package or PDF to download.
 """
 import csv
 import io
-import logging
 import re
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
@@ -34,8 +33,6 @@ from parsers.feeds.record import (
     pubmed_url,
 )
 from parsers.xmlsafe import iterparse_safe
-
-logger = logging.getLogger(__name__)
 
 SOURCE = "PMC"
 OA_FILE_BASE_URL = "https://ftp.ncbi.nlm.nih.gov/pub/pmc/"

@@ -5,7 +5,6 @@ DTD era (2018-2025 efetch, baseline). Files are streamed with iterparse and ever
 finished article is cleared, so memory stays flat on a 30,000-article baseline file.
 """
 import io
-import logging
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
@@ -23,8 +22,6 @@ from parsers.feeds.normalize import (
 )
 from parsers.feeds.record import doi_url, element_text, make_record, pmc_url, pubmed_url
 from parsers.xmlsafe import iterparse_safe
-
-logger = logging.getLogger(__name__)
 
 SOURCE = "Medline"
 

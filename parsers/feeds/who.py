@@ -6,7 +6,6 @@ often year-only, DOIs often missing; the Covidence id is the record's identity.
 """
 import csv
 import io
-import logging
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
@@ -19,8 +18,6 @@ from parsers.feeds.normalize import (
     split_author_name,
 )
 from parsers.feeds.record import doi_url, make_record
-
-logger = logging.getLogger(__name__)
 
 SOURCE = "WHO"
 REQUIRED_COLUMNS = ("Title", "Authors", "Covidence #")

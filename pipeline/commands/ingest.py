@@ -1,13 +1,10 @@
 """`cord19 ingest --sources FILE.toml --snapshot DIR`: fetch source feeds into a snapshot."""
 import argparse
-import logging
 import sys
 from importlib import resources
 from pathlib import Path
 
 from pipeline.ingest import Progress, ingest, load_sources
-
-logger = logging.getLogger(__name__)
 
 
 def default_sources_file() -> Path:
