@@ -4,16 +4,16 @@ from lxml import etree
 from parsers.errors import NotXmlError, UnsafeXmlError, check_not_lfs_or_empty
 
 
-def _make_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+# No entity expansion, no network, no DTD; the same settings for whole-document and streamed parsing.
+SAFE_SETTINGS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
 
 
 def parse_xml_bytes(data: bytes) -> etree._Element:
@@ -27,7 +27,7 @@ def parse_xml_bytes(data: bytes) -> etree._Element:
     if b"<!ENTITY" in data[:65536]:
         raise UnsafeXmlError("the XML declares entities in its DTD (entity expansion is refused)")
     try:
-        root = etree.fromstring(data, parser=_make_parser())
+        root = etree.fromstring(data, parser=etree.XMLParser(**SAFE_SETTINGS))
     except etree.XMLSyntaxError as exc:
         raise NotXmlError(f"not well-formed XML: {exc}") from exc
     if root is None:
@@ -37,14 +37,4 @@ def parse_xml_bytes(data: bytes) -> etree._Element:
 
 def iterparse_safe(source, tag=None, events=("end",)):
     """An lxml iterparse over a file or file-like object with the same safety settings."""
-    return etree.iterparse(
-        source,
-        events=events,
-        tag=tag,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    return etree.iterparse(source, events=events, tag=tag, **SAFE_SETTINGS)
