@@ -41,6 +41,9 @@ setup(
             "moto[server]>=5",
             "reportlab>=4",  # the sample-snapshot test regenerates the sample and compares bytes
         ],
+        "dev": [
+            "pubmed-parser>=0.5.1",  # benchmarks/bench_parsers.py compares our JATS parse with it
+        ],
     },
     entry_points={"console_scripts": ["cord19=pipeline.cli:main"]},
 )
