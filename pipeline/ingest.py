@@ -279,6 +279,17 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
 
 
+SECRET_PARAMS = {"api_key", "apikey", "key", "token", "access_token"}
+
+
+def redact(message: str, params: dict | None) -> str:
+    """`message` without the values of secret query parameters (API keys end up in error texts)."""
+    for name, value in (params or {}).items():
+        if name.lower() in SECRET_PARAMS and value:
+            message = message.replace(str(value), "***")
+    return message
+
+
 class HttpClient:
     """GETs with timeouts, per-host rate limits, bounded retries, backoff with jitter."""
 
@@ -312,18 +323,18 @@ class HttpClient:
                 with self.session.get(url, params=params, stream=True,
                                       timeout=(self.settings.connect_timeout, self.settings.read_timeout)) as response:
                     if response.status_code in RETRY_STATUSES:
-                        reason, message = f"http_{response.status_code}", f"HTTP {response.status_code} from {response.url}"
+                        reason, message = f"http_{response.status_code}", f"HTTP {response.status_code} from {url}"
                         wait = retry_after_seconds(response.headers.get("Retry-After"))
                     elif response.status_code != 200:
-                        raise FetchError(f"http_{response.status_code}", f"HTTP {response.status_code} from {response.url}", attempt)
+                        raise FetchError(f"http_{response.status_code}", f"HTTP {response.status_code} from {url}", attempt)
                     else:
                         self._save_body(response, target, max_bytes, attempt)
                         return check(target)
             except requests.Timeout as exc:
-                reason, message = "timeout", f"timed out: {exc}"
+                reason, message = "timeout", redact(f"timed out: {exc}", params)
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
                     requests.exceptions.ContentDecodingError) as exc:
-                reason, message = "broken_response", f"connection failed or body cut short: {exc}"
+                reason, message = "broken_response", redact(f"connection failed or body cut short: {exc}", params)
             except ParseError as exc:
                 reason, message = "invalid_response", f"{type(exc).__name__}: {exc}"
             except FetchError:
@@ -334,7 +345,7 @@ class HttpClient:
             if wait is None:
                 wait = self.backoff(attempt)
             wait = min(wait, self.settings.max_retry_after_seconds)
-            logger.info("retrying %s in %.1fs after %s (attempt %d)", url, wait, reason, attempt)
+            logger.debug("retrying %s in %.1fs after %s (attempt %d)", url, wait, reason, attempt)
             self.sleep(wait)
         target.unlink(missing_ok=True)
         raise FetchError(reason, f"{message} (after {self.settings.max_attempts} attempts)", self.settings.max_attempts)
@@ -343,13 +354,13 @@ class HttpClient:
     def _save_body(response: requests.Response, target: Path, max_bytes: int, attempt: int) -> None:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
-            raise FetchError("too_large", f"{response.url}: {declared} bytes, over the {max_bytes} byte limit", attempt)
+            raise FetchError("too_large", f"{declared} bytes, over the {max_bytes} byte limit", attempt)
         size = 0
         with target.open("wb") as handle:
             for chunk in response.iter_content(_CHUNK_BYTES):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise FetchError("too_large", f"{response.url}: over the {max_bytes} byte limit", attempt)
+                    raise FetchError("too_large", f"over the {max_bytes} byte limit", attempt)
                 handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
@@ -778,7 +789,7 @@ class Ingest:
         feed_dir.mkdir(parents=True, exist_ok=True)
         api_key = self.environ.get(source.api_key_env) if source.api_key_env else None
         if source.api_key_env and not api_key:
-            logger.info("%s: %s is not set; fetching without an API key", source.name, source.api_key_env)
+            logger.debug("%s: %s is not set; fetching without an API key", source.name, source.api_key_env)
         paging = PAGINGS[source.api](source, api_key)
         paging_state = source_state["paging"]
         url = source.base_url

@@ -23,6 +23,7 @@ from pipeline.cli import main
 from pipeline.commands.ingest import default_sources_file
 from pipeline.ingest import (
     EutilsPaging,
+    FetchError,
     HostRateLimiter,
     HttpClient,
     HttpSettings,
@@ -417,6 +418,16 @@ def test_a_pubmed_window_over_the_history_limit_is_split(corpus_dir, tmp_path, m
     assert searched and max(searched.values()) <= 2  # only windows within the limit were paged
     got = [r["source_id"] for r in snapshot_records(tmp_path / "snap")["pubmed"]]
     assert sorted(got) == sorted(expected_ids(corpus_dir)["pubmed"])
+
+
+def test_api_keys_stay_out_of_failure_messages(tmp_path):
+    settings = HttpSettings(max_attempts=2, connect_timeout=0.5)
+    client = HttpClient(settings, sleep=lambda s: None, session=LoopbackOnlySession())
+    with pytest.raises(FetchError) as caught:
+        client.fetch_to_file("http://127.0.0.1:9/eutils/efetch.fcgi", {"db": "pubmed", "api_key": "sekrit-123"},
+                             tmp_path / "page.xml", 1000.0, 1000, lambda path: None)
+    assert caught.value.reason == "broken_response" and caught.value.attempts == 2
+    assert "sekrit-123" not in str(caught.value) and "api_key=***" in str(caught.value)
 
 
 def test_the_shipped_sources_file_mirrors_cord19():
