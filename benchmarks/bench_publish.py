@@ -129,6 +129,8 @@ def main() -> None:
                 result = publish_release(release_dir, S3Storage(bucket, client=client), "cord19", work_dir=scratch)
                 published.append(time.perf_counter() - start)
                 sent = result.uploaded_bytes
+            print("runs (s): upload_file " + " ".join(f"{t:.2f}" for t in baseline)
+                  + " | publish " + " ".join(f"{t:.2f}" for t in published))
             base_s, pub_s = statistics.median(baseline), statistics.median(published)
             print(f"release {args.size_mb} MB target; bytes sent: upload_file {total}, publish {sent} "
                   f"(+ index, + server-side latest/ copies); median of {args.repeat}")

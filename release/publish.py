@@ -380,32 +380,35 @@ def publish_release(release_dir: Path, storage: Storage, prefix: str = "", force
         logger.warning("replacing a different release under %s (--force): %s", date, ", ".join(conflicts))
     uploaded: list[str] = []
     sent = 0
+    date_folder = join_key(prefix, date) + "/"
+
+    def upload_dated(names: list[str]) -> int:
+        files = [(date_folder + name, release.folder / name, {"sha256": release.sha256[name]}) for name in names]
+        group_sent, group_checksums = _upload_verified(storage, files, pool)
+        checksums.update({key[len(date_folder):]: value for key, value in group_checksums.items()})
+        return group_sent
+
+    def build_and_upload_tarball(tar_path: Path) -> int:
+        tar_checksums = build_historical_tarball(release, tar_path, storage.part_size)
+        metadata = {"sha256": tar_checksums.sha256, "sha1": tar_checksums.sha1, "md5": tar_checksums.md5,
+                    "etag": tar_checksums.etag, "manifest-sha256": release.manifest_sha256}
+        return _upload_verified(storage, [(tar_key, tar_path, metadata)], pool, {tar_key: tar_checksums})[0]
+
+    # The historical tarball is built and uploaded while the dated files go up.
     with tempfile.TemporaryDirectory(dir=work_dir, prefix="cord19-publish-") as scratch, \
             ThreadPoolExecutor(max_workers=2) as pool:
-        tar_path = Path(scratch) / f"cord-19_{date}.tar.gz"
         tar_future = None
         if tar_state != "same":
-            tar_future = pool.submit(build_historical_tarball, release, tar_path, storage.part_size)
-        date_folder = join_key(prefix, date) + "/"
-
-        def upload_dated(names: list[str]) -> int:
-            files = [(date_folder + name, release.folder / name, {"sha256": release.sha256[name]}) for name in names]
-            group_sent, group_checksums = _upload_verified(storage, files, pool)
-            checksums.update({key[len(date_folder):]: value for key, value in group_checksums.items()})
-            return group_sent
-
+            tar_future = pool.submit(build_and_upload_tarball, Path(scratch) / f"cord-19_{date}.tar.gz")
         sent += upload_dated([name for name in pending if name != MANIFEST])
         for key in storage.list_keys(date_folder):
             if key[len(date_folder):] not in release.names:
                 storage.delete(key)
         sent += upload_dated([name for name in pending if name == MANIFEST])
-        uploaded += [join_key(prefix, date, name) for name in pending]
-        skipped_keys = [join_key(prefix, date, name) for name in skipped]
+        uploaded += [date_folder + name for name in pending]
+        skipped_keys = [date_folder + name for name in skipped]
         if tar_future is not None:
-            tar_checksums = tar_future.result()
-            metadata = {"sha256": tar_checksums.sha256, "sha1": tar_checksums.sha1, "md5": tar_checksums.md5,
-                        "etag": tar_checksums.etag, "manifest-sha256": release.manifest_sha256}
-            sent += _upload_verified(storage, [(tar_key, tar_path, metadata)], pool, {tar_key: tar_checksums})[0]
+            sent += tar_future.result()
             uploaded.append(tar_key)
         else:
             skipped_keys.append(tar_key)
