@@ -139,6 +139,9 @@ def find_article(root: etree._Element) -> etree._Element:
             raise MultipleArticlesError(f"the <pmc-articleset> holds {len(articles)} articles, expected one")
         root, name = articles[0], "article"
     if root.tag != "article":
+        if name == "article":
+            raise NotJatsError(f"the <article> is in namespace {root.tag[1:].partition('}')[0]!r}; "
+                               "JATS elements have no namespace")
         raise NotJatsError(f"the root element is <{name}>, not a JATS <article>")
     if root.find("front") is None:
         raise NotJatsError("the <article> has no <front>, so it is not a JATS article")

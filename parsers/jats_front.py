@@ -66,7 +66,7 @@ def read_front(front: etree._Element) -> FrontMatter:
         ids=read_ids(meta),
         journal=read_journal(journal_meta),
         publish_time=read_publish_time(meta),
-        license=read_license(meta.find("permissions")),
+        license=read_license(meta),
     )
 
 
@@ -125,28 +125,40 @@ def _pub_date_value(pub_date: etree._Element) -> str:
     return normalize_date(f"{day} {month} {year}" if day else f"{month} {year}")
 
 
-def read_license(permissions: etree._Element | None) -> str:
-    """The licence as a contract value: Creative Commons URL, type or wording; Elsevier's
+def read_license(meta: etree._Element) -> str:
+    """The licence as a contract value, from <license> (URL, type or wording), else from
+    the wording of a copyright statement (old NLM articles have no <license>). Elsevier's
     COVID-19 resource-centre grant is "els-covid"; anything else "unk"."""
-    if permissions is None:
-        return "unk"
-    for license_elem in permissions.iter("license"):
+    for license_elem in meta.iter("license"):
         candidates = [license_elem.get(XLINK_HREF), license_elem.get("license-type")]
         candidates += [elem.text for elem in license_elem.iter(ALI_LICENSE_REF)]
         candidates += [elem.get(XLINK_HREF) for elem in license_elem.iter("ext-link", "uri")]
-        text = element_text(license_elem)
-        candidates.append(text)
         for candidate in candidates:
             value = normalize_license(candidate, default="")
             if value:
                 return value
-        lowered = text.lower()
-        if "creative commons attribution" in lowered:
-            codes = [code for word, code in _CC_WORDS if word in lowered]
-            return "cc-by" + "".join(f"-{code}" for code in dict.fromkeys(codes))
-        if "covid-19 resource centre" in lowered or "covid-19 resource center" in lowered:
-            return "els-covid"
+        value = _license_from_wording(element_text(license_elem))
+        if value:
+            return value
+    for statement in meta.iter("copyright-statement"):
+        value = _license_from_wording(element_text(statement))
+        if value:
+            return value
     return "unk"
+
+
+def _license_from_wording(text: str) -> str:
+    """A licence named in prose: a Creative Commons URL or name, or Elsevier's COVID-19 grant."""
+    value = normalize_license(text, default="")
+    if value:
+        return value
+    lowered = text.lower()
+    if "creative commons attribution" in lowered:
+        codes = [code for word, code in _CC_WORDS if word in lowered]
+        return "cc-by" + "".join(f"-{code}" for code in dict.fromkeys(codes))
+    if "covid-19 resource centre" in lowered or "covid-19 resource center" in lowered:
+        return "els-covid"
+    return ""
 
 
 def read_abstract(meta: etree._Element | None) -> str:

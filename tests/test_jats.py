@@ -394,3 +394,21 @@ def test_untitled_acknowledgements_wrapping_a_titled_section_keep_only_that_titl
     back = "<ack><sec><title>Acknowledgments</title><p>Thanks.</p></sec></ack>"
     paper = parse_ok(article("<p>x</p>", back=back)).paper
     assert [(p["section"], p["text"]) for p in paper["back_matter"]] == [("Acknowledgments", "Thanks.")]
+
+
+@pytest.mark.parametrize("permissions, expected", [
+    ('<permissions><license><license-p>Distributed under the Creative Commons Attribution-NonCommercial-'
+     "NoDerivatives 4.0 licence.</license-p></license></permissions>", "cc-by-nc-nd"),
+    ("<copyright-statement>This is an open-access article distributed under the terms of the Creative "
+     "Commons Attribution License.</copyright-statement>", "cc-by"),
+    ("<permissions><license><license-p>Elsevier has created a COVID-19 resource centre ...</license-p>"
+     "</license></permissions>", "els-covid"),
+    ("<permissions><copyright-statement>All rights reserved.</copyright-statement></permissions>", "unk"),
+])
+def test_licence_from_license_wording_and_old_copyright_statements(permissions, expected):
+    assert parse_ok(article("", front_meta=permissions)).license == expected
+
+
+def test_namespaced_article_is_named_in_the_error():
+    with pytest.raises(NotJatsError, match="namespace"):
+        parse_jats(b'<article xmlns="http://example.org/ns"><front/></article>')
