@@ -309,11 +309,13 @@ class HttpClient:
         return min(self.settings.max_backoff_seconds, base * 2 ** (attempt - 1)) + self.rng.uniform(0, base)
 
     def fetch_to_file(self, url: str, params: dict | None, target: Path, rate: float, max_bytes: int,
-                      check: Callable[[Path], object]) -> object:
+                      check: Callable[[Path], object], retry_invalid: bool = True) -> object:
         """Download `url` into `target` and return `check(target)`; retried as configured.
 
-        `check` raises FeedError/ParseError for a body that is not what was asked for
-        (a truncated page, an HTML error page): such bodies are retried like 5xx.
+        `check` raises a ParseError for a body that is not what was asked for. A feed
+        page that does not parse was probably cut short and is retried like a 5xx
+        (`retry_invalid`); a document of the wrong kind (an HTML error page instead of
+        a PDF) fails at once with the error's reason.
         """
         reason, message = "", ""
         for attempt in range(1, self.settings.max_attempts + 1):
@@ -336,6 +338,9 @@ class HttpClient:
                     requests.exceptions.ContentDecodingError) as exc:
                 reason, message = "broken_response", redact(f"connection failed or body cut short: {exc}", params)
             except ParseError as exc:
+                if not retry_invalid:
+                    target.unlink(missing_ok=True)
+                    raise FetchError(exc.reason, f"{type(exc).__name__}: {exc}", attempt) from exc
                 reason, message = "invalid_response", f"{type(exc).__name__}: {exc}"
             except FetchError:
                 target.unlink(missing_ok=True)
@@ -642,13 +647,25 @@ def _load_json(path: Path) -> dict:
 # ---------------------------------------------------------------- documents
 
 
+class NotPdfError(ParseError):
+    """A download that should be a PDF but is not (typically an HTML error or login page)."""
+
+    reason = "not_pdf"
+
+
+class NotJatsError(ParseError):
+    """A download that should be JATS XML (or a PMC OA package holding it) but is not."""
+
+    reason = "not_jats"
+
+
 def check_pdf(path: Path) -> None:
     """A PDF starts with %PDF- in its first KiB; an HTML error page does not."""
     with path.open("rb") as handle:
         head = handle.read(1024)
     if b"%PDF-" not in head:
         kind = "an HTML page" if b"<html" in head.lower() or b"<!doctype" in head.lower() else "not a PDF"
-        raise FeedError(f"the download is {kind}")
+        raise NotPdfError(f"the download is {kind}")
 
 
 def jats_bytes(path: Path) -> bytes:
@@ -658,13 +675,13 @@ def jats_bytes(path: Path) -> bytes:
         try:
             members = [(name, body) for name, body in iter_tarball_files(path) if name.endswith((".nxml", ".xml"))]
         except ReleaseError as exc:
-            raise FeedError(f"unsafe or broken OA package: {exc}") from exc
+            raise NotJatsError(f"unsafe or broken OA package: {exc}") from exc
         if not members:
-            raise FeedError("the OA package holds no .nxml file")
+            raise NotJatsError("the OA package holds no .nxml file")
         data = sorted(members, key=lambda item: (not item[0].endswith(".nxml"), item[0]))[0][1]
     root = parse_xml_bytes(data)
     if root.tag != "article":
-        raise FeedError(f"not a JATS article (root element {root.tag!r})")
+        raise NotJatsError(f"not a JATS article (root element {root.tag!r})")
     return data
 
 
@@ -890,7 +907,8 @@ class Ingest:
         check = check_pdf if document["type"] == "pdf" else jats_bytes
         try:
             result = self.client.fetch_to_file(mirrored_url(url, self.config.mirrors), None, partial,
-                                               self.config.document_rate_limit, self.config.max_document_bytes, check)
+                                               self.config.document_rate_limit, self.config.max_document_bytes, check,
+                                               retry_invalid=False)
         except FetchError as exc:
             partial.unlink(missing_ok=True)
             self.failures.append({"source": source.name, "stage": "document", "url": url, "reason": exc.reason,

@@ -27,6 +27,7 @@ from pipeline.ingest import (
     HostRateLimiter,
     HttpClient,
     HttpSettings,
+    NotPdfError,
     Ingest,
     IngestError,
     Progress,
@@ -37,7 +38,6 @@ from pipeline.ingest import (
     mirrored_url,
     retry_after_seconds,
 )
-from parsers.feeds.errors import FeedError
 from schemas import schema_errors
 from tests.conftest import PROJECT_ROOT
 from tests.feed_server import Fault, FeedServer, arxiv_corpus_entries, oa_package, pmc_corpus_articles
@@ -279,7 +279,7 @@ def test_documents_are_sniffed_named_and_listed(faulty_ingest):
     assert reasons == [
         ("document", "http_404", "PMC7135076.tar.gz"),
         ("document", "http_404", "PMC7159299.tar.gz"),
-        ("document", "invalid_response", "000141v1.full.pdf"),
+        ("document", "not_pdf", "000141v1.full.pdf"),
     ]
 
 
@@ -352,9 +352,9 @@ def test_a_finished_ingest_rerun_fetches_no_page_again(faulty_ingest, corpus_dir
     before = json.loads((snapshot / "snapshot.json").read_bytes())
     with FeedServer(corpus_dir) as server:
         summary = run_ingest(write_sources(tmp_path, server.url, max_attempts=4), snapshot)
-    # only the documents that failed are tried again (a 404 once, an HTML page up to 4 times)
+    # only the documents that failed are tried again, once each (a 404 and an HTML page are final answers)
     assert Counter(r.rsplit("/", 1)[-1] for r in server.requests) == {
-        "000141": 4, "PMC7135076.tar.gz": 1, "PMC7159299.tar.gz": 1}
+        "000141": 1, "PMC7135076.tar.gz": 1, "PMC7159299.tar.gz": 1}
     after = json.loads((snapshot / "snapshot.json").read_bytes())
     assert after["files"] == before["files"]
     assert after["sources"] == before["sources"]
@@ -501,7 +501,7 @@ def test_mirrors_use_the_longest_prefix():
 def test_document_sniffing(corpus_dir, tmp_path):
     html = tmp_path / "error.pdf"
     html.write_bytes(b"<!DOCTYPE html><html><body>Forbidden</body></html>")
-    with pytest.raises(FeedError, match="HTML page"):
+    with pytest.raises(NotPdfError, match="HTML page"):
         check_pdf(html)
     pdf = tmp_path / "good.pdf"
     pdf.write_bytes((corpus_dir / "pdf/grobid_two_pages.pdf").read_bytes())
