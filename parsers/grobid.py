@@ -11,7 +11,8 @@ needs one call per PDF with bounded retries and typed failures.
   bounded in attempts and total time, then a typed GrobidError (a ParseError);
 - a disk cache keyed by the PDF's SHA-1, GROBID's version and the options, so a rerun
   never sends a PDF twice (definitive refusals are cached as well);
-- at most `concurrency` requests in flight per client (per worker process).
+- at most `concurrency` requests in flight per client (per worker process), fewer
+  while the server answers 503 (see _InFlightLimit).
 
 The client is picklable (its HTTP session and lock are rebuilt lazily), so a Beam
 DoFn can be given one and use it from `setup()`.
@@ -116,14 +117,14 @@ class GrobidClient:
         self.backoff_base_s = backoff_base_s
         self.backoff_max_s = backoff_max_s
         self._local: threading.local | None = None
-        self._slots: threading.BoundedSemaphore | None = None
+        self._in_flight: _InFlightLimit | None = None
         self._version: str | None = None
         self._lock = threading.Lock()
 
     # -- pickling: sessions, locks and semaphores are per process
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        state.update(_local=None, _slots=None, _lock=None)
+        state.update(_local=None, _in_flight=None, _lock=None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -144,7 +145,7 @@ class GrobidClient:
         with self._lock:
             if self._local is None:
                 self._local = threading.local()
-                self._slots = threading.BoundedSemaphore(self.concurrency)
+                self._in_flight = _InFlightLimit(self.concurrency)
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
@@ -229,20 +230,22 @@ class GrobidClient:
         jitter = random.Random()
         failure: GrobidError | None = None
         for attempt in range(1, self.max_attempts + 1):
-            retry_after = None
+            retry_after, response = None, None
+            self._in_flight.acquire()
             try:
-                with self._slots:
-                    response = session.post(
-                        self.url + FULLTEXT_PATH,
-                        files={"input": (f"{sha1}.pdf", pdf, "application/pdf")},
-                        data=self.options,
-                        timeout=(min(self.timeout_s, 10.0), self.timeout_s),
-                    )
+                response = session.post(
+                    self.url + FULLTEXT_PATH,
+                    files={"input": (f"{sha1}.pdf", pdf, "application/pdf")},
+                    data=self.options,
+                    timeout=(min(self.timeout_s, 10.0), self.timeout_s),
+                )
             except requests.Timeout as exc:
                 failure = GrobidTimeoutError(f"GROBID timed out after {self.timeout_s:g}s on {sha1}: {exc}")
-            except requests.ConnectionError as exc:
+            except requests.RequestException as exc:  # refused, reset, dropped mid-answer
                 failure = GrobidConnectionError(f"connection to GROBID failed on {sha1}: {exc}")
-            else:
+            finally:
+                self._in_flight.release(busy=response is not None and response.status_code in (503, 429))
+            if response is not None:
                 status = response.status_code
                 if status == 200:
                     return response.content
@@ -264,6 +267,37 @@ class GrobidClient:
             logger.debug("GROBID attempt %d for %s failed (%s); retrying in %.2fs", attempt, sha1, failure, delay)
             time.sleep(delay)
         raise failure.__class__(f"{failure} (gave up after {attempt} attempt(s))")
+
+
+class _InFlightLimit:
+    """At most `limit` requests in flight; the others wait their turn here.
+
+    A busy answer (503/429) lowers the limit to what the server was accepting from us;
+    each success raises it by 1/limit (one step per round) up to `maximum`: additive
+    increase, multiplicative decrease. Requests then queue in the client instead of
+    racing each other into the server's 503s.
+    """
+
+    def __init__(self, maximum: int) -> None:
+        self.maximum = maximum
+        self.limit = float(maximum)
+        self.in_flight = 0
+        self._changed = threading.Condition()
+
+    def acquire(self) -> None:
+        with self._changed:
+            while self.in_flight >= int(self.limit):
+                self._changed.wait()
+            self.in_flight += 1
+
+    def release(self, busy: bool) -> None:
+        with self._changed:
+            self.in_flight -= 1
+            if busy:
+                self.limit = float(max(1, min(int(self.limit) - 1, self.in_flight)))
+            else:
+                self.limit = min(float(self.maximum), self.limit + 1.0 / self.limit)
+            self._changed.notify_all()
 
 
 _DEFINITIVE_ERRORS = {cls.__name__: cls for cls in (GrobidBadInputError, GrobidNoContentError)}

@@ -11,8 +11,6 @@ Knobs: `capacity` (concurrent requests served; more get 503 like a busy GROBID),
 next requests: "503", "500", "drop" (close the connection without answering),
 "slow" (sleep `slow_s` before answering), "ok".
 """
-import email.parser
-import email.policy
 import hashlib
 import json
 import re
@@ -23,6 +21,7 @@ from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+OPTION_FIELDS = ("consolidateHeader", "consolidateCitations", "includeRawCitations")
 SHA1_NAME = re.compile(r"([0-9a-f]{40})\.tei\.xml$")
 
 
@@ -36,17 +35,22 @@ def corpus_tei_by_sha1(corpus_dir: Path) -> dict[str, bytes]:
     return found
 
 
-def multipart_file(content_type: str, body: bytes, field: str) -> bytes | None:
-    """The bytes of form field `field` in a multipart/form-data body."""
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-    )
-    if not message.is_multipart():
-        return None
-    for part in message.iter_parts():
-        if part.get_param("name", header="content-disposition") == field:
-            return part.get_payload(decode=True)
-    return None
+_BOUNDARY = re.compile(r'boundary="?([^";]+)"?')
+_FIELD_NAME = re.compile(rb'name="([^"]*)"')
+
+
+def multipart_fields(content_type: str, body: bytes) -> dict[str, bytes]:
+    """The fields of a multipart/form-data body, by name."""
+    match = _BOUNDARY.search(content_type)
+    if not content_type.startswith("multipart/form-data") or match is None:
+        return {}
+    fields = {}
+    for part in body.split(b"--" + match.group(1).encode("latin-1"))[1:]:
+        headers, separator, value = part.partition(b"\r\n\r\n")
+        name = _FIELD_NAME.search(headers)
+        if separator and name:
+            fields[name.group(1).decode("utf-8")] = value[:-2] if value.endswith(b"\r\n") else value
+    return fields
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -81,6 +85,7 @@ class GrobidTestServer:
         self.stats: Counter = Counter()
         self.max_in_flight = 0
         self.received_options: list[dict[str, str]] = []
+        self.served_at: list[float] = []  # time.monotonic() of each TEI answer
         self._faults: deque[str] = deque()
         self._in_flight = 0
         self._lock = threading.Lock()
@@ -150,17 +155,14 @@ class GrobidTestServer:
                     server._leave()
 
             def _process(self, body: bytes) -> None:
-                pdf = multipart_file(self.headers.get("Content-Type", ""), body, "input")
+                fields = multipart_fields(self.headers.get("Content-Type", ""), body)
+                pdf = fields.pop("input", None)
                 if pdf is None:
                     self._answer(400, b"missing multipart field 'input'")
                     return
-                fields = {}
-                for name in ("consolidateHeader", "consolidateCitations", "includeRawCitations"):
-                    value = multipart_file(self.headers.get("Content-Type", ""), body, name)
-                    if value is not None:
-                        fields[name] = value.decode()
+                options = {name: fields[name].decode() for name in OPTION_FIELDS if name in fields}
                 with server._lock:
-                    server.received_options.append(fields)
+                    server.received_options.append(options)
                 if not pdf.startswith(b"%PDF"):
                     server._count("bad_input")
                     self._answer(500, b"[BAD_INPUT_DATA] PDF to XML conversion failed with error code: 1")
@@ -170,8 +172,8 @@ class GrobidTestServer:
                     server._count("unknown")
                     self._answer(500, b"[NO_BLOCKS] the test server has no TEI for this PDF")
                     return
-                server._count("served")
                 self._answer(200, tei, {"Content-Type": "application/xml"})
+                server._count("served")
 
             def _answer(self, status: int, body: bytes, headers: dict | None = None) -> None:
                 self.send_response(status)
@@ -218,6 +220,8 @@ class GrobidTestServer:
     def _count(self, name: str) -> None:
         with self._lock:
             self.stats[name] += 1
+            if name == "served":
+                self.served_at.append(time.monotonic())
 
 
 def pdf_variants(pdf: bytes, count: int) -> list[bytes]:

@@ -1,0 +1,71 @@
+"""Benchmark the GROBID stage against the loopback GROBID test server.
+
+The server serves at most C requests at once, each taking L seconds, and answers 503
+beyond that, like a GROBID whose thread pool is full. The client (parsers.grobid, no
+cache, default backoff settings unless --backoff-base is given) sends N distinct PDFs
+with `process_many`, `concurrency` requests at a time; with concurrency > C the
+server's 503s must be absorbed by backoff. Target (issue 4): sustained throughput
+>= 0.9 x C / L with no failures. "overall" is N / wall time of the whole batch;
+"sustained" leaves out the first round of answers and the last `concurrency` ones.
+
+Run: python benchmarks/bench_grobid.py [--corpus ../shared/corpus] [--pdfs 120]
+"""
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from parsers.grobid import GrobidClient, GrobidError  # noqa: E402
+from tests.grobid_server import GrobidTestServer, pdf_variants  # noqa: E402
+
+DOC2JSON = "expected/doc2json_pdf_f2235cd"
+# (capacity C, latency L in s, client concurrency)
+SCENARIOS = [(4, 0.25, 4), (4, 0.25, 8), (8, 0.25, 16), (4, 1.0, 8), (2, 0.5, 8)]
+
+
+def run_scenario(pdfs: list[bytes], tei: bytes, capacity: int, latency_s: float, concurrency: int,
+                 backoff_base_s: float) -> dict:
+    with GrobidTestServer(capacity=capacity, latency_s=latency_s) as server:
+        for pdf in pdfs:
+            server.add_document(pdf, tei)
+        client = GrobidClient(server.url, concurrency=concurrency, backoff_base_s=backoff_base_s,
+                              max_attempts=30, max_total_s=300.0)
+        start = time.perf_counter()
+        results = list(client.process_many(pdfs))
+        elapsed = time.perf_counter() - start
+        stats, served_at = dict(server.stats), list(server.served_at)
+    failures = sum(1 for r in results if isinstance(r, GrobidError))
+    # Sustained: between the first round of answers and the last `concurrency` ones
+    # (the warm-up and the drain of a finite batch left out).
+    first, last = capacity, len(served_at) - concurrency
+    sustained = (last - first) / (served_at[last - 1] - served_at[first - 1])
+    return {"elapsed": elapsed, "failures": failures, "busy": stats.get("503", 0),
+            "rate": (len(pdfs) - failures) / elapsed, "sustained": sustained}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default=str(Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+    parser.add_argument("--pdfs", type=int, default=120)
+    parser.add_argument("--backoff-base", type=float, default=GrobidClient("http://x").backoff_base_s)
+    args = parser.parse_args()
+    corpus = Path(args.corpus)
+    pdf = (corpus / DOC2JSON / "5cd28c171f9f3b6a8bcebe246159c464980c.pdf").read_bytes()
+    tei = (corpus / DOC2JSON / "f2235cd28c171f9f3b6a8bcebe246159c464980c.tei.xml").read_bytes()
+    pdfs = pdf_variants(pdf, args.pdfs)
+    print(f"{args.pdfs} PDFs of {len(pdf) / 1024:.0f} KB, TEI {len(tei) / 1024:.0f} KB, backoff base {args.backoff_base}s")
+    print(f"{'C':>3} {'L s':>5} {'conc':>5} {'C/L':>6} {'overall/s':>9} {'ratio':>6} "
+          f"{'sustained/s':>11} {'ratio':>6} {'503s':>6} {'failed':>6}")
+    for capacity, latency_s, concurrency in SCENARIOS:
+        result = run_scenario(pdfs, tei, capacity, latency_s, concurrency, args.backoff_base)
+        ideal = capacity / latency_s
+        print(f"{capacity:3d} {latency_s:5.2f} {concurrency:5d} {ideal:6.1f} {result['rate']:9.2f} "
+              f"{result['rate'] / ideal:6.2f} {result['sustained']:11.2f} {result['sustained'] / ideal:6.2f} "
+              f"{result['busy']:6d} {result['failures']:6d}")
+    print("target: sustained ratio >= 0.90 with 0 failed (overall includes warm-up and the batch's drain)")
+
+
+if __name__ == "__main__":
+    main()
