@@ -111,6 +111,7 @@ def repair_cp1252_declared_latin1(data: bytes) -> bytes:
     declaration = _LATIN1_DECLARATION.match(data)
     if declaration is None or not _C1_BYTES.search(data):
         return data
+    logger.debug("input declared ISO-8859-1 holds Windows-1252 characters; re-encoded as UTF-8")
     text = _C1_CHARS.sub(lambda match: _CP1252_FOR_C1.get(match.group(0), match.group(0)),
                          data[declaration.end():].decode("latin-1"))
     return b'<?xml version="1.0" encoding="UTF-8"?>' + text.encode("utf-8")

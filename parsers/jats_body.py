@@ -41,7 +41,7 @@ MAX_RANGE = 100
 BLOCKS_INSIDE_P = frozenset({
     "list", "def-list", "table-wrap", "table-wrap-group", "fig", "fig-group", "boxed-text",
     "disp-quote", "supplementary-material", "statement", "verse-group", "code", "preformat",
-    "array", "chem-struct-wrap", "graphic", "media", "fn-group",
+    "array", "chem-struct-wrap", "fn-group",
 })
 # Block-level elements that hold no running text of their own.
 SKIPPED_BLOCKS = frozenset({
@@ -52,7 +52,7 @@ SKIPPED_BLOCKS = frozenset({
 # Inline elements whose text is not part of the sentence.
 SILENT_INLINE = frozenset({"label", "graphic", "inline-graphic", "media", "object-id", "alternatives"})
 TITLED_CONTAINERS = frozenset({"sec", "boxed-text", "statement", "app", "app-group", "ack", "notes",
-                               "glossary", "bio", "fn-group"})
+                               "glossary", "bio"})
 BLOCK_TAGS = frozenset({"p", "sec", "list", "def-list", "disp-quote", "boxed-text", "disp-formula",
                         "table-wrap", "fig", "statement", "verse-group", "fn", "fn-group", "app",
                         "supplementary-material", "preformat", "code"})
@@ -94,22 +94,19 @@ class ParagraphBuilder:
         """Append text; whitespace runs become one space, never two in a row, none at the start."""
         if not text:
             return
-        words = text.split()
-        if not words:
-            if not self.after_space:
-                self._append(" ")
+        if not (text.isascii() and "\n" not in text and "  " not in text and "\t" not in text
+                and "\r" not in text):
+            words = text.split()
+            lead = " " if text[0].isspace() else ""
+            trail = " " if text[-1].isspace() and words else ""
+            text = lead + " ".join(words) + trail
+        if self.after_space and text[:1] == " ":
+            text = text[1:]
+        if not text:
             return
-        piece = " ".join(words)
-        if text[0].isspace() and not self.after_space:
-            piece = " " + piece
-        if text[-1].isspace():
-            piece += " "
-        self._append(piece)
-
-    def _append(self, piece: str) -> None:
-        self.parts.append(piece)
-        self.length += len(piece)
-        self.after_space = piece[-1] == " "
+        self.parts.append(text)
+        self.length += len(text)
+        self.after_space = text[-1] == " "
 
     def add_span(self, spans: list[dict], surface: str, ref_ids: list[str | None]) -> None:
         """Append `surface` as span text, one span per target (same offsets)."""

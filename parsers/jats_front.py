@@ -13,9 +13,8 @@ from parsers.feeds.normalize import (
     normalize_pmid,
     split_author_name,
 )
-from parsers.jats_text import clean_text, element_text
+from parsers.jats_text import XLINK_HREF, clean_text, element_text
 
-XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 ALI_LICENSE_REF = "{http://www.niso.org/schemas/ali/1.0/}license_ref"
 
 AUTHOR_CONTRIB_TYPES = {"", "author", "authors"}
