@@ -10,8 +10,9 @@
    Every join is reported with its scores ("fuzzy_merge"), every refused one too
    ("fuzzy_conflict"), and every block too large to compare ("oversized_block").
 
-Records are first sorted by (source, source_id) and every later step walks sorted
-structures, so the result does not depend on input order.
+Records are first sorted by (source, source_id) (then by their JSON text, for a
+source that lists one id twice) and every later step walks sorted structures, so the
+result does not depend on input order.
 
 How it scales in Beam (stage ClusterPapers):
 - per record (parallel, ParDo): `match_features`, `cluster_ids`, `identifier_keys`,
@@ -22,10 +23,13 @@ How it scales in Beam (stage ClusterPapers):
 - one worker: the union-find over all records (`link_records`), because joins are
   refused on conflicts that only the whole component can see and because the
   best-first order must be global to be deterministic. It holds per record the
-  identifiers and the matching features, not the source record: about 1 KB per
-  record in CPython (measured by benchmarks/bench_dedup.py), so 10 M records fit a
-  12 GB worker. Its output (record -> cluster number) is joined back to the records
-  by key, and harmonisation then runs per cluster in parallel.
+  identifiers, the matching features and the label, not the source record: about
+  1.3 KB per record at peak in CPython (1,000,000 records: 1.3 GiB peak RSS, 59 s of
+  CPU, 0.36 candidate pairs per record; benchmarks/bench_dedup.py), so 10 M records
+  need a worker with about 13 GB. Its output (record -> cluster number) is joined
+  back to the records by key, and harmonisation then runs per cluster in parallel.
+  Gathering whole source records on that worker instead (ToList + cluster_records)
+  costs several KB per record and is only suitable for small builds.
 This module's `cluster_records` does all of it in one process, for lists.
 """
 import hashlib
@@ -205,9 +209,23 @@ def link_records(
     return Linkage(groups=groups, fuzzy=fuzzy, report=report)
 
 
+def canonical_order(records: list[dict]) -> list[dict]:
+    """Records sorted by (source, source_id); records sharing both by their JSON text."""
+    ordered = sorted(records, key=record_sort_key)
+    start = 0
+    while start < len(ordered):
+        end = start + 1
+        while end < len(ordered) and record_sort_key(ordered[end]) == record_sort_key(ordered[start]):
+            end += 1
+        if end - start > 1:
+            ordered[start:end] = sorted(ordered[start:end], key=lambda r: json.dumps(r, sort_keys=True))
+        start = end
+    return ordered
+
+
 def cluster_records(records: list[dict]) -> ClusteringResult:
     """Cluster source records into papers (deterministic, whatever the input order)."""
-    ordered = sorted(records, key=record_sort_key)
+    ordered = canonical_order(records)
     features = [match_features(record) for record in ordered]
     linkage = link_records(
         [cluster_ids(record.get("ids") or {}) for record in ordered],

@@ -263,3 +263,14 @@ def test_a_record_without_source_id_is_refused():
 def test_identifiers_the_normaliser_does_not_know_are_kept_as_given():
     assert identifier_keys({"who_covidence_id": "#covidwho-1576239", "doi": " 10.1/ward ", "pmcid": ""}) == [
         "doi:10.1/ward", "who_covidence_id:#covidwho-1576239"]
+
+
+def test_a_source_listing_one_id_twice_gives_the_same_result_in_any_order():
+    title = "Seroprevalence of SARS-CoV-2 antibodies among health care workers in Madrid"
+    twice = [record("WHO", "#1", title, {"who_covidence_id": "#1"}, AUTHORS, "2020"),
+             record("WHO", "#1", title + " (update)", {"who_covidence_id": "#1", "doi": "10.1000/w"}, AUTHORS, "2021")]
+    others = [record("Medline", "5", title, {"pubmed_id": "5", "doi": "10.1000/m"}, AUTHORS, "2020")]
+    first = cluster_records(twice + others)
+    second = cluster_records(others + twice[::-1])
+    assert [c.members for c in first.clusters] == [c.members for c in second.clusters]
+    assert first.report == second.report
