@@ -6,7 +6,7 @@ from lxml import etree
 
 from parsers.feeds.normalize import make_author, normalize_doi, split_author_name
 from parsers.jats_body import BodyContext, container_title, walk_block, walk_children, walk_titled
-from parsers.jats_text import block_text, clean_text, element_text
+from parsers.jats_text import block_text, clean_text, element_text, raw_text
 
 CITATION_TAGS = frozenset({"element-citation", "mixed-citation", "nlm-citation", "citation"})
 TITLE_TAGS = ("article-title", "chapter-title", "data-title", "part-title")
@@ -220,15 +220,15 @@ def _row_html(row: etree._Element, parts: list[str]) -> int:
         tag = cell.tag
         if tag != "td" and tag != "th":
             continue
-        text = element_text(cell)
+        text = " ".join((raw_text(cell) if len(cell) else cell.text or "").split())
         if "&" in text or "<" in text or ">" in text:
             text = html.escape(text, quote=False)
+        colspan, rowspan = cell.get("colspan"), cell.get("rowspan")
         spans = ""
-        if cell.attrib:
-            for name in ("colspan", "rowspan"):
-                value = cell.get(name)
-                if value and value != "1" and value.isdigit():
-                    spans += f' {name}="{value}"'
+        if colspan and colspan != "1" and colspan.isdigit():
+            spans = f' colspan="{colspan}"'
+        if rowspan and rowspan != "1" and rowspan.isdigit():
+            spans += f' rowspan="{rowspan}"'
         parts.append(f"<{tag}{spans}>{text}</{tag}>")
         count += 1
     parts.append("</tr>")
