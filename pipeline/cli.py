@@ -13,11 +13,11 @@ from dedup.errors import DedupError
 from parsers.errors import ParseError
 from pipeline.ingest import IngestError
 from release.errors import ReleaseError
-from pipeline.commands import build, dedup, ingest, load, parse, publish, validate
+from pipeline.commands import build, dedup, ingest, load, nightly, parse, publish, validate
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = (build, dedup, ingest, load, parse, publish, validate)
+COMMANDS = (build, dedup, ingest, load, nightly, parse, publish, validate)
 BEAM_COMMANDS = {"build"}
 
 # Errors that mean "bad input or environment", reported without a traceback.

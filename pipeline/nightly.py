@@ -1,0 +1,335 @@
+"""`cord19 nightly`: ingest, build on the previous release, validate, publish; one line of summary.
+
+Plain orchestration over the library calls, in this order:
+
+1. take the lock `<work_dir>/nightly.lock` (a second run exits with EXIT_LOCKED);
+2. ingest the configured sources into `<work_dir>/snapshots/<date>/` (resumes a run
+   interrupted earlier the same day), or use the configured `snapshot`;
+3. fetch the newest complete release before `<date>` from the store (its manifest.json
+   is uploaded last, so a dated folder with one is complete) into
+   `<work_dir>/previous/<date>/`, checked against its manifest; when the parse cache
+   has nothing for the current PDF parser version, seed it with that release's pdf_json
+   parses (a pdf_json file is named by the SHA-1 of its PDF);
+4. build with that release as `--previous` and `<work_dir>/parse_cache` (parses keyed by
+   document SHA-1 and parser version, and GROBID's TEI cache), so only new or changed
+   documents are parsed;
+5. validate the release; an invalid release is never published;
+6. publish it (latest moves only when everything is verified).
+
+Exit codes: EXIT_OK; EXIT_PARTIAL when the release was published but failed inputs
+(dead letters other than the ignored reasons, over all inputs) exceed the threshold or
+some source pages could not be fetched; EXIT_FAILURE when nothing was published.
+"""
+import datetime
+import fcntl
+import json
+import logging
+import os
+import time
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from parsers.errors import ParseError
+from pipeline.ingest import IngestError, Progress, ingest, load_sources
+from pipeline.snapshot import SnapshotError
+from release.errors import LockHeldError, ReleaseError
+from release.publish import MANIFEST, publish_release
+from release.safe_tar import iter_tarball_files
+from release.storage import Storage, file_checksums, join_key, open_store
+from release.validate import validate_release_dir
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_PARTIAL = 3
+EXIT_LOCKED = 4
+
+LOCK_FILE = "nightly.lock"
+PREVIOUS_FILES = ("manifest.json", "metadata.csv", "changelog", "cord_uid_registry.json")
+PARSES_TARBALL = "document_parses.tar.gz"
+PDF_JSON_PREFIX = "document_parses/pdf_json/"
+
+# Failures a nightly run reports instead of crashing on (anything else propagates).
+STEP_ERRORS = (IngestError, ReleaseError, ParseError, SnapshotError, OSError, ValueError)
+
+
+class NightlyConfigError(ValueError):
+    """A nightly config file that is missing, not TOML, or holds a bad setting."""
+
+
+@dataclass(frozen=True)
+class NightlyConfig:
+    """Settings of the `[nightly]` table; relative paths are taken from the config file's folder."""
+
+    work_dir: Path
+    store: str
+    endpoint_url: str | None = None
+    sources: Path | None = None
+    snapshot: Path | None = None
+    grobid_url: str | None = None
+    max_dead_letter_fraction: float = 0.05
+    ignored_dead_letter_reasons: tuple[str, ...] = ("out_of_scope", "not_a_paper")
+    beam_args: tuple[str, ...] = ()
+
+
+def load_nightly_config(path: Path) -> NightlyConfig:
+    """Read and check a nightly config file."""
+    try:
+        table = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("nightly")
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise NightlyConfigError(f"{path}: {exc}") from exc
+    if not isinstance(table, dict):
+        raise NightlyConfigError(f"{path}: no [nightly] table")
+    known = set(NightlyConfig.__dataclass_fields__)
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise NightlyConfigError(f"{path}: unknown settings {', '.join(unknown)}")
+    for required in ("work_dir", "store"):
+        if not isinstance(table.get(required), str) or not table[required]:
+            raise NightlyConfigError(f"{path}: '{required}' must be a non-empty string")
+    base = Path(path).resolve().parent
+
+    def local_path(key: str) -> Path | None:
+        value = table.get(key)
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str):
+            raise NightlyConfigError(f"{path}: '{key}' must be a path")
+        return base / value
+
+    fraction = table.get("max_dead_letter_fraction", 0.05)
+    if not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
+        raise NightlyConfigError(f"{path}: 'max_dead_letter_fraction' must be a number from 0 to 1")
+    lists = {}
+    for key in ("ignored_dead_letter_reasons", "beam_args"):
+        value = table.get(key, list(getattr(NightlyConfig, key)))
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise NightlyConfigError(f"{path}: '{key}' must be a list of strings")
+        lists[key] = tuple(value)
+    store = table["store"] if table["store"].startswith("s3://") else str(base / table["store"])
+    return NightlyConfig(
+        work_dir=local_path("work_dir"),
+        store=store,
+        endpoint_url=table.get("endpoint_url") or None,
+        sources=local_path("sources"),
+        snapshot=local_path("snapshot"),
+        grobid_url=table.get("grobid_url") or None,
+        max_dead_letter_fraction=float(fraction),
+        **lists,
+    )
+
+
+@contextmanager
+def nightly_lock(work_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `<work_dir>/nightly.lock`; LockHeldError when another run has it."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with open(work_dir / LOCK_FILE, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise LockHeldError(f"another nightly run holds {work_dir / LOCK_FILE}") from exc
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def previous_release_date(storage: Storage, prefix: str, release_date: str) -> str | None:
+    """The newest complete release (one with manifest.json) dated before `release_date`."""
+    dates = []
+    folder = join_key(prefix) + "/" if prefix else ""
+    for key in storage.list_keys(folder):
+        parts = key[len(folder):].split("/")
+        if len(parts) == 2 and parts[1] == MANIFEST and _is_date(parts[0]) and parts[0] < release_date:
+            dates.append(parts[0])
+    return max(dates) if dates else None
+
+
+def _is_date(text: str) -> bool:
+    try:
+        return datetime.date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
+
+
+def fetch_release_files(storage: Storage, prefix: str, date: str, names: tuple[str, ...], dest: Path) -> Path:
+    """Download `names` of the stored release `date` into `dest/<date>/`, checked against its manifest.
+
+    Files already there with the right sha256 are not fetched again.
+    """
+    folder = dest / date
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest_key = join_key(prefix, date, MANIFEST)
+    manifest = json.loads(storage.read_bytes(manifest_key))
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    for name in names:
+        if name == MANIFEST or name not in manifest["files"]:
+            continue
+        expected = manifest["files"][name]["sha256"]
+        target = folder / name
+        if target.is_file() and file_checksums(target, None).sha256 == expected:
+            continue
+        storage.download_file(join_key(prefix, date, name), target)
+        if file_checksums(target, None).sha256 != expected:
+            target.unlink()
+            raise ReleaseError(f"{storage.description}/{join_key(prefix, date, name)} does not match its manifest")
+    return folder
+
+
+def seed_parse_cache(previous_dir: Path, cache_dir: Path, pdf_parser_version: str) -> int:
+    """Copy the previous release's pdf_json parses into the parse cache; return how many.
+
+    Only when that release was parsed with `pdf_parser_version` (its manifest says so).
+    """
+    manifest = json.loads((previous_dir / MANIFEST).read_text(encoding="utf-8"))
+    if manifest.get("parser_versions", {}).get("pdf_json") != pdf_parser_version:
+        return 0
+    target_dir = cache_dir / "parses" / pdf_parser_version
+    target_dir.mkdir(parents=True, exist_ok=True)
+    seeded = 0
+    for name, data in iter_tarball_files(previous_dir / PARSES_TARBALL):
+        if not (name.startswith(PDF_JSON_PREFIX) and name.endswith(".json")):
+            continue
+        sha1 = name[len(PDF_JSON_PREFIX):-len(".json")]
+        entry = target_dir / f"{sha1}.json"
+        if not entry.exists():
+            paper = json.loads(data)
+            entry.write_text(json.dumps({"paper": paper, "ids": {}}, ensure_ascii=False), encoding="utf-8")
+            seeded += 1
+    return seeded
+
+
+def _has_cached_parses(cache_dir: Path, version: str) -> bool:
+    folder = cache_dir / "parses" / version
+    return folder.is_dir() and any(folder.iterdir())
+
+
+@dataclass
+class NightlyResult:
+    """What one nightly run did; `line()` is its one-line summary."""
+
+    release_date: str
+    status: str = "failed"  # ok | partial | failed | locked
+    exit_code: int = EXIT_FAILURE
+    step: str = ""
+    error: str = ""
+    previous_date: str | None = None
+    seeded_parses: int = 0
+    counts: dict = field(default_factory=dict)
+    failed_inputs: int = 0
+    inputs: int = 0
+    ingest_failures: int = 0
+    published_objects: int = 0
+    published_bytes: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def line(self) -> str:
+        timing = " ".join(f"{step} {value:.1f}s" for step, value in self.seconds.items())
+        if self.status in ("failed", "locked"):
+            return f"nightly {self.release_date} {self.status} at {self.step}: {self.error} ({timing})"
+        fraction = self.failed_inputs / self.inputs if self.inputs else 0.0
+        return (
+            f"nightly {self.release_date} {self.status}: {self.counts.get('metadata_rows', 0)} papers "
+            f"({self.counts.get('pdf_json', 0)} pdf_json, {self.counts.get('pmc_json', 0)} pmc_json), "
+            f"failed inputs {self.failed_inputs}/{self.inputs} ({fraction:.1%}), ingest failures "
+            f"{self.ingest_failures}, previous {self.previous_date or 'none'}, seeded parses {self.seeded_parses}, "
+            f"published {self.published_objects} objects ({self.published_bytes} bytes); {timing}"
+        )
+
+
+def count_failed_inputs(release_dir: Path, snapshot_dir: Path, ignored_reasons: tuple[str, ...]) -> tuple[int, int]:
+    """(dead letters not of an ignored reason, inputs = source records + documents)."""
+    manifest = json.loads((release_dir / MANIFEST).read_text(encoding="utf-8"))
+    failed = 0
+    for line in (release_dir / "dead_letters.jsonl").read_text(encoding="utf-8").splitlines():
+        if line and json.loads(line)["reason"] not in ignored_reasons:
+            failed += 1
+    documents_file = snapshot_dir / "documents.jsonl"
+    documents = sum(1 for line in documents_file.open(encoding="utf-8") if line.strip()) if documents_file.is_file() else 0
+    return failed, manifest["counts"].get("source_records", 0) + documents
+
+
+@contextmanager
+def _step(result: NightlyResult, name: str) -> Iterator[None]:
+    """Time one step and remember it as the current one (the one named when it fails)."""
+    result.step = name
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        result.seconds[name] = time.perf_counter() - start
+
+
+def run_nightly(config: NightlyConfig, release_date: str) -> NightlyResult:
+    """One nightly run for `release_date` (see the module docstring); never raises an expected error."""
+    result = NightlyResult(release_date)
+    try:
+        with nightly_lock(config.work_dir):
+            _run_locked(config, release_date, result)
+    except LockHeldError as exc:
+        result.status, result.exit_code, result.step, result.error = "locked", EXIT_LOCKED, "lock", str(exc)
+    except STEP_ERRORS as exc:
+        result.status, result.exit_code = "failed", EXIT_FAILURE
+        result.error = f"{type(exc).__name__}: {exc}"
+    return result
+
+
+def _run_locked(config: NightlyConfig, release_date: str, result: NightlyResult) -> None:
+    from pipeline.build import run_build  # Beam is slow to import; only the build needs it
+    from pipeline.parse_documents import parser_version
+
+    work = config.work_dir
+    storage, prefix = open_store(config.store, endpoint_url=config.endpoint_url)
+    snapshot_dir = config.snapshot or work / "snapshots" / release_date
+    if config.snapshot is None:
+        with _step(result, "ingest"):
+            sources = load_sources(config.sources) if config.sources else _shipped_sources()
+            summary = ingest(sources, snapshot_dir, progress=Progress())
+            result.ingest_failures = len(summary.failures)
+    cache_dir = work / "parse_cache"
+    with _step(result, "fetch_previous"):
+        result.previous_date = previous_release_date(storage, prefix, release_date)
+        previous_dir = None
+        if result.previous_date is not None:
+            pdf_version = parser_version("pdf", bool(config.grobid_url))
+            seed = not _has_cached_parses(cache_dir, pdf_version)
+            names = PREVIOUS_FILES + ((PARSES_TARBALL,) if seed else ())
+            previous_dir = fetch_release_files(storage, prefix, result.previous_date, names, work / "previous")
+            if seed:
+                result.seeded_parses = seed_parse_cache(previous_dir, cache_dir, pdf_version)
+    with _step(result, "build"):
+        release_dir = run_build(snapshot_dir, work / "releases", release_date, previous_dir=previous_dir,
+                                grobid_url=config.grobid_url, beam_args=list(config.beam_args),
+                                parse_cache_dir=cache_dir)
+    with _step(result, "validate"):
+        problems = validate_release_dir(release_dir)
+        if problems:
+            raise ReleaseError(f"{len(problems)} problems, first: {problems[0]}")
+        result.counts = json.loads((release_dir / MANIFEST).read_text(encoding="utf-8"))["counts"]
+        if not result.counts["metadata_rows"]:
+            raise ReleaseError("the release has no papers; not published")
+        result.failed_inputs, result.inputs = count_failed_inputs(release_dir, snapshot_dir,
+                                                                  config.ignored_dead_letter_reasons)
+    with _step(result, "publish"):
+        published = publish_release(release_dir, storage, prefix, work_dir=work)
+        result.published_objects, result.published_bytes = len(published.uploaded), published.uploaded_bytes
+    over = result.inputs and result.failed_inputs / result.inputs > config.max_dead_letter_fraction
+    if over or result.ingest_failures:
+        result.status, result.exit_code = "partial", EXIT_PARTIAL
+    else:
+        result.status, result.exit_code = "ok", EXIT_OK
+    result.step = "done"
+
+
+def _shipped_sources():
+    from pipeline.commands.ingest import default_sources_file
+
+    return load_sources(default_sources_file())
