@@ -119,6 +119,35 @@ def test_pubmed_bad_article_is_reported_and_the_rest_parse(corpus_dir):
     assert [e.item for e in errors] == ["PubmedArticle #1"]
 
 
+BOOK_ARTICLE = b"""<PubmedBookArticle><BookDocument><PMID Version="1">32091702</PMID>
+<ArticleIdList><ArticleId IdType="bookaccession">NBK554776</ArticleId></ArticleIdList>
+<Book><Publisher><PublisherName>StatPearls Publishing</PublisherName></Publisher>
+<BookTitle book="statpearls">StatPearls</BookTitle><PubDate><Year>2020</Year><Month>03</Month></PubDate>
+<AuthorList Type="editors"><Author><LastName>Editor</LastName><ForeName>Ed</ForeName></Author></AuthorList></Book>
+<ArticleTitle book="statpearls" part="article-52171">Features, Evaluation and Treatment Coronavirus (COVID-19)</ArticleTitle>
+<Language>eng</Language><AuthorList Type="authors"><Author ValidYN="Y"><LastName>Cascella</LastName>
+<ForeName>Marco</ForeName><Initials>M</Initials></Author></AuthorList>
+<PublicationType UI="D000072643">Study Guide</PublicationType>
+<Abstract><AbstractText>According to the World Health Organization (WHO), viral diseases continue to emerge.</AbstractText></Abstract>
+</BookDocument><PubmedBookData><History/><PublicationStatus>ppublish</PublicationStatus>
+<ArticleIdList><ArticleId IdType="pubmed">32091702</ArticleId></ArticleIdList></PubmedBookData></PubmedBookArticle>"""
+
+
+def test_pubmed_book_articles_are_read_too(corpus_dir):
+    data = (corpus_dir / "feeds/pubmed/biopython_pubmed1.xml").read_bytes()
+    with_book = data.replace(b"</PubmedArticleSet>", BOOK_ARTICLE + b"</PubmedArticleSet>")
+    records = by_id(parse_feed_bytes("pubmed", with_book))
+    assert set(records) == {"12091962", "9997", "32091702"}
+    book = records["32091702"]
+    assert book["title"] == "Features, Evaluation and Treatment Coronavirus (COVID-19)"
+    assert book["journal"] == "StatPearls"
+    assert book["publish_time"] == "2020-03"
+    assert book["authors"] == [{"first": "Marco", "middle": [], "last": "Cascella", "suffix": ""}]
+    assert book["abstract"].startswith("According to the World Health Organization")
+    assert book["article_type"] == "study-guide"
+    assert schema_errors("source_record", book) == []
+
+
 def test_pubmed_truncated_file_is_a_feed_error(corpus_dir):
     data = (corpus_dir / "feeds/pubmed/biopython_pubmed2.xml").read_bytes()
     with pytest.raises(FeedError):
@@ -198,7 +227,17 @@ def test_crossref_jats_abstract_is_plain_text(corpus_dir):
     assert record["abstract"].startswith("In the international community, human dependence on plastic")
     assert "<" not in record["abstract"] and "jats" not in record["abstract"]
     assert record["publish_time"] == "2014-02-27"
+    # the text-mining PDF link is kept, its similarity-checking twin is not (same URL here)
     assert record["documents"] == [{"type": "pdf", "url": "https://usurj.journals.usask.ca/article/download/55/17"}]
+
+
+def test_crossref_similarity_checking_links_are_not_documents(corpus_dir):
+    payload = json.loads((corpus_dir / "feeds/crossref/papis_test_2_abstract.json").read_bytes())
+    for link in payload["message"]["link"]:
+        link["URL"] = f"https://example.org/{link['intended-application']}.pdf"
+        link["content-type"] = "application/pdf"
+    (record,) = parse_feed_bytes("crossref", json.dumps(payload).encode())
+    assert record["documents"] == [{"type": "pdf", "url": "https://example.org/text-mining.pdf"}]
 
 
 def test_crossref_work_list_and_publisher_sources(corpus_dir):
@@ -232,6 +271,11 @@ def test_europepmc_core_result():
         "authorList": {"author": [{"fullName": "Zhou P", "firstName": "Peng", "lastName": "Zhou", "initials": "P"}]},
         "journalInfo": {"journal": {"title": "Nature"}}, "abstractText": "Since the outbreak of <i>severe</i> acute...",
         "license": "cc by", "isOpenAccess": "Y", "firstPublicationDate": "2020-02-03",
+        "fullTextUrlList": {"fullTextUrl": [
+            {"availability": "Subscription required", "availabilityCode": "S", "documentStyle": "doi",
+             "site": "DOI", "url": "https://doi.org/10.1038/s41586-020-2012-7"},
+            {"availability": "Open access", "availabilityCode": "OA", "documentStyle": "pdf",
+             "site": "Europe_PMC", "url": "https://europepmc.org/articles/PMC7095418?pdf=render"}]},
         "pubTypeList": {"pubType": ["research-article", "Journal Article"]}}]}}
     (record,) = parse_feed_bytes("europepmc", json.dumps(core).encode())
     assert record["license"] == "cc-by"
@@ -239,6 +283,10 @@ def test_europepmc_core_result():
     assert record["abstract"] == "Since the outbreak of severe acute..."
     assert record["ids"]["doi"] == "10.1038/s41586-020-2012-7"
     assert record["article_type"] == "research-article"
+    assert record["documents"] == [
+        {"type": "jats", "url": "https://www.ebi.ac.uk/europepmc/webservices/rest/PMC7095418/fullTextXML"},
+        {"type": "pdf", "url": "https://europepmc.org/articles/PMC7095418?pdf=render"},
+    ]
 
 
 def test_who_export_rows(corpus_dir):

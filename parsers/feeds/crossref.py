@@ -93,10 +93,11 @@ def item_to_record(work) -> dict:
         publish_time = normalize_date(work.get(field))
         if publish_time:
             break
-    documents = [
+    documents = [  # similarity-checking links serve Crossref's plagiarism service, not readers
         {"type": "pdf", "url": link["URL"]}
         for link in work.get("link") or []
         if link.get("content-type") == "application/pdf" and link.get("URL")
+        and link.get("intended-application") != "similarity-checking"
     ]
     abstract = _ABSTRACT_HEADING.sub(" ", work.get("abstract") or "")
     return make_record(

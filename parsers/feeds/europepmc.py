@@ -79,6 +79,9 @@ def item_to_record(result) -> dict:
     documents = []
     if pmcid and result.get("isOpenAccess") == "Y":
         documents.append({"type": "jats", "url": europepmc_jats_url(pmcid)})
+    for link in ((result.get("fullTextUrlList") or {}).get("fullTextUrl")) or []:
+        if link.get("documentStyle") == "pdf" and link.get("availabilityCode") == "OA" and link.get("url"):
+            documents.append({"type": "pdf", "url": link["url"]})
     publish_time = normalize_date(result.get("firstPublicationDate")) or normalize_date(result.get("pubYear"))
     return make_record(
         source=SOURCE,

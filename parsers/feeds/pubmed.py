@@ -1,6 +1,7 @@
 """PubMed / MEDLINE XML (E-utilities efetch responses and baseline files) to source records.
 
-Both are a `PubmedArticleSet` of `PubmedArticle` elements; the same code reads every
+Both are a `PubmedArticleSet` of `PubmedArticle` (and a few Bookshelf
+`PubmedBookArticle`) elements; the same code reads every
 DTD era (2018-2025 efetch, baseline). Files are streamed with iterparse and every
 finished article is cleared, so memory stays flat on a 30,000-article baseline file.
 """
@@ -46,8 +47,11 @@ def _pub_date(article: etree._Element) -> str:
 
 
 def _authors(article: etree._Element) -> list[dict]:
+    """Authors of an Article or BookDocument (a book's editor list is left out)."""
     authors = []
     for author in article.iterfind("AuthorList/Author"):
+        if author.getparent().get("Type") == "editors":
+            continue
         last = author.findtext("LastName")
         if last:
             given = author.findtext("ForeName") or " ".join(author.findtext("Initials") or "")
@@ -70,6 +74,32 @@ def _abstract(article: etree._Element) -> str:
         elif body:
             parts.append(body)
     return " ".join(parts)
+
+
+def book_to_record(element: etree._Element) -> dict:
+    """One `PubmedBookArticle` element (an NCBI Bookshelf chapter or book) to a source record."""
+    document = element.find("BookDocument")
+    if document is None:
+        raise FeedRecordError("PubmedBookArticle without BookDocument")
+    pmid = normalize_pmid(document.findtext("PMID"))
+    if not pmid:
+        raise FeedRecordError("PubmedBookArticle without a valid PMID")
+    book_title = element_text(document.find("Book/BookTitle"))
+    pub_date = document.find("Book/PubDate")
+    date_parts = [(pub_date.findtext(tag) or "").strip() for tag in ("Year", "Month", "Day")] if pub_date is not None else []
+    return make_record(
+        source=SOURCE,
+        source_id=pmid,
+        ids={"pubmed_id": pmid},
+        title=element_text(document.find("ArticleTitle")) or book_title,
+        abstract=_abstract(document),
+        authors=_authors(document),
+        publish_time=normalize_date(" ".join(p for p in date_parts if p)),
+        journal=book_title,
+        license="unk",
+        urls=[pubmed_url(pmid)],
+        article_type=normalize_article_type([node.text or "" for node in document.iterfind("PublicationType")]) or "book",
+    )
 
 
 def article_to_record(element: etree._Element) -> dict:
@@ -117,12 +147,12 @@ def iter_stream(stream: BinaryIO, on_error: Callable[[FeedRecordError], None] | 
     """Stream records from a PubmedArticleSet file object, clearing each finished article."""
     index = 0
     try:
-        for _event, element in iterparse_safe(stream, tag="PubmedArticle"):
+        for _event, element in iterparse_safe(stream, tag=("PubmedArticle", "PubmedBookArticle")):
             index += 1
             try:
-                record = article_to_record(element)
+                record = article_to_record(element) if element.tag == "PubmedArticle" else book_to_record(element)
             except FeedRecordError as exc:
-                exc.item = f"PubmedArticle #{index}"
+                exc.item = f"{element.tag} #{index}"
                 if on_error is None:
                     raise
                 on_error(exc)
