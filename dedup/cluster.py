@@ -7,8 +7,11 @@
    from blocks (`blocking`), are scored (`scoring`), and matching pairs are joined best
    first (title score, then author score, then the smaller year gap, then record
    order), again refusing any join that would create an identifier conflict.
-   Every join is reported with its scores ("fuzzy_merge"), every refused one too
-   ("fuzzy_conflict"), and every block too large to compare ("oversized_block").
+   A record whose best matches tie between groups that conflict with each other
+   (an entry without DOI matching both a preprint and its journal version) is not
+   merged at all ("fuzzy_ambiguous"). Every join is reported with its scores
+   ("fuzzy_merge"), every refused one too ("fuzzy_conflict"), and every block too
+   large to compare ("oversized_block").
 
 Records are first sorted by (source, source_id) (then by their JSON text, for a
 source that lists one id twice) and every later step walks sorted structures, so the
@@ -33,6 +36,7 @@ How it scales in Beam (stage ClusterPapers):
 This module's `cluster_records` does all of it in one process, for lists.
 """
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 from collections.abc import Sequence
@@ -151,6 +155,27 @@ def _join_holders(forest: _Forest, key: str, members: list[int], labels: Sequenc
             anchors.append(index)
 
 
+def _ambiguous_records(forest: _Forest, matches: list[tuple]) -> dict[int, list[int]]:
+    """Records whose best matches tie between groups that conflict with each other
+    (a WHO entry without DOI that matches both a preprint and its journal version):
+    record -> its tied partners. They are not fuzzy-merged at all."""
+    best_rank: dict[int, tuple] = {}
+    best_partners: dict[int, list[int]] = {}
+    for match in matches:  # best first
+        rank, left, right = match[:3], match[3], match[4]
+        for record, partner in ((left, right), (right, left)):
+            if record not in best_rank:
+                best_rank[record], best_partners[record] = rank, [partner]
+            elif best_rank[record] == rank:
+                best_partners[record].append(partner)
+    ambiguous = {}
+    for record, partners in best_partners.items():
+        roots = sorted({forest.find(partner) for partner in partners})
+        if any(forest.conflicts(a, b) for a, b in itertools.combinations(roots, 2)):
+            ambiguous[record] = sorted(partners)
+    return ambiguous
+
+
 def _link_fuzzy(
     forest: _Forest, features: Sequence[MatchFeatures], labels: Sequence[str], report: list[dict]
 ) -> int:
@@ -168,9 +193,12 @@ def _link_fuzzy(
         if score is not None:
             matches.append((-score.title, -score.authors, score.year_gap, left, right, score))
     matches.sort(key=lambda match: match[:5])
+    ambiguous = _ambiguous_records(forest, matches)
+    for record, partners in sorted(ambiguous.items()):
+        report.append({"kind": "fuzzy_ambiguous", "record": labels[record], "candidates": [labels[p] for p in partners]})
     for *_, left, right, score in matches:
         left_root, right_root = forest.find(left), forest.find(right)
-        if left_root == right_root:
+        if left_root == right_root or left in ambiguous or right in ambiguous:
             continue
         entry = {
             "records": [labels[left], labels[right]],

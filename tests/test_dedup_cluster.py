@@ -274,3 +274,19 @@ def test_a_source_listing_one_id_twice_gives_the_same_result_in_any_order():
     second = cluster_records(others + twice[::-1])
     assert [c.members for c in first.clusters] == [c.members for c in second.clusters]
     assert first.report == second.report
+
+
+def test_an_entry_matching_a_preprint_and_its_journal_version_equally_is_left_alone():
+    title = "Viral load dynamics of SARS-CoV-2 in saliva and nasopharyngeal swabs"
+    records = [
+        record("MedRxiv", "10.1101/2020.04.01.1", title, {"doi": "10.1101/2020.04.01.1"}, AUTHORS, "2020-04-03"),
+        record("Medline", "33", title + ".", {"pubmed_id": "33", "doi": "10.1000/journal.33"}, AUTHORS, "2020-09-01"),
+        record("WHO", "#9", title.upper(), {"who_covidence_id": "#9"}, AUTHORS, "2020"),
+    ]
+    result = cluster_records(records)
+    assert len(result.clusters) == 3
+    assert {"kind": "fuzzy_ambiguous", "record": "WHO:#9",
+            "candidates": ["MedRxiv:10.1101/2020.04.01.1", "Medline:33"]} in result.report
+    # with the preprint a year earlier, the journal version is the better match
+    records[0]["publish_time"] = "2019-12-20"
+    assert membership(cluster_records(records)) == [["MedRxiv:10.1101/2020.04.01.1"], ["Medline:33", "WHO:#9"]]
