@@ -154,3 +154,18 @@ def test_minting_skips_taken_ids():
 def test_broken_registries_are_refused(text):
     with pytest.raises(RegistryError):
         Registry.from_json(text)
+
+
+def test_records_without_identifiers_keep_their_ids_through_fuzzy_and_record_keys():
+    no_ids = dict.fromkeys(("doi", "pmcid", "pubmed_id", "arxiv_id", "who_covidence_id", "mag_id", "s2_id"))
+    records = [record("Europe PMC", "PPR1", "Household transmission of SARS-CoV-2 in Geneva", no_ids),
+               record("Europe PMC", "PPR2", "", no_ids)]
+    first, old = build(records)
+    result = cluster_records(records)
+    assert [key.split(":")[0] for c in result.clusters for key in c.keys] == ["fuzzy", "record"]
+    assert result.clusters[1].keys == ["record:Europe PMC:PPR2"]
+    # the title's formatting changes; its fuzzy key (compact title, first surname, year) does not
+    records[0] = dict(records[0], title="HOUSEHOLD TRANSMISSION OF SARS-COV-2 IN GENEVA.")
+    second, new = build(records, Registry.from_json(first.registry.to_json()))
+    assert new == old
+    assert second.changes == {"new": [], "removed": [], "merged": [], "split": []}
