@@ -27,9 +27,10 @@ from pipeline.ingest import (
     HostRateLimiter,
     HttpClient,
     HttpSettings,
-    NotPdfError,
     Ingest,
     IngestError,
+    IngestSummary,
+    NotPdfError,
     Progress,
     SourcesFileError,
     check_pdf,
@@ -156,7 +157,7 @@ def write_sources(tmp_path: Path, url: str, max_attempts: int = 4) -> Path:
     return path
 
 
-def run_ingest(sources: Path, snapshot: Path, sleeps: list | None = None) -> "IngestSummary":
+def run_ingest(sources: Path, snapshot: Path, sleeps: list | None = None) -> IngestSummary:
     config = load_sources(sources)
     sleeps = [] if sleeps is None else sleeps
     client = HttpClient(config.http, sleep=sleeps.append, session=LoopbackOnlySession())
