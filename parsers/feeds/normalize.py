@@ -5,6 +5,7 @@ identifiers whatever source it came from. Identifier normalisers return None for
 a value that is not an identifier of that kind; `normalize_date` returns "" for a
 value that holds no date.
 """
+import datetime
 import re
 from urllib.parse import unquote
 
@@ -96,9 +97,10 @@ def _format_date(year: int, month: int | None = None, day: int | None = None) ->
         return ""
     if not month or not 1 <= month <= 12:
         return f"{year:04d}"
-    if not day or not 1 <= day <= 31:
+    try:
+        return datetime.date(year, month, day).isoformat() if day else f"{year:04d}-{month:02d}"
+    except ValueError:  # no such day (2020-02-30): keep the month
         return f"{year:04d}-{month:02d}"
-    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _month_number(text: str | None) -> int | None:
