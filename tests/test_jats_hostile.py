@@ -91,3 +91,14 @@ def test_no_network_for_external_dtd_or_entities(recording_server):
     with pytest.raises(ParseError):
         parse_jats(parameter_entity)
     assert _RecordingHandler.requests == []
+
+
+@pytest.mark.parametrize("open_tag, close_tag", [("<sec><title>t</title>", "</sec>"),
+                                                 ("<named-content>", "</named-content>")])
+def test_deep_nesting_parses_up_to_the_xml_depth_limit_and_fails_cleanly_beyond(open_tag, close_tag):
+    def nested(depth: int) -> bytes:
+        return f"<article><front/><body><p>{open_tag * depth}x{close_tag * depth}</p></body></article>".encode()
+
+    assert parse_jats(nested(250), "deep").paper["body_text"]
+    with pytest.raises(ParseError):
+        parse_jats(nested(5000))
