@@ -850,32 +850,36 @@ class Ingest:
     # -- documents
 
     def load_document_log(self) -> dict:
-        """Downloaded documents by URL, from the append-only log (a torn last line is ignored)."""
+        """Downloaded documents by URL, from the append-only log.
+
+        A line torn by an interruption is dropped (and cut from the log, so the next
+        append starts on a fresh line); its document is simply fetched again.
+        """
         documents = {}
         path = self.state_dir / DOCUMENT_LOG
-        if path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                documents[entry["line"]["url"]] = entry
+        if not path.is_file():
+            return documents
+        kept = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            documents[entry["line"]["url"]] = entry
+            kept.append(line + "\n")
+        _write_atomically(path, "".join(kept).encode())
         return documents
 
-    def source_records(self, source_state: dict) -> Iterator[dict]:
+    def source_records(self, source: SourceConfig, source_state: dict) -> Iterator[dict]:
         for relative in source_state["files"]:
-            yield from iter_feed_records(self.kind_of(relative), str(self.dir / relative), on_error=lambda error: None)
-
-    def kind_of(self, relative: str) -> str:
-        name = relative.split("/")[1]
-        return next(s.kind for s in self.config.sources if s.name == name)
+            yield from iter_feed_records(source.kind, str(self.dir / relative), on_error=lambda error: None)
 
     def fetch_documents(self, source: SourceConfig, source_state: dict, documents: dict) -> None:
         """Download the licensed documents of a source's records (skipping those already done)."""
         done_here = sum(1 for d in documents.values() if d["source_name"] == source.name)
         tried: set[str] = set()
         jats_paths = {d["line"]["path"] for d in documents.values() if d["line"]["type"] == "jats"}
-        for record in self.source_records(source_state):
+        for record in self.source_records(source, source_state):
             if record["license"] not in self.config.document_licenses:
                 continue
             for document in record["documents"]:

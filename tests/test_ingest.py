@@ -362,6 +362,21 @@ def test_a_finished_ingest_rerun_fetches_no_page_again(faulty_ingest, corpus_dir
     assert sorted(f["url"] for f in summary.failures) == sorted(f["url"] for f in before["failures"])
 
 
+def test_a_torn_document_log_line_is_dropped_and_fetched_again(faulty_ingest, corpus_dir, tmp_path):
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(faulty_ingest[0], snapshot)
+    log = snapshot / ".ingest/documents.log.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+    torn = json.loads(lines[-1])["line"]["url"]
+    log.write_text("".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2], encoding="utf-8")
+    with FeedServer(corpus_dir) as server:
+        run_ingest(write_sources(tmp_path, server.url), snapshot)
+        fetched_again = [r for r in server.requests if urlsplit(torn).path.rsplit("/", 1)[-1] in r]
+    assert len(fetched_again) == 1
+    assert log.read_text(encoding="utf-8").splitlines(keepends=True)[: len(lines) - 1] == lines[:-1]
+    assert json.loads(log.read_text(encoding="utf-8").splitlines()[-1])["line"]["url"] == torn
+
+
 def test_a_folder_started_with_other_sources_is_refused(corpus_dir, tmp_path):
     sources = write_sources(tmp_path, "http://127.0.0.1:9")
     state_dir = tmp_path / "snap/.ingest"
