@@ -1,8 +1,8 @@
 """PDF to pdf_json with pdfminer.six, the fallback when no GROBID is configured.
 
-`parse_pdf(data)` runs pdfminer in a child process (forked from a forkserver that has
-pdfminer preloaded) under a wall-clock limit and an address-space limit
-(RLIMIT_AS), so a runaway PDF cannot stall or kill the worker. The child turns the
+`parse_pdf(data)` runs pdfminer in a child process (one long-lived
+`python -m parsers.pdf_text` per thread, see _PdfWorker) under a wall-clock limit and
+an address-space limit (RLIMIT_AS), so a runaway PDF cannot stall or kill the worker. The child turns the
 layout into paragraphs: running headers and footers (lines repeated across pages)
 and bare page numbers are dropped, words hyphenated across line breaks are joined,
 the title is guessed from the largest type on page 1, an "Abstract" block becomes
@@ -17,12 +17,20 @@ Every expected failure is a ParseError subclass with its own reason.
 import collections
 import hashlib
 import io
+import json
 import logging
-import multiprocessing
+import os
 import re
 import resource
+import select
 import statistics
+import struct
+import subprocess
+import sys
+import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LAParams, LTChar, LTTextBox, LTTextLine
@@ -83,10 +91,6 @@ _ERRORS_BY_NAME = {
     for cls in (NotPdfError, PdfEncryptedError, PdfNoTextError, PdfCorruptError, PdfMemoryError)
 }
 
-_FORKSERVER = multiprocessing.get_context("forkserver")
-_FORKSERVER.set_forkserver_preload(["parsers.pdf_text"])
-
-
 def check_pdf_bytes(data: bytes) -> None:
     """Raise for inputs that are not PDFs at all: empty, a Git-LFS pointer, HTML, other."""
     check_not_lfs_or_empty(data)
@@ -99,48 +103,116 @@ def check_pdf_bytes(data: bytes) -> None:
 
 
 def parse_pdf(data: bytes, time_limit_s: float = 60.0, memory_limit_mb: int = 1024) -> dict:
-    """pdf_json of a PDF (paper_id = SHA-1 of the bytes), parsed in a limited child process."""
+    """pdf_json of a PDF (paper_id = SHA-1 of the bytes), parsed in a limited worker process."""
     check_pdf_bytes(data)
-    receiver, sender = _FORKSERVER.Pipe(duplex=False)
-    child = _FORKSERVER.Process(target=_child_main, args=(sender, data, memory_limit_mb), daemon=True)
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(time_limit_s):
-            raise PdfTimeoutError(f"pdfminer did not finish within {time_limit_s:g}s")
-        try:
-            kind, payload = receiver.recv()
-        except EOFError:
-            child.join(5)
-            raise PdfWorkerCrashError(f"the pdfminer child process died (exit code {child.exitcode})") from None
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
+    workers = _THREAD_WORKERS.__dict__.setdefault("by_limit", {})
+    worker = workers.get(memory_limit_mb)
+    if worker is None or not worker.usable():
+        worker = workers[memory_limit_mb] = _PdfWorker(memory_limit_mb)
+    kind, payload = worker.parse(data, time_limit_s)
     if kind == "ok":
         return payload
     error_name, message = payload
     raise _ERRORS_BY_NAME.get(error_name, PdfCorruptError)(message)
 
 
-def _child_main(sender, data: bytes, memory_limit_mb: int) -> None:
-    """Child process: limit memory, parse, send ("ok", paper) or ("error", (class, message))."""
+# One worker process per thread and memory limit, reused across PDFs.
+_THREAD_WORKERS = threading.local()
+_PDFS_PER_WORKER = 200  # then a fresh process, so memory fragmentation cannot build up
+_LENGTH = struct.Struct(">Q")
+_PROJECT_ROOT = str(Path(__file__).resolve().parents[1])
+
+
+class _PdfWorker:
+    """A `python -m parsers.pdf_text` child under RLIMIT_AS, fed PDFs over a pipe.
+
+    A fresh interpreter (not a fork) keeps the address space small, so the limit
+    means what it says, and never re-runs the parent's __main__. Requests and answers
+    are length-prefixed; answers are JSON, so a hostile PDF that took over the child
+    still cannot make the parent run code. On a timeout the process is killed and the
+    next PDF gets a new one.
+    """
+
+    def __init__(self, memory_limit_mb: int) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PROJECT_ROOT, env.get("PYTHONPATH", "")) if p)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "parsers.pdf_text", str(memory_limit_mb)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        self.parsed = 0
+
+    def usable(self) -> bool:
+        return self.process.poll() is None and self.parsed < _PDFS_PER_WORKER
+
+    def parse(self, data: bytes, time_limit_s: float) -> tuple[str, object]:
+        self.parsed += 1
+        deadline = time.monotonic() + time_limit_s
+        try:
+            self.process.stdin.write(_LENGTH.pack(len(data)) + data)
+            self.process.stdin.flush()
+            (length,) = _LENGTH.unpack(self._read(_LENGTH.size, deadline))
+            answer = json.loads(self._read(length, deadline))
+        except TimeoutError:
+            self.stop()
+            raise PdfTimeoutError(f"pdfminer did not finish within {time_limit_s:g}s") from None
+        except (EOFError, BrokenPipeError):
+            self.stop()
+            raise PdfWorkerCrashError(f"the pdfminer process died (exit code {self.process.returncode})") from None
+        if answer[0] == "error" and answer[1][0] == "PdfMemoryError":
+            self.stop()  # the process exits after a MemoryError anyway
+        return answer[0], answer[1]
+
+    def _read(self, size: int, deadline: float) -> bytes:
+        chunks, missing = [], size
+        fd = self.process.stdout.fileno()
+        while missing:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, min(missing, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            missing -= len(chunk)
+        return b"".join(chunks)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.process.stdin.close()
+        self.process.stdout.close()
+
+
+def _worker_main(memory_limit_mb: int) -> None:
+    """The child: limit the address space, then parse PDFs from stdin until it closes."""
     limit = memory_limit_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    try:
-        result = ("ok", pdf_layout_to_pdf_json(data))
-    except PdfError as exc:
-        result = ("error", (type(exc).__name__, str(exc)))
-    except MemoryError:
-        result = ("error", ("PdfMemoryError", f"pdfminer went over the {memory_limit_mb} MB memory limit"))
-    except Exception as exc:  # pdfminer raises many kinds of errors on damaged files
-        result = ("error", ("PdfCorruptError", f"pdfminer failed: {type(exc).__name__}: {exc}"))
-    try:
-        sender.send(result)
-    except MemoryError:
-        sender.send(("error", ("PdfMemoryError", f"the parse went over the {memory_limit_mb} MB memory limit")))
-    sender.close()
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        header = requests.read(_LENGTH.size)
+        if len(header) < _LENGTH.size:
+            return
+        data = requests.read(_LENGTH.unpack(header)[0])
+        out_of_memory = False
+        try:
+            answer = ["ok", pdf_layout_to_pdf_json(data)]
+        except PdfError as exc:
+            answer = ["error", [type(exc).__name__, str(exc)]]
+        except MemoryError:
+            out_of_memory = True
+            answer = ["error", ["PdfMemoryError", f"pdfminer went over the {memory_limit_mb} MB memory limit"]]
+        except Exception as exc:  # pdfminer raises many kinds of errors on damaged files
+            answer = ["error", ["PdfCorruptError", f"pdfminer failed: {type(exc).__name__}: {exc}"]]
+        payload = json.dumps(answer).encode()
+        answers.write(_LENGTH.pack(len(payload)) + payload)
+        answers.flush()
+        if out_of_memory:
+            return
 
 
 # ---------------------------------------------------------------- layout extraction
@@ -575,3 +647,7 @@ def _numeric_cite_spans(text: str, labels: dict[int, str]) -> list[dict]:
                                   "ref_id": labels.get(middle)})
             spans.append({"start": start, "end": end, "text": text[start:end], "ref_id": labels.get(value)})
     return spans
+
+
+if __name__ == "__main__":
+    _worker_main(int(sys.argv[1]))

@@ -1,4 +1,5 @@
 """parsers.pdf_text: the pdfminer.six fallback, on the corpus PDFs and on PDFs made here."""
+import concurrent.futures
 import hashlib
 import io
 import zlib
@@ -220,16 +221,16 @@ def test_runaway_pdf_hits_the_time_limit():
 
 
 def test_decompression_bomb_hits_the_memory_limit():
-    # 600 MB of spaces compress to well under 1 MB; decoding them cannot fit in 300 MB.
-    compressor = zlib.compressobj(9)
+    # 400 MB of spaces compress to under 2 MB; decoding them cannot fit in 256 MB.
+    compressor = zlib.compressobj(1)
     chunk = b" " * (1 << 20)
-    stream = b"".join(compressor.compress(chunk) for _ in range(600)) + compressor.flush()
+    stream = b"".join(compressor.compress(chunk) for _ in range(400)) + compressor.flush()
     pdf = raw_pdf(b"").replace(
         b"<< /Length 8 /Filter /FlateDecode >>\nstream\n" + zlib.compress(b"", 9),
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream,
     )
     with pytest.raises(PdfMemoryError) as exc:
-        parse_pdf(pdf, time_limit_s=60.0, memory_limit_mb=300)
+        parse_pdf(pdf, time_limit_s=60.0, memory_limit_mb=256)
     assert exc.value.reason == "pdf_memory_limit"
 
 
@@ -246,6 +247,15 @@ def test_non_pdfs_and_broken_pdfs_have_their_own_reason(data, error, reason):
     with pytest.raises(error) as exc:
         parse_pdf(data)
     assert exc.value.reason == reason
+
+
+def test_worker_processes_survive_failures_and_serve_several_threads(corpus_dir):
+    data = (corpus_dir / "pdf" / "pdfminer_nonfree_naacl06-shinyama.pdf").read_bytes()
+    with pytest.raises(PdfTimeoutError):
+        parse_pdf(data, time_limit_s=0.01)  # kills this thread's worker
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        papers = list(pool.map(parse_pdf, [data] * 3))
+    assert all(paper == papers[0] for paper in papers) and papers[0]["body_text"]
 
 
 def test_encrypted_and_image_only_reasons(corpus_dir):
