@@ -1,4 +1,13 @@
-"""JATS <front>: title, authors with affiliations and emails, ids, journal, date, licence, abstract."""
+"""JATS <front>: title, authors with affiliations and emails, ids, journal, date, licence, abstract.
+
+Decisions: authors are the article's own contribs of type author (editors and
+sub-article contribs are not), a group author (<collab>) is an author with only a last
+name; an author's affiliation is the first one linked (an <aff> inside the contrib,
+else its xref rid, else the article's only affiliation), with institution, laboratory
+(department-like institutions) and location from tagged parts, or the whole wording as
+institution when the <aff> is free text; the email is the contrib's own, else from its
+corresponding-author note (matched on surname when the note lists several).
+"""
 import re
 from dataclasses import dataclass
 
