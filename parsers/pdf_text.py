@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,6 +144,8 @@ class _PdfWorker:
             env=env,
         )
         self.parsed = 0
+        # Ends the process when this worker is dropped (its thread ended) or at exit.
+        self.stop = weakref.finalize(self, _stop_process, self.process)
 
     def usable(self) -> bool:
         return self.process.poll() is None and self.parsed < _PDFS_PER_WORKER
@@ -179,12 +182,13 @@ class _PdfWorker:
             missing -= len(chunk)
         return b"".join(chunks)
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        self.process.stdin.close()
-        self.process.stdout.close()
+
+def _stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    process.stdin.close()
+    process.stdout.close()
 
 
 def _worker_main(memory_limit_mb: int) -> None:
