@@ -754,6 +754,7 @@ class Ingest:
         self.environ = os.environ if environ is None else environ
         self.state_dir = snapshot_dir / STATE_DIR
         self.failures: list[dict] = []
+        self.tried_urls: set[str] = set()
 
     # -- state
 
@@ -778,6 +779,8 @@ class Ingest:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         state = self.load_state()
         self.save_state(state)
+        for leftover in self.dir.glob("*/**/.*.part"):  # downloads cut short by an interruption
+            leftover.unlink()
         documents = self.load_document_log()
         for source in self.config.sources:
             source_state = state["sources"].setdefault(
@@ -877,16 +880,15 @@ class Ingest:
     def fetch_documents(self, source: SourceConfig, source_state: dict, documents: dict) -> None:
         """Download the licensed documents of a source's records (skipping those already done)."""
         done_here = sum(1 for d in documents.values() if d["source_name"] == source.name)
-        tried: set[str] = set()
         jats_paths = {d["line"]["path"] for d in documents.values() if d["line"]["type"] == "jats"}
         for record in self.source_records(source, source_state):
             if record["license"] not in self.config.document_licenses:
                 continue
             for document in record["documents"]:
                 url = document["url"]
-                if url in documents or url in tried:
+                if url in documents or url in self.tried_urls:
                     continue
-                tried.add(url)
+                self.tried_urls.add(url)  # a URL that failed is tried once per run, whichever source links it
                 if document["type"] == "jats" and (
                     not record["ids"]["pmcid"] or f"documents/pmc/{record['ids']['pmcid']}.xml" in jats_paths
                 ):

@@ -94,6 +94,14 @@ date_to = "2013-11-07"
 rate_limit = 1000.0
 
 [[sources]]
+name = "medrxiv"
+kind = "medrxiv"
+base_url = "{url}/biorxiv-api/"
+date_from = "2013-01-01"
+date_to = "2013-11-07"
+rate_limit = 1000.0
+
+[[sources]]
 name = "arxiv"
 kind = "arxiv"
 base_url = "{url}/arxiv-api/"
@@ -179,6 +187,7 @@ def expected_ids(corpus_dir: Path) -> dict[str, list[str]]:
         "pubmed": [r["source_id"] for p in sorted((feeds / "pubmed").glob("*.xml")) for r in iter_feed_records("pubmed", str(p))],
         "pmc": [pmcid for pmcid, _ in pmc_corpus_articles(corpus_dir)],
         "biorxiv": [r["source_id"] for r in iter_feed_records("biorxiv", str(next((feeds / "biorxiv").glob("*.json"))))],
+        "medrxiv": [r["source_id"] for r in iter_feed_records("medrxiv", str(next((feeds / "biorxiv").glob("*.json"))))],
         "publishers": [r["source_id"] for p in sorted((feeds / "crossref").glob("*.json")) for r in iter_feed_records("crossref", str(p))],
         "europepmc": [r["source_id"] for r in iter_feed_records("europepmc", str(feeds / "europepmc/pyeuropepmc_search_cancer.json"))],
         "who": [r["source_id"] for r in iter_feed_records("who", str(next((feeds / "who").glob("*.csv"))))],
@@ -224,9 +233,10 @@ def test_snapshot_json_lists_files_with_their_sha256(faulty_ingest):
     assert schema_errors("snapshot", manifest) == []
     assert manifest["query"] == {"terms": ["coronavirus", "SARS"], "fields": ["title", "abstract"]}
     assert [s["name"] for s in manifest["sources"]] == [
-        "pubmed", "pmc", "biorxiv", "arxiv", "publishers", "europepmc", "who", "pmc-oa"]
+        "pubmed", "pmc", "biorxiv", "medrxiv", "arxiv", "publishers", "europepmc", "who", "pmc-oa"]
+    assert [(s["name"], s["kind"]) for s in manifest["sources"]][2:4] == [("biorxiv", "biorxiv"), ("medrxiv", "medrxiv")]
     assert manifest["sources"][0]["files"] == [f"feeds/pubmed/page-0000{n}.xml" for n in (1, 2, 3)]
-    assert manifest["sources"][6]["files"] == ["feeds/who/who.csv"]
+    assert manifest["sources"][7]["files"] == ["feeds/who/who.csv"]
     on_disk = {
         str(p.relative_to(snapshot)) for p in snapshot.rglob("*")
         if p.is_file() and not p.name.startswith(".") and ".ingest" not in p.parts and p.name != "snapshot.json"
