@@ -269,8 +269,8 @@ def scale_run(count: int, seed: int, connection) -> None:
     })
 
 
-def labelled_quality(with_notices: bool) -> dict:
-    records, truth = build_labelled_set(with_notices=with_notices)
+def labelled_quality(with_notices: bool, with_typos: bool) -> dict:
+    records, truth = build_labelled_set(with_notices=with_notices, with_typos=with_typos)
     result = cluster_records(records)
     groups = [[f"{m['source']}:{m['source_id']}" for m in c.members] for c in result.clusters]
     return {"records": len(records), **pairwise_quality(groups, truth)}
@@ -285,8 +285,9 @@ def main(argv: list[str]) -> int:
 
     print("labelled set (real CORD-19 rows, split per source)")
     print(f"{'set':<28}{'records':>9}{'true pairs':>12}{'predicted':>11}{'precision':>11}{'recall':>8}")
-    for name, notices in (("rows", False), ("rows + correction notices", True)):
-        q = labelled_quality(notices)
+    for name, notices, typos in (("rows", False, False), ("rows + correction notices", True, False),
+                                 ("rows + WHO typos (1 in 5)", False, True)):
+        q = labelled_quality(notices, typos)
         print(f"{name:<28}{q['records']:>9}{q['true_pairs']:>12}{q['predicted_pairs']:>11}{q['precision']:>11.4f}{q['recall']:>8.4f}")
     if args.skip_scale:
         return 0

@@ -21,6 +21,8 @@ same row are the true pairs; every other pair is a negative.
 
 `with_notices=True` adds, for one row in ten, a "Correction to: <title>" record from
 the same authors with its own DOI: a hard negative CORD-19 rows do not contain.
+`with_typos=True` deletes one character (at a hashed position) from the WHO title of
+one row in five: a harder, synthetic variant of the same set.
 
 Run: python benchmarks/dedup_labelled_set.py [METADATA_CSV] (prints the set's size).
 """
@@ -73,7 +75,14 @@ def _ids(row: dict, fields: tuple[str, ...]) -> dict:
     return ids
 
 
-def split_row(row: dict) -> list[dict]:
+def _with_typo(title: str, cord_uid: str) -> str:
+    if len(title) < 3:
+        return title
+    position = 1 + _pick(cord_uid, "typo-position", len(title) - 2)
+    return title[:position] + title[position + 1:]
+
+
+def split_row(row: dict, with_typos: bool = False) -> list[dict]:
     """One source record per source of a real CORD-19 metadata row."""
     uid, title, date = row["cord_uid"], row["title"], row["publish_time"]
     records = []
@@ -89,7 +98,10 @@ def split_row(row: dict) -> list[dict]:
             if row["pmc_json_files"]:
                 record["documents"] = [{"type": "jats", "url": f"https://www.ncbi.nlm.nih.gov/pmc/articles/{row['pmcid']}/"}]
         elif source == "WHO":
-            record.update(ids=_ids(row, ("who_covidence_id",)), title=_who_title(title, uid),
+            who_title = _who_title(title, uid)
+            if with_typos and _pick(uid, "typo", 5) == 0:
+                who_title = _with_typo(who_title, uid)
+            record.update(ids=_ids(row, ("who_covidence_id",)), title=who_title,
                           authors=_authors(row, initials=True), publish_time=date[:4])
         elif source == "Elsevier":
             record.update(ids=_ids(row, ("doi",)), title=title.title())
@@ -110,13 +122,15 @@ def correction_notice(row: dict) -> dict:
             "documents": [], "article_type": "correction"}
 
 
-def build_labelled_set(csv_path: Path = DEFAULT_CSV, with_notices: bool = False) -> tuple[list[dict], dict[str, str]]:
+def build_labelled_set(
+    csv_path: Path = DEFAULT_CSV, with_notices: bool = False, with_typos: bool = False
+) -> tuple[list[dict], dict[str, str]]:
     """Source records and their truth (record label "source:source_id" -> paper id)."""
     with csv_path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     records, truth = [], {}
     for row in rows:
-        for record in split_row(row):
+        for record in split_row(row, with_typos):
             records.append(record)
             truth[f"{record['source']}:{record['source_id']}"] = row["cord_uid"]
         if with_notices and row["title"] and _pick(row["cord_uid"], "notice", 10) == 0:
