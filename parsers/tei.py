@@ -9,7 +9,6 @@ is only ever set when it names an entry that exists.
 """
 import collections
 import html
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,8 +17,6 @@ from lxml import etree
 
 from parsers.errors import ParseError
 from parsers.xmlsafe import parse_xml_bytes
-
-logger = logging.getLogger(__name__)
 
 PARSER_VERSION = "tei-1"
 
@@ -39,6 +36,10 @@ _BRACKETS = {"(": ")", "[": "]", "{": "}"}
 _EDGE_JUNK = " ,;:\u00a0"
 _TRIM_EDGES = set(_EDGE_JUNK) | set("()[]{}")
 _MAX_RANGE = 50
+
+_REF, _P, _FIGURE = T + "ref", T + "p", T + "figure"
+_FLOATS = {_FIGURE, T + "table", T + "note"}  # never part of a paragraph's text
+_MARKER_KINDS = ("bibr", "figure", "table")
 
 # Back-matter div types that hold no text of their own.
 _SKIPPED_BACK_TYPES = {"references"}
@@ -140,8 +141,7 @@ class _TextBuilder:
 
     def add_element(self, el: etree._Element) -> None:
         """Add the text inside `el` (not its tail), recording `<ref>` markers."""
-        name = _local(el)
-        if name == "ref" and el.get("type") in ("bibr", "figure", "table"):
+        if el.tag == _REF and el.get("type") in _MARKER_KINDS:
             start = self.length
             self.add("".join(el.itertext()))
             targets = [t.lstrip("#") for t in (el.get("target") or "").split() if t.startswith("#")]
@@ -158,10 +158,6 @@ class _TextBuilder:
         text = "".join(self.parts).rstrip()
         return _Block(text, section, self.markers)
 
-
-_REF, _P, _FIGURE = T + "ref", T + "p", T + "figure"
-_FLOATS = {_FIGURE, T + "table", T + "note"}
-_MARKER_KINDS = ("bibr", "figure", "table")
 
 
 def _block_of(el: etree._Element, section: str) -> _Block:
