@@ -309,7 +309,9 @@ def _remove_running_lines(boxes: list[_Box], pages: int) -> list[_Box]:
     def key(line: _Line) -> str:
         return _DIGITS.sub("#", line.text.lower())
 
-    in_margin = lambda line: line.top < _MARGIN or line.top > 1 - _MARGIN  # noqa: E731
+    def in_margin(line: _Line) -> bool:
+        return line.top < _MARGIN or line.top > 1 - _MARGIN
+
     seen = collections.defaultdict(set)
     for box in boxes:
         for line in box.lines:
