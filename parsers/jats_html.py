@@ -5,7 +5,8 @@ elements, only text that is HTML. We parse that text with lxml's HTML parser (no
 network; HTML has no entity declarations to expand) and keep its paragraphs in
 reading order: <h1>-<h6> and paragraphs that are entirely bold become the section
 heading for what follows (flat, as HTML carries no nesting); every other <p> or <li>
-with text is a paragraph. Citations in such HTML are plain text (no spans).
+with text is a paragraph; markup with none of these is one paragraph. Citations in
+such HTML are plain text (no spans).
 """
 import re
 
@@ -30,7 +31,9 @@ def html_paragraphs(markup: str, section: str, out: list[dict]) -> str:
     at its end (a heading in one body part carries over to the next)."""
     parser = lxml_html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
     document = lxml_html.document_fromstring(f"<html><body>{markup}</body></html>", parser=parser)
+    found = False
     for elem in document.iter("p", "li", *HEADING_TAGS):
+        found = True
         if elem.tag == "li" and elem.find(".//p") is not None:
             continue
         text = clean_text(elem.text_content())
@@ -40,6 +43,10 @@ def html_paragraphs(markup: str, section: str, out: list[dict]) -> str:
             section = text
             continue
         out.append({"text": text, "cite_spans": [], "ref_spans": [], "section": section})
+    if not found:
+        text = clean_text(document.text_content())
+        if text:
+            out.append({"text": text, "cite_spans": [], "ref_spans": [], "section": section})
     return section
 
 

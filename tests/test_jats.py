@@ -412,3 +412,8 @@ def test_licence_from_license_wording_and_old_copyright_statements(permissions, 
 def test_namespaced_article_is_named_in_the_error():
     with pytest.raises(NotJatsError, match="namespace"):
         parse_jats(b'<article xmlns="http://example.org/ns"><front/></article>')
+
+
+def test_escaped_html_without_paragraph_tags_is_kept_as_one_paragraph():
+    data = b"<article><front/><body><![CDATA[<font size=2><b>Loose</b> text]]></body></article>"
+    assert [p["text"] for p in parse_ok(data).paper["body_text"]] == ["Loose text"]
