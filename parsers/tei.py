@@ -37,7 +37,7 @@ _EDGE_JUNK = " ,;:\u00a0"
 _TRIM_EDGES = set(_EDGE_JUNK) | set("()[]{}")
 _MAX_RANGE = 50
 
-_REF, _P, _FIGURE = T + "ref", T + "p", T + "figure"
+_REF, _P, _FIGURE, _SENTENCE = T + "ref", T + "p", T + "figure", T + "s"
 _FLOATS = {_FIGURE, T + "table", T + "note"}  # never part of a paragraph's text
 _MARKER_KINDS = ("bibr", "figure", "table")
 
@@ -151,6 +151,8 @@ class _TextBuilder:
             return  # floats and footnotes GROBID left inside a paragraph
         self.add(el.text)
         for child in el:
+            if child.tag == _SENTENCE and not self.ends_with_space:
+                self.add(" ")  # GROBID writes segmented sentences back to back
             self.add_element(child)
             self.add(child.tail)
 

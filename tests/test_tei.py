@@ -245,6 +245,18 @@ def test_figures_tables_formulas_and_whitespace():
     assert paper["ref_entries"]["TABREF0"]["html"] == '<table><tr><th>a&lt;b</th><td colspan="2">x</td></tr></table>'
 
 
+def test_sentence_segmented_paragraphs_and_inline_markup():
+    body = (
+        '<div><head>Intro</head><p><s>Cases rose <ref type="bibr" target="#b0">[1]</ref>.</s>'
+        '<s>They fell <hi rend="italic">later</hi> <ref type="bibr" target="#b1">[2]</ref>.</s></p></div>'
+    )
+    paper = tei_to_pdf_json(tei_doc(body, bibl_list(2)), PAPER_ID)
+    paragraph = paper["body_text"][0]
+    assert paragraph["text"] == "Cases rose [1]. They fell later [2]."
+    assert cites(paragraph) == [("1", "BIBREF0"), ("2", "BIBREF1")]
+    assert paper_problems(paper) == []
+
+
 def test_bad_inputs_raise_typed_errors():
     with pytest.raises(NotTeiError) as exc:
         tei_to_pdf_json(b"<article><front/></article>", PAPER_ID)
