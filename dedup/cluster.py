@@ -53,7 +53,7 @@ class Cluster:
 
     members: list[dict]  # sorted by (source, source_id)
     how: str  # "ids", "fuzzy" or "single"
-    keys: list[str]  # sorted identifier keys, plus fuzzy keys of members without identifiers
+    keys: list[str]  # sorted identifier keys, plus fuzzy and record keys of members without identifiers
 
 
 @dataclass
@@ -266,7 +266,10 @@ def cluster_records(records: list[dict]) -> ClusteringResult:
         keys: set[str] = set()
         for index, member in zip(group, members):
             member_keys = identifier_keys(member.get("ids") or {})
-            keys.update(member_keys or [fuzzy_key(features[index], record_label(member))])
+            if not member_keys:
+                label = record_label(member)
+                member_keys = sorted({fuzzy_key(features[index], label), f"record:{label}"})
+            keys.update(member_keys)
         how = "single" if len(members) == 1 else ("fuzzy" if fuzzy else "ids")
         clusters.append(Cluster(members=members, how=how, keys=sorted(keys)))
     return ClusteringResult(clusters=clusters, report=linkage.report)

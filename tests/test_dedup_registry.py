@@ -162,10 +162,22 @@ def test_records_without_identifiers_keep_their_ids_through_fuzzy_and_record_key
                record("Europe PMC", "PPR2", "", no_ids)]
     first, old = build(records)
     result = cluster_records(records)
-    assert [key.split(":")[0] for c in result.clusters for key in c.keys] == ["fuzzy", "record"]
+    assert [key.split(":")[0] for c in result.clusters for key in c.keys] == ["fuzzy", "record", "record"]
     assert result.clusters[1].keys == ["record:Europe PMC:PPR2"]
     # the title's formatting changes; its fuzzy key (compact title, first surname, year) does not
     records[0] = dict(records[0], title="HOUSEHOLD TRANSMISSION OF SARS-COV-2 IN GENEVA.")
     second, new = build(records, Registry.from_json(first.registry.to_json()))
     assert new == old
     assert second.changes == {"new": [], "removed": [], "merged": [], "split": []}
+
+
+def test_records_without_identifiers_sharing_a_fuzzy_key_keep_their_own_ids():
+    no_ids = dict.fromkeys(("doi", "pmcid", "pubmed_id", "arxiv_id", "who_covidence_id", "mag_id", "s2_id"))
+    records = [record("Europe PMC", f"PPR{n}", "Editorial", no_ids) for n in range(3)]
+    first, old = build(records)
+    assert len(set(old.values())) == 3
+    registry = Registry.from_json(first.registry.to_json())
+    for _ in range(2):
+        again, new = build(records, registry)
+        assert new == old and again.changes == {"new": [], "removed": [], "merged": [], "split": []}
+        registry = again.registry
