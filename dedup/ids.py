@@ -33,12 +33,13 @@ def normalize_identifier(field: str, value: object) -> str | None:
 
     Source records arrive already normalised by the feed parsers; a value the
     normaliser does not recognise (later WHO exports' "#covidwho-1576239", a DOI of
-    an unusual shape) is kept as given rather than silently dropped.
+    an unusual shape) is kept as given (DOIs lower-cased: they are case-insensitive)
+    rather than silently dropped.
     """
     text = "" if value is None else str(value).strip()
     if not text:
         return None
-    return _NORMALIZERS[field](text) or text
+    return _NORMALIZERS[field](text) or (text.lower() if field == "doi" else text)
 
 
 def cluster_ids(ids: Mapping[str, object]) -> dict[str, str]:

@@ -261,7 +261,7 @@ def test_a_record_without_source_id_is_refused():
 
 
 def test_identifiers_the_normaliser_does_not_know_are_kept_as_given():
-    assert identifier_keys({"who_covidence_id": "#covidwho-1576239", "doi": " 10.1/ward ", "pmcid": ""}) == [
+    assert identifier_keys({"who_covidence_id": "#covidwho-1576239", "doi": " 10.1/WARD ", "pmcid": ""}) == [
         "doi:10.1/ward", "who_covidence_id:#covidwho-1576239"]
 
 
