@@ -45,7 +45,7 @@ TABLE_BATCH_ROWS = 1000
 
 
 @dataclass(frozen=True)
-class LocalRelease:
+class OpenedRelease:
     """A release made readable on local disk: its metadata.csv and the folder above document_parses/."""
 
     metadata_csv: Path
@@ -76,20 +76,20 @@ def _find_metadata_csv(root: Path) -> Path:
     return found[0]
 
 
-def _prepare_folder(folder: Path, scratch: Path) -> LocalRelease:
+def _prepare_folder(folder: Path, scratch: Path) -> OpenedRelease:
     """A release folder: use document_parses/ when present, else extract document_parses.tar.gz."""
     metadata = _find_metadata_csv(folder)
     release_dir = metadata.parent
     if (release_dir / PARSES_FOLDER).is_dir():
-        return LocalRelease(metadata, release_dir)
+        return OpenedRelease(metadata, release_dir)
     if (release_dir / PARSES_TARBALL).is_file():
         extract_tarball_safely(release_dir / PARSES_TARBALL, scratch / "parses")
-        return LocalRelease(metadata, scratch / "parses")
+        return OpenedRelease(metadata, scratch / "parses")
     logger.warning("%s has no %s: records will have no full text", release_dir, PARSES_FOLDER)
-    return LocalRelease(metadata, None)
+    return OpenedRelease(metadata, None)
 
 
-def _prepare_tarball(tarball: Path, scratch: Path) -> LocalRelease:
+def _prepare_tarball(tarball: Path, scratch: Path) -> OpenedRelease:
     """A release tarball: extract it (safely), then its document_parses.tar.gz."""
     extract_tarball_safely(tarball, scratch / "release")
     return _prepare_folder(scratch / "release", scratch)
@@ -103,7 +103,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fetch_release(storage: Storage, release_key: str, scratch: Path) -> LocalRelease:
+def _fetch_release(storage: Storage, release_key: str, scratch: Path) -> OpenedRelease:
     """Download metadata.csv and document_parses.tar.gz of `release_key`, checked against its manifest."""
     folder = scratch / "download"
     folder.mkdir()
@@ -137,7 +137,7 @@ def _resolve_store_key(storage: Storage, key: str) -> str:
 
 @contextlib.contextmanager
 def open_release(source: str | Path, endpoint_url: str | None = None,
-                 work_dir: Path | None = None) -> Iterator[LocalRelease]:
+                 work_dir: Path | None = None) -> Iterator[OpenedRelease]:
     """Make any kind of release source readable on local disk for the duration of the block."""
     with tempfile.TemporaryDirectory(dir=work_dir, prefix="cord19-load-") as scratch_name:
         scratch = Path(scratch_name)
