@@ -14,7 +14,7 @@ from pathlib import Path
 
 import apache_beam as beam
 
-from parsers.grobid import GrobidClient
+from parsers.grobid import GrobidClient, GrobidDownError
 from pipeline.assign_cord_uids import CHANGES, REGISTRY, AssignCordUids
 from pipeline.cluster_papers import REPORT, ClusterPapers
 from pipeline.dead_letters import DEAD_LETTERS
@@ -69,12 +69,22 @@ def build_pipeline(p: beam.Pipeline, snapshot_dir: Path, staging_dir: Path, rele
 
 def run_build(snapshot_dir: Path, out_dir: Path, release_date: str, previous_dir: Path | None = None,
               grobid_url: str | None = None, beam_args: list[str] | tuple = (),
-              parse_cache_dir: Path | None = None) -> Path:
-    """Build the release of `release_date` from `snapshot_dir` into `out_dir/<date>/`; return that folder."""
+              parse_cache_dir: Path | None = None, on_grobid_down: str = "fail") -> Path:
+    """Build the release of `release_date` from `snapshot_dir` into `out_dir/<date>/`; return that folder.
+
+    When GROBID does not answer its health check, `on_grobid_down="fail"` stops here and
+    "fallback" parses the PDFs with pdfminer.six instead.
+    """
     snapshot_dir, out_dir = Path(snapshot_dir).resolve(), Path(out_dir).resolve()
     load_snapshot(snapshot_dir)  # fail early, before any graph is built
     if grobid_url:
-        GrobidClient(grobid_url).check_alive()
+        try:
+            GrobidClient(grobid_url).check_alive()
+        except GrobidDownError as exc:
+            if on_grobid_down == "fail":
+                raise
+            logger.warning("%s; PDFs are parsed with pdfminer.six instead (--on-grobid-down fallback)", exc)
+            grobid_url = None
     previous = read_previous_release(Path(previous_dir)) if previous_dir else None
     base = ReleaseContent(
         release_date=release_date,

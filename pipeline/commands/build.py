@@ -29,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--release-date", type=release_date, default=None, help="YYYY-MM-DD (default: today, UTC)")
     parser.add_argument("--previous", type=Path, default=None, help="the previous release folder (keeps cord_uids)")
     parser.add_argument("--grobid-url", default=None, help="GROBID server for PDFs (default: pdfminer fallback)")
+    parser.add_argument("--on-grobid-down", choices=("fail", "fallback"), default="fail",
+                        help="when GROBID fails its health check: stop (default) or parse PDFs with pdfminer.six")
     parser.add_argument("--parse-cache", type=Path, default=None, help="reuse parses of unchanged documents from this folder")
     parser.set_defaults(run=run)
 
@@ -44,5 +46,6 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
         grobid_url=args.grobid_url,
         beam_args=beam_args,
         parse_cache_dir=args.parse_cache,
+        on_grobid_down=args.on_grobid_down,
     )
     return 0
