@@ -11,8 +11,9 @@ needs one call per PDF with bounded retries and typed failures.
   bounded in attempts and total time, then a typed GrobidError (a ParseError);
 - a disk cache keyed by the PDF's SHA-1, GROBID's version and the options, so a rerun
   never sends a PDF twice (definitive refusals are cached as well);
-- at most `concurrency` requests in flight per client (per worker process), fewer
-  while the server answers 503 (see _InFlightLimit).
+- at most `concurrency` requests in flight to one server per process (shared by all
+  clients, e.g. every Beam DoFn instance of a worker), fewer while the server
+  answers 503 (see _InFlightLimit).
 
 The client is picklable (its HTTP session and lock are rebuilt lazily), so a Beam
 DoFn can be given one and use it from `setup()`.
@@ -145,7 +146,7 @@ class GrobidClient:
         with self._lock:
             if self._local is None:
                 self._local = threading.local()
-                self._in_flight = _InFlightLimit(self.concurrency)
+                self._in_flight = _shared_in_flight_limit(self.url, self.concurrency)
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
@@ -298,6 +299,17 @@ class _InFlightLimit:
             else:
                 self.limit = min(float(self.maximum), self.limit + 1.0 / self.limit)
             self._changed.notify_all()
+
+
+_LIMITS: dict[tuple[str, int], _InFlightLimit] = {}
+_LIMITS_LOCK = threading.Lock()
+
+
+def _shared_in_flight_limit(url: str, concurrency: int) -> _InFlightLimit:
+    """One limit per server and process, shared by every client (e.g. one per Beam DoFn
+    instance and thread), so the bound holds per worker process."""
+    with _LIMITS_LOCK:
+        return _LIMITS.setdefault((url, concurrency), _InFlightLimit(concurrency))
 
 
 _DEFINITIVE_ERRORS = {cls.__name__: cls for cls in (GrobidBadInputError, GrobidNoContentError)}

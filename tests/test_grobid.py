@@ -1,4 +1,5 @@
 """parsers.grobid and parsers.pdf_document against the loopback GROBID test server."""
+import concurrent.futures
 import hashlib
 import pickle
 import socket
@@ -179,6 +180,18 @@ def test_concurrency_is_bounded_per_client(server, corpus_pdf, corpus_tei):
         server.add_document(pdf, corpus_tei)
     server.latency_s = 0.2
     results = list(fast_client(server.url, concurrency=2).process_many(pdfs))
+    assert results == [corpus_tei] * 6
+    assert server.max_in_flight == 2
+
+
+def test_concurrency_bound_is_shared_by_the_clients_of_a_process(server, corpus_pdf, corpus_tei):
+    pdfs = pdf_variants(corpus_pdf, 6)
+    for pdf in pdfs:
+        server.add_document(pdf, corpus_tei)
+    server.latency_s = 0.2
+    clients = [fast_client(server.url, concurrency=2) for _ in range(3)]  # like 3 DoFn instances
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda i: clients[i % 3].process_fulltext(pdfs[i]), range(6)))
     assert results == [corpus_tei] * 6
     assert server.max_in_flight == 2
 
