@@ -304,7 +304,20 @@ def expand_citation_ranges(text: str, spans: list[dict], links: Links) -> list[d
             start, end = span["start"], following["end"]
             for middle in implied[:-1]:
                 result.append({"start": start, "end": end, "text": text[start:end], "ref_id": middle})
-    return result
+    return _without_repeats(result)
+
+
+def _without_repeats(spans: list[dict]) -> list[dict]:
+    """Drop spans repeating an earlier (start, end, ref_id): an xref listing every rid of
+    "[1-3]" would otherwise gain 2 and 3 again from the range expansion."""
+    seen: set[tuple] = set()
+    unique = []
+    for span in spans:
+        key = (span["start"], span["end"], span["ref_id"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(span)
+    return unique
 
 
 def _range_refs(first_number: int, first_ref: str, last_number: int, links: Links) -> list[str]:

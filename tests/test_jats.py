@@ -68,6 +68,12 @@ def test_range_inside_one_xref_expands():
     assert cites(paragraph) == [("2-4", "BIBREF1"), ("2-4", "BIBREF2"), ("2-4", "BIBREF3")]
 
 
+def test_range_in_one_xref_listing_every_rid_gives_each_reference_once():
+    body = '<p>Known [<xref ref-type="bibr" rid="B1 B2 B3">1–3</xref>].</p>'
+    paragraph = parse_ok(article(body, refs=numbered_refs(3))).paper["body_text"][0]
+    assert cites(paragraph) == [("1–3", "BIBREF0"), ("1–3", "BIBREF1"), ("1–3", "BIBREF2")]
+
+
 def test_range_without_labels_uses_reference_positions():
     body = '<p>Known [<xref ref-type="bibr" rid="B2">2</xref>-<xref ref-type="bibr" rid="B4">4</xref>].</p>'
     paragraph = parse_ok(article(body, refs=numbered_refs(5, labels=False))).paper["body_text"][0]
