@@ -6,11 +6,15 @@ and a manifest), then, --repeat times each, on a fresh bucket:
 
   upload_file   boto3 `upload_file` of every byte publish sends (the dated files and the
                 historical tarball), one file after another, default TransferConfig
-  publish       `release.publish.publish_release`: local checksums, the historical
-                tarball built, every object verified, index written, latest/ copied
+  verified      publish's upload step alone for the same files: the same multipart
+                uploads plus local checksums and a check of every stored object
+  publish       `release.publish.publish_release` end to end: the above, plus the
+                historical tarball built, index written, latest/ copied server-side
+  re-run        publish again: every object found intact, nothing sent
 
-and prints the median seconds, MB/s and the ratio publish/upload_file in MB/s (target
->= 0.9). Run by hand: `python benchmarks/bench_publish.py [--size-mb 256] [--repeat 3]`.
+and prints the median wall seconds, MB/s, the client's and the S3 server's CPU seconds,
+and each method's throughput over upload_file's (target >= 0.9). Run by hand:
+`python benchmarks/bench_publish.py [--size-mb 256] [--repeat 3]`.
 """
 import argparse
 import base64
@@ -33,8 +37,10 @@ import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from release.publish import build_historical_tarball, publish_release, read_local_release  # noqa: E402
-from release.storage import S3Storage  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+
+from release.publish import _upload_verified, build_historical_tarball, publish_release, read_local_release  # noqa: E402
+from release.storage import S3Storage, file_checksums  # noqa: E402
 from schemas import METADATA_COLUMNS, schema_versions  # noqa: E402
 
 MiB = 1024 * 1024
@@ -91,6 +97,20 @@ def write_synthetic_release(folder: Path, size_mb: int, date: str = "2026-05-01"
     return release_dir
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """user + system CPU seconds of a process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(action, server_pid: int) -> tuple[float, float, float]:
+    """(wall, client CPU, server CPU) seconds of one call."""
+    server_before, client_before, start = process_cpu_seconds(server_pid), time.process_time(), time.perf_counter()
+    action()
+    return (time.perf_counter() - start, time.process_time() - client_before,
+            process_cpu_seconds(server_pid) - server_before)
+
+
 def new_bucket(client) -> str:
     name = f"bench-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=name)
@@ -116,28 +136,35 @@ def main() -> None:
             build_historical_tarball(release, tarball, S3Storage("unused", client=client).part_size)
             baseline_files = [release_dir / name for name in release.names] + [tarball]
             total = sum(path.stat().st_size for path in baseline_files)
-            baseline, published = [], []
+            verified_files = [(f"verified/{path.name}", path, {"sha256": file_checksums(path, None).sha256})
+                              for path in baseline_files]
+            runs: dict[str, list[tuple[float, float, float]]] = {m: [] for m in ("upload_file", "verified", "publish", "re-run")}
             for _ in range(args.repeat):
                 bucket = new_bucket(client)
-                start = time.perf_counter()
-                for path in baseline_files:
-                    client.upload_file(str(path), bucket, f"plain/{path.name}")
-                baseline.append(time.perf_counter() - start)
-
-                bucket = new_bucket(client)
-                start = time.perf_counter()
-                result = publish_release(release_dir, S3Storage(bucket, client=client), "cord19", work_dir=scratch)
-                published.append(time.perf_counter() - start)
-                sent = result.uploaded_bytes
-            print("runs (s): upload_file " + " ".join(f"{t:.2f}" for t in baseline)
-                  + " | publish " + " ".join(f"{t:.2f}" for t in published))
-            base_s, pub_s = statistics.median(baseline), statistics.median(published)
-            print(f"release {args.size_mb} MB target; bytes sent: upload_file {total}, publish {sent} "
-                  f"(+ index, + server-side latest/ copies); median of {args.repeat}")
-            print(f"{'method':<12} {'seconds':>8} {'MB/s':>8}")
-            print(f"{'upload_file':<12} {base_s:>8.2f} {total / MiB / base_s:>8.1f}")
-            print(f"{'publish':<12} {pub_s:>8.2f} {sent / MiB / pub_s:>8.1f}")
-            print(f"throughput ratio publish/upload_file: {(sent / pub_s) / (total / base_s):.2f} (target >= 0.90)")
+                runs["upload_file"].append(measure(
+                    lambda: [client.upload_file(str(p), bucket, f"plain/{p.name}") for p in baseline_files], server.pid))
+                storage = S3Storage(new_bucket(client), client=client)
+                with ThreadPoolExecutor(max_workers=2) as pool:
+                    runs["verified"].append(measure(lambda: _upload_verified(storage, verified_files, pool), server.pid))
+                storage = S3Storage(new_bucket(client), client=client)
+                runs["publish"].append(measure(
+                    lambda: publish_release(release_dir, storage, "cord19", work_dir=scratch), server.pid))
+                runs["re-run"].append(measure(
+                    lambda: publish_release(release_dir, storage, "cord19", work_dir=scratch), server.pid))
+            print(f"synthetic release of ~{args.size_mb} MB; {total} bytes sent by upload_file, verified and publish "
+                  f"(publish also writes the index and copies latest/ server-side); median of {args.repeat}")
+            print("wall seconds per run: " + "; ".join(
+                f"{m} " + " ".join(f"{r[0]:.2f}" for r in values) for m, values in runs.items()))
+            base_wall = statistics.median(r[0] for r in runs["upload_file"])
+            print(f"{'method':<12} {'wall s':>7} {'MB/s':>7} {'client CPU s':>13} {'server CPU s':>13} {'vs upload_file':>15}")
+            for method, values in runs.items():
+                wall = statistics.median(r[0] for r in values)
+                client_cpu = statistics.median(r[1] for r in values)
+                server_cpu = statistics.median(r[2] for r in values)
+                rate = total / MiB / wall if method != "re-run" else 0.0
+                ratio = f"{base_wall / wall:.2f}" if method != "re-run" else "-"
+                print(f"{method:<12} {wall:>7.2f} {rate:>7.1f} {client_cpu:>13.2f} {server_cpu:>13.2f} {ratio:>15}")
+            print("target: publish throughput >= 0.90 of upload_file's")
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -390,6 +390,16 @@ class S3Storage:
             raise StorageError(f"{self.description}/{key}: delete failed: {exc}") from exc
 
 
+# botocore's DEBUG log prints signed request headers (the access key id among them).
+BOTO_LOGGERS = ("boto3", "botocore", "s3transfer", "urllib3")
+
+
+def keep_credentials_out_of_logs() -> None:
+    """Cap the AWS SDK loggers at INFO, so `-v` never prints signed request headers."""
+    for name in BOTO_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
+
+
 def open_store(url: str, endpoint_url: str | None = None) -> tuple[Storage, str]:
     """The store named by `url` and the key prefix inside it.
 

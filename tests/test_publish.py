@@ -2,6 +2,7 @@
 import hashlib
 import io
 import json
+import logging
 import os
 import tarfile
 from pathlib import Path
@@ -249,12 +250,14 @@ def test_publish_to_a_local_mirror(tmp_path: Path) -> None:
     assert (tmp_path / "mirror/2026-01-02/metadata.csv").read_bytes() == (release_dir / "metadata.csv").read_bytes()
 
 
-def test_cli_publish_with_endpoint_url(moto, tmp_path: Path, capsys) -> None:
+def test_cli_publish_with_endpoint_url(moto, tmp_path: Path, capsys, caplog) -> None:
     release_dir = write_small_release(tmp_path / "out", "2026-01-02")
     bucket = new_bucket(moto.url)
-    assert main(["publish", str(release_dir), f"s3://{bucket}/cord19", "--endpoint-url", moto.url]) == 0
+    with caplog.at_level(logging.DEBUG):
+        assert main(["-v", "publish", str(release_dir), f"s3://{bucket}/cord19", "--endpoint-url", moto.url]) == 0
     assert "published 2026-01-02" in capsys.readouterr().out
+    assert "published 2026-01-02" in caplog.text
+    assert "Credential=" not in caplog.text and os.environ["AWS_SECRET_ACCESS_KEY"] not in caplog.text
     other = write_big_release(tmp_path / "other", "2026-01-02", rows=2)
     assert main(["publish", str(other), f"s3://{bucket}/cord19", "--endpoint-url", moto.url]) == 1
     assert "--force" in capsys.readouterr().err
-    assert os.environ["AWS_SECRET_ACCESS_KEY"] not in capsys.readouterr().err

@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from release.load import LoadStats, iter_papers, write_jsonl, write_parquet
+from release.storage import keep_credentials_out_of_logs
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
+    keep_credentials_out_of_logs()
     stats = LoadStats()
     records = iter_papers(args.source, endpoint_url=args.endpoint_url, work_dir=args.work_dir, stats=stats)
     count = WRITERS[args.format](records, args.out)

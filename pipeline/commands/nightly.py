@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from pipeline.commands.build import release_date, today_utc
+from release.storage import keep_credentials_out_of_logs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from pipeline.nightly import load_nightly_config, run_nightly  # Beam is slow to import
 
+    keep_credentials_out_of_logs()
     config = load_nightly_config(args.config)
     result = run_nightly(config, args.release_date or today_utc())
     sys.stdout.write(result.line() + "\n")

@@ -4,7 +4,7 @@ import logging
 from pathlib import Path
 
 from release.publish import publish_release
-from release.storage import open_store
+from release.storage import keep_credentials_out_of_logs, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
+    keep_credentials_out_of_logs()
     storage, prefix = open_store(args.dest, endpoint_url=args.endpoint_url)
     result = publish_release(args.release_dir, storage, prefix, force=args.force, work_dir=args.work_dir)
     print(
