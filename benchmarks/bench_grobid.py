@@ -8,10 +8,16 @@ server's 503s must be absorbed by backoff. Target (issue 4): sustained throughpu
 >= 0.9 x C / L with no failures. "overall" is N / wall time of the whole batch;
 "sustained" leaves out the first round of answers and the last `concurrency` ones.
 
-Run: python benchmarks/bench_grobid.py [--corpus ../shared/corpus] [--pdfs 120]
+Second table (--beam): the Beam ParseDocuments stage itself (pipeline/parse_documents.py)
+on the DirectRunner, over a snapshot of --beam-pdfs distinct PDFs, for a few runner
+settings; its rate is measured between the server's first and last answers (pipeline
+start-up left out).
+
+Run: python benchmarks/bench_grobid.py [--corpus ../shared/corpus] [--pdfs 200] [--beam]
 """
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +29,12 @@ from tests.grobid_server import GrobidTestServer, pdf_variants  # noqa: E402
 DOC2JSON = "expected/doc2json_pdf_f2235cd"
 # (capacity C, latency L in s, client concurrency)
 SCENARIOS = [(4, 0.25, 4), (4, 0.25, 8), (8, 0.25, 16), (4, 1.0, 8), (2, 0.5, 8)]
+BEAM_SCENARIOS = [
+    ("multi_processing", 2),
+    ("multi_processing", 4),
+    ("multi_threading", 8),
+]
+BEAM_CAPACITY, BEAM_LATENCY_S = 4, 0.2
 
 
 def run_scenario(pdfs: list[bytes], tei: bytes, capacity: int, latency_s: float, concurrency: int,
@@ -45,26 +57,57 @@ def run_scenario(pdfs: list[bytes], tei: bytes, capacity: int, latency_s: float,
             "rate": (len(pdfs) - failures) / elapsed, "sustained": sustained}
 
 
+def run_beam_scenario(pdfs: list[bytes], tei: bytes, mode: str, workers: int) -> dict:
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipeline.parse_documents import ParseDocuments
+    from tests.test_grobid_beam import write_snapshot
+
+    snapshot = Path(tempfile.mkdtemp(prefix="bench-grobid-")) / "snapshot"
+    lines = write_snapshot(snapshot, {f"paper{n}": pdf for n, pdf in enumerate(pdfs)})
+    options = PipelineOptions([f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"])
+    with GrobidTestServer(capacity=BEAM_CAPACITY, latency_s=BEAM_LATENCY_S) as server:
+        for pdf in pdfs:
+            server.add_document(pdf, tei)
+        with beam.Pipeline(options=options) as pipeline:
+            _ = pipeline | beam.Create(lines) | ParseDocuments(str(snapshot), server.url, None)
+        served_at, stats, in_flight = list(server.served_at), dict(server.stats), server.max_in_flight
+    rate = (len(served_at) - 1) / (served_at[-1] - served_at[0])
+    return {"rate": rate, "busy": stats.get("503", 0), "served": stats.get("served", 0), "in_flight": in_flight}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=str(Path(__file__).resolve().parents[2] / "shared" / "corpus"))
     parser.add_argument("--pdfs", type=int, default=120)
     parser.add_argument("--backoff-base", type=float, default=GrobidClient("http://x").backoff_base_s)
+    parser.add_argument("--beam", action="store_true", help="also measure the Beam ParseDocuments stage")
+    parser.add_argument("--beam-pdfs", type=int, default=80)
     args = parser.parse_args()
     corpus = Path(args.corpus)
     pdf = (corpus / DOC2JSON / "5cd28c171f9f3b6a8bcebe246159c464980c.pdf").read_bytes()
     tei = (corpus / DOC2JSON / "f2235cd28c171f9f3b6a8bcebe246159c464980c.tei.xml").read_bytes()
-    pdfs = pdf_variants(pdf, args.pdfs)
+    pdfs = pdf_variants(pdf, max(args.pdfs, args.beam_pdfs))
     print(f"{args.pdfs} PDFs of {len(pdf) / 1024:.0f} KB, TEI {len(tei) / 1024:.0f} KB, backoff base {args.backoff_base}s")
     print(f"{'C':>3} {'L s':>5} {'conc':>5} {'C/L':>6} {'overall/s':>9} {'ratio':>6} "
           f"{'sustained/s':>11} {'ratio':>6} {'503s':>6} {'failed':>6}")
     for capacity, latency_s, concurrency in SCENARIOS:
-        result = run_scenario(pdfs, tei, capacity, latency_s, concurrency, args.backoff_base)
+        result = run_scenario(pdfs[: args.pdfs], tei, capacity, latency_s, concurrency, args.backoff_base)
         ideal = capacity / latency_s
         print(f"{capacity:3d} {latency_s:5.2f} {concurrency:5d} {ideal:6.1f} {result['rate']:9.2f} "
               f"{result['rate'] / ideal:6.2f} {result['sustained']:11.2f} {result['sustained'] / ideal:6.2f} "
               f"{result['busy']:6d} {result['failures']:6d}")
     print("target: sustained ratio >= 0.90 with 0 failed (overall includes warm-up and the batch's drain)")
+    if not args.beam:
+        return
+    ideal = BEAM_CAPACITY / BEAM_LATENCY_S
+    print(f"\nBeam ParseDocuments, {args.beam_pdfs} PDFs, server C={BEAM_CAPACITY} L={BEAM_LATENCY_S}s (C/L {ideal:.1f})")
+    print(f"{'runner mode':18} {'workers':>7} {'docs/s':>7} {'ratio':>6} {'max in flight':>13} {'503s':>5} {'served':>6}")
+    for mode, workers in BEAM_SCENARIOS:
+        result = run_beam_scenario(pdfs[: args.beam_pdfs], tei, mode, workers)
+        print(f"{mode:18} {workers:7d} {result['rate']:7.2f} {result['rate'] / ideal:6.2f} "
+              f"{result['in_flight']:13d} {result['busy']:5d} {result['served']:6d}")
 
 
 if __name__ == "__main__":
