@@ -360,7 +360,11 @@ _REFERENCES_HEADING = re.compile(
     r"referencias|bibliograf[ií]a)\s*:?$",
     re.IGNORECASE,
 )
-_BACK_HEADING = re.compile(r"^((\d{1,2}|[A-Z])\.?\s*)?(acknowledge?ments?|appendix|appendices|funding)\b", re.IGNORECASE)
+_BACK_HEADING = re.compile(
+    r"^((\d{1,2}|[A-Z])\.?\s*)?(acknowledge?ments?|appendix|appendices|funding|"
+    r"(supplementary|supporting)\s+(materials?|data|information))\b",
+    re.IGNORECASE,
+)
 _ABSTRACT_START = re.compile(r"^(abstract|summary)\s*[:.\-\u2014]?\s*", re.IGNORECASE)
 _CAPTION_LABEL = re.compile(
     r"^(fig\.?|figure|table|tabla|cuadro|gr[aá]fico|chart|plate)\s*(\d+|[IVX]+)[a-z]?\b\s*([.:|]?)", re.IGNORECASE

@@ -63,7 +63,9 @@ def tei_to_pdf_json(tei: bytes, paper_id: str) -> dict:
     header = root.find(T + "teiHeader")
     abstract_blocks = _abstract_blocks(header)
     body_blocks = _body_blocks(root.find(f"{T}text/{T}body"))
-    back_blocks = _back_blocks(root.find(f"{T}text/{T}back"))
+    supplementary = [b for b in body_blocks if _is_supplementary(b)]
+    body_blocks = [b for b in body_blocks if not _is_supplementary(b)]
+    back_blocks = supplementary + _back_blocks(root.find(f"{T}text/{T}back"))
     linker.learn_numbering(abstract_blocks + body_blocks + back_blocks)
 
     return {
@@ -247,6 +249,17 @@ def _body_blocks(body: etree._Element | None) -> list[_Block]:
             if block.text:
                 blocks.append(block)
     return blocks
+
+
+_SUPPLEMENTARY = re.compile(
+    r"^(appendix\s+[a-z0-9]{1,3}\.?\s*)?(supplementary|supporting)\s+(materials?|data|information|files?)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_supplementary(block: _Block) -> bool:
+    """A "Supplementary material" section or blurb: back matter, not body text."""
+    return bool(_SUPPLEMENTARY.match(block.section) or _SUPPLEMENTARY.match(block.text))
 
 
 def _back_blocks(back: etree._Element | None) -> list[_Block]:

@@ -257,6 +257,22 @@ def test_sentence_segmented_paragraphs_and_inline_markup():
     assert paper_problems(paper) == []
 
 
+def test_supplementary_material_blurbs_go_to_back_matter():
+    body = (
+        "<div><head>Results</head><p>Cases rose.</p>"
+        "<p>Supplementary material related to this article can be found online.</p></div>"
+        "<div><head>Appendix A. Supplementary data</head><p>Table S1 lists the sites.</p></div>"
+    )
+    back = '<div type="acknowledgement"><div><head>Acknowledgements</head><p>We thank the nurses.</p></div></div>'
+    paper = tei_to_pdf_json(tei_doc(body, back), PAPER_ID)
+    assert [p["text"] for p in paper["body_text"]] == ["Cases rose."]
+    assert [(p["section"], p["text"][:20]) for p in paper["back_matter"]] == [
+        ("Results", "Supplementary materi"),
+        ("Appendix A. Supplementary data", "Table S1 lists the s"),
+        ("Acknowledgements", "We thank the nurses."),
+    ]
+
+
 def test_bad_inputs_raise_typed_errors():
     with pytest.raises(NotTeiError) as exc:
         tei_to_pdf_json(b"<article><front/></article>", PAPER_ID)
