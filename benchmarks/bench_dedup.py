@@ -17,7 +17,7 @@ Generated data: papers get the source combinations of CORD-19's final release
 60 % of papers, otherwise only its own id), and each source its title and author
 forms (MEDLINE final period, PMC typographic hyphens, Elsevier Title Case; WHO case,
 markup, entities, spacing, a one-character typo in 3 % of titles, initials, year only,
-and a year off by one in 5 %). Titles draw words from a Zipf vocabulary with common
+a year off by one in 5 %, "The " before the journal name in half). Titles draw words from a Zipf vocabulary with common
 COVID-19 openings ("The impact of COVID-19 on ..."); surnames are Zipf too, with the
 most common Chinese and Korean surnames on top. Hard negatives are added: generic
 titles ("Editorial", ...), series parts ("Part 1"/"Part 2", same authors), correction
@@ -100,6 +100,9 @@ class Generator:
         self.surnames = COMMON_SURNAMES + [w.capitalize() for w in _pseudo_words(self.rng, 60000)]
         self.surname_weights = _zipf_weights(len(self.surnames))
         self.given = [w.capitalize() for w in _pseudo_words(self.rng, 3000)]
+        self.journals = [f"{w.capitalize()} {rng_word}" for w, rng_word in
+                         zip(_pseudo_words(self.rng, 2000), self.rng.choices(("Journal", "Reports", "Medicine", "Research"), k=2000))]
+        self.journal_weights = _zipf_weights(len(self.journals))
         self.combos = [c for c, _ in SOURCE_COMBINATIONS]
         self.combo_weights = [w for _, w in SOURCE_COMBINATIONS]
         self.who_counter = 0
@@ -141,7 +144,7 @@ class Generator:
         rng = self.rng
         number = paper["number"]
         ids = dict.fromkeys(("doi", "pmcid", "pubmed_id", "arxiv_id", "who_covidence_id", "mag_id", "s2_id"))
-        title, authors, date = paper["title"], paper["authors"], paper["date"]
+        title, authors, date, journal = paper["title"], paper["authors"], paper["date"], paper["journal"]
         if source == "Medline":
             ids.update(pubmed_id=str(10_000_000 + number), doi=paper["doi"])
             source_id, title = ids["pubmed_id"], title + "."
@@ -161,12 +164,13 @@ class Generator:
             self.who_counter += 1
             ids.update(who_covidence_id=f"#{self.who_counter}", doi=paper["doi"] if rng.random() < 0.6 else None)
             source_id, title = ids["who_covidence_id"], self._who_title(title)
+            journal = f"The {journal}" if rng.random() < 0.5 else journal
             authors = [] if rng.random() < 0.02 else [
                 {"first": a["first"][0] + ".", "middle": [], "last": a["last"], "suffix": ""} for a in authors]
             year = int(date[:4]) + (1 if rng.random() < 0.05 else 0)
             date = str(year)
         return {"source": source, "source_id": source_id, "ids": ids, "title": title, "abstract": "",
-                "authors": authors, "publish_time": date, "journal": "", "license": "unk", "urls": [],
+                "authors": authors, "publish_time": date, "journal": journal, "license": "unk", "urls": [],
                 "documents": [], "article_type": paper.get("article_type", "research-article")}
 
     def papers(self):
@@ -179,6 +183,7 @@ class Generator:
             paper = {"number": number, "title": self.title(), "authors": self.authors(),
                      "date": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
                      "doi": f"10.{1000 + number % 9000}/g{number}",
+                     "journal": rng.choices(self.journals, cum_weights=self.journal_weights)[0],
                      "sources": rng.choices(self.combos, weights=self.combo_weights)[0]}
             kind = rng.random()
             if kind < 0.01:
@@ -196,7 +201,8 @@ class Generator:
             elif kind < 0.03:  # a preprint, months before its journal version (which WHO copies)
                 months_before = int(paper["date"][5:7]) - rng.randint(2, 8)  # 1..12 this year, <= 0 the year before
                 preprint_date = f"{year}-{months_before:02d}-01" if months_before > 0 else f"{year - 1}-{months_before + 12:02d}-01"
-                yield {**paper, "sources": ("MedRxiv",), "number": number, "doi": f"10.1101/{number}", "date": preprint_date}
+                yield {**paper, "sources": ("MedRxiv",), "number": number, "doi": f"10.1101/{number}", "date": preprint_date,
+                       "journal": "medRxiv"}
                 number += 1
                 paper = {**paper, "number": number, "doi": f"10.{1000 + number % 9000}/g{number}",
                          "sources": rng.choice((("Medline", "PMC", "WHO"), ("Elsevier", "Medline", "PMC", "WHO")))}

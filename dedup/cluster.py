@@ -5,8 +5,9 @@
    then they stay apart and an "id_conflict" is reported.
 2. Fuzzy matching between groups that share no identifier: candidate pairs come only
    from blocks (`blocking`), are scored (`scoring`), and matching pairs are joined best
-   first (title score, then author score, then the smaller year gap, then record
-   order), again refusing any join that would create an identifier conflict.
+   first (title score, then author score, then the smaller year gap, then journal
+   agreement, then record order), again refusing any join that would create an
+   identifier conflict.
    A record whose best matches tie between groups that conflict with each other
    (an entry without DOI matching both a preprint and its journal version) is not
    merged at all ("fuzzy_ambiguous"). Every join is reported with its scores
@@ -162,7 +163,7 @@ def _ambiguous_records(forest: _Forest, matches: list[tuple]) -> dict[int, list[
     best_rank: dict[int, tuple] = {}
     best_partners: dict[int, list[int]] = {}
     for match in matches:  # best first
-        rank, left, right = match[:3], match[3], match[4]
+        rank, left, right = match[:4], match[4], match[5]
         for record, partner in ((left, right), (right, left)):
             if record not in best_rank:
                 best_rank[record], best_partners[record] = rank, [partner]
@@ -191,8 +192,8 @@ def _link_fuzzy(
     for left, right in candidates:
         score = score_pair(features[left], features[right])
         if score is not None:
-            matches.append((-score.title, -score.authors, score.year_gap, left, right, score))
-    matches.sort(key=lambda match: match[:5])
+            matches.append((-score.title, -score.authors, score.year_gap, -score.journal, left, right, score))
+    matches.sort(key=lambda match: match[:6])
     ambiguous = _ambiguous_records(forest, matches)
     for record, partners in sorted(ambiguous.items()):
         report.append({"kind": "fuzzy_ambiguous", "record": labels[record], "candidates": [labels[p] for p in partners]})
@@ -205,6 +206,7 @@ def _link_fuzzy(
             "title_score": score.title,
             "author_score": score.authors,
             "year_gap": score.year_gap,
+            "journal_agreement": score.journal,
             "rule": score.rule,
         }
         fields = forest.conflicts(left_root, right_root)

@@ -25,6 +25,7 @@ class MatchFeatures(NamedTuple):
     given_names: tuple[str, ...]  # name_key of each author's first name (2+ letters), in order
     year: int  # 0 when unknown
     article_type: str
+    journal: str  # compact form of the journal name ("" when unknown)
 
     @property
     def compact(self) -> str:
@@ -69,4 +70,5 @@ def match_features(record: dict) -> MatchFeatures:
         given_names=_interned(key for key in (name_key(a.get("first") or "") for a in authors) if len(key) > 1),
         year=publish_year(record.get("publish_time") or ""),
         article_type=sys.intern(fold_text(record.get("article_type") or "").strip()),
+        journal=sys.intern("".join(title_words(record.get("journal") or ""))),
     )

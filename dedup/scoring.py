@@ -50,6 +50,7 @@ class PairScore(NamedTuple):
     title: float  # fuzz.ratio of the compact titles
     authors: float  # surname overlap 0..1, -1 when a side has no authors
     year_gap: int  # -1 when a year is unknown
+    journal: int  # journal_agreement
     rule: str  # "title+authors" or "title-only"
 
 
@@ -63,6 +64,15 @@ def author_overlap(left: MatchFeatures, right: MatchFeatures) -> float:
     right_names = right_surnames | set(right.given_names)
     shared = max(len(left_surnames & right_names), len(right_surnames & left_names))
     return min(1.0, shared / min(len(left_surnames), len(right_surnames)))
+
+
+def journal_agreement(left: MatchFeatures, right: MatchFeatures) -> int:
+    """1 when the journal names agree (one compact name contains the other: "lancet" and
+    "lancetlondonengland"), -1 when both are known and differ, 0 when one is unknown.
+    Only used to choose between equally good matches (a preprint and its journal version)."""
+    if not left.journal or not right.journal:
+        return 0
+    return 1 if left.journal in right.journal or right.journal in left.journal else -1
 
 
 def score_pair(left: MatchFeatures, right: MatchFeatures) -> PairScore | None:
@@ -81,7 +91,7 @@ def score_pair(left: MatchFeatures, right: MatchFeatures) -> PairScore | None:
         return None
     authors = author_overlap(left, right)
     if authors >= AUTHOR_MATCH_MIN:
-        return PairScore(round(title, 2), round(authors, 3), year_gap, "title+authors")
+        return PairScore(round(title, 2), round(authors, 3), year_gap, journal_agreement(left, right), "title+authors")
     if authors < 0 and title >= TITLE_ONLY_MATCH_MIN:
-        return PairScore(round(title, 2), authors, year_gap, "title-only")
+        return PairScore(round(title, 2), authors, year_gap, journal_agreement(left, right), "title-only")
     return None

@@ -77,7 +77,7 @@ def test_who_row_without_ids_matches_by_title_and_authors():
     merges = [e for e in result.report if e["kind"] == "fuzzy_merge"]
     assert merges == [{"kind": "fuzzy_merge", "records": ["Medline:32007143", "WHO:#8973"],
                        "title_score": merges[0]["title_score"], "author_score": 1.0, "year_gap": 0,
-                       "rule": "title+authors"}]
+                       "journal_agreement": 0, "rule": "title+authors"}]
     assert 95 <= merges[0]["title_score"] <= 100
 
 
@@ -290,3 +290,17 @@ def test_an_entry_matching_a_preprint_and_its_journal_version_equally_is_left_al
     # with the preprint a year earlier, the journal version is the better match
     records[0]["publish_time"] = "2019-12-20"
     assert membership(cluster_records(records)) == [["MedRxiv:10.1101/2020.04.01.1"], ["Medline:33", "WHO:#9"]]
+
+
+def test_journal_agreement_breaks_a_tie_between_preprint_and_journal_version():
+    title = "Viral load dynamics of SARS-CoV-2 in saliva and nasopharyngeal swabs"
+    records = [
+        record("MedRxiv", "10.1101/2020.04.01.1", title, {"doi": "10.1101/2020.04.01.1"}, AUTHORS, "2020-04-03",
+               journal="medRxiv"),
+        record("Medline", "33", title + ".", {"pubmed_id": "33", "doi": "10.1000/journal.33"}, AUTHORS, "2020-09-01",
+               journal="Lancet Infect Dis"),
+        record("WHO", "#9", title.upper(), {"who_covidence_id": "#9"}, AUTHORS, "2020", journal="The Lancet infect dis"),
+    ]
+    result = cluster_records(records)
+    assert membership(result) == [["MedRxiv:10.1101/2020.04.01.1"], ["Medline:33", "WHO:#9"]]
+    assert not [e for e in result.report if e["kind"] == "fuzzy_ambiguous"]
