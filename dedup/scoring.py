@@ -10,6 +10,8 @@ A pair matches when all of these hold:
   normalised Indel similarity, 0-100);
 - and the author lists agree: surname overlap at least `AUTHOR_MATCH_MIN`, or, when
   one side has no authors, a near-identical title (`TITLE_ONLY_MATCH_MIN`).
+The journal names do not decide a match (sources abbreviate them differently); their
+agreement is kept in the score to choose between equally good matches.
 
 How the thresholds were chosen (benchmarks/bench_dedup.py, numbers from its runs):
 - TITLE_MATCH_MIN = 92. On the labelled set from real CORD-19 rows every true pair
