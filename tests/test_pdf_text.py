@@ -2,12 +2,13 @@
 import concurrent.futures
 import hashlib
 import io
+import threading
 import zlib
 
 import pytest
 
+from parsers import pdf_text
 from parsers.errors import EmptyInputError, GitLfsPointerError, ParseError
-from schemas.invariants import paper_problems
 from parsers.pdf_text import (
     PARSER_VERSION,
     NotPdfError,
@@ -16,9 +17,11 @@ from parsers.pdf_text import (
     PdfMemoryError,
     PdfNoTextError,
     PdfTimeoutError,
+    PdfWorkerCrashError,
     parse_pdf,
 )
 from schemas import schema_errors
+from schemas.invariants import paper_problems
 
 reportlab_canvas = pytest.importorskip("reportlab.pdfgen.canvas")
 
@@ -218,6 +221,20 @@ def test_runaway_pdf_hits_the_time_limit():
     with pytest.raises(PdfTimeoutError) as exc:
         parse_pdf(raw_pdf(content), time_limit_s=1.0)
     assert exc.value.reason == "pdf_timeout"
+
+
+def test_a_worker_killed_mid_parse_is_a_crash_and_is_replaced():
+    small = raw_pdf(b"BT /F1 12 Tf 72 700 Td (A page of text that parses quickly enough) Tj ET")
+    parse_pdf(small)  # this thread's worker process now exists
+    worker = pdf_text._THREAD_WORKERS.by_limit[1024]
+    runaway = raw_pdf(b"BT /F1 1 Tf " + b"1 0 0 1 10 10 Tm (x) Tj " * 400_000 + b"ET")
+    killer = threading.Timer(0.3, worker.process.kill)
+    killer.start()
+    with pytest.raises(PdfWorkerCrashError) as exc:
+        parse_pdf(runaway, time_limit_s=30.0)
+    killer.join()
+    assert exc.value.reason == "pdf_worker_crash"
+    assert parse_pdf(small)["metadata"]["title"] == "A page of text that parses quickly enough"
 
 
 def test_decompression_bomb_hits_the_memory_limit():
