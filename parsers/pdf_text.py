@@ -106,7 +106,9 @@ def check_pdf_bytes(data: bytes) -> None:
 def parse_pdf(data: bytes, time_limit_s: float = 60.0, memory_limit_mb: int = 1024) -> dict:
     """pdf_json of a PDF (paper_id = SHA-1 of the bytes), parsed in a limited worker process."""
     check_pdf_bytes(data)
-    workers = _THREAD_WORKERS.__dict__.setdefault("by_limit", {})
+    workers = getattr(_THREAD_WORKERS, "by_limit", None)
+    if workers is None:
+        workers = _THREAD_WORKERS.by_limit = {}
     worker = workers.get(memory_limit_mb)
     if worker is None or not worker.usable():
         worker = workers[memory_limit_mb] = _PdfWorker(memory_limit_mb)
