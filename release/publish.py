@@ -8,8 +8,9 @@ Layout under the store prefix:
     latest/<file>, latest.json                     the newest release
 
 Order of work, so that a reader never sees a partial release: the dated files are
-uploaded (manifest.json last) and each is verified against its checksum; then the
-historical tarball; then the index; only then are the files copied to `latest/`
+uploaded (manifest.json last) and each is verified against its checksum, while the
+historical tarball is built, uploaded and verified; then the index is rewritten; only
+then are the files copied to `latest/`
 (each verified) and `latest.json`, the single switch readers should follow, is
 rewritten to name the new date. Objects already holding the right bytes are skipped,
 so a re-run is cheap and an interrupted run resumes. A different release already
@@ -18,6 +19,7 @@ stored under the same date is refused unless `force` is set.
 import calendar
 import datetime
 import gzip
+import hashlib
 import html
 import json
 import logging
@@ -101,7 +103,7 @@ def read_local_release(release_dir: Path) -> LocalRelease:
         if not (release_dir / name).is_file():
             raise NotAReleaseError(f"{release_dir}: {name} is missing")
     sha256 = {name: manifest["files"][name]["sha256"] for name in top_level}
-    sha256[MANIFEST] = file_checksums(manifest_path, None).sha256
+    sha256[MANIFEST] = hashlib.sha256(manifest_bytes).hexdigest()
     return LocalRelease(release_dir, manifest["release_date"], sha256[MANIFEST], names, sha256)
 
 
