@@ -34,63 +34,70 @@ def read_bibliography(article: etree._Element) -> tuple[dict, dict[str, str], di
     for position, ref in enumerate(article.iter("ref")):
         ref_id = f"BIBREF{position}"
         entries[ref_id] = read_bib_entry(ref, ref_id)
-        if ref.get("id"):
-            ids[ref.get("id")] = ref_id
-        label = element_text(_first_child(ref, "label")).strip(_LABEL_NOISE)
-        if label and label not in labels:
-            labels[label] = ref_id
+        xml_id = ref.get("id")
+        if xml_id:
+            ids[xml_id] = ref_id
+        label_elem = ref.find("label")
+        if label_elem is not None:
+            label = element_text(label_elem).strip(_LABEL_NOISE)
+            if label and label not in labels:
+                labels[label] = ref_id
     return entries, ids, labels
 
 
 def read_bib_entry(ref: etree._Element, ref_id: str) -> dict:
     """One <ref> as a CORD-19 bib entry (element-, mixed-, nlm- or old NLM citation).
 
-    Reads the citation's children in one pass (find() per field would cost more than
-    parsing the XML).
+    Reads the citation's children in one pass and the text of a field only when it is
+    used (find() per field, or reading every field, would cost more than parsing the XML).
     """
     citation = _first_citation(ref)
     if citation is None:
         return _bib_entry(ref_id, title=element_text(ref, frozenset({"label"})))
-    texts: dict[str, str] = {}
+    fields: dict[str, etree._Element] = {}
     people: list[etree._Element] = []
     pub_ids: list[etree._Element] = []
     for child in citation:
         tag = child.tag
-        if tag == "person-group":
+        if tag in BIB_FIELDS:
+            if tag not in fields:
+                fields[tag] = child
+        elif tag == "person-group":
             if (child.get("person-group-type") or "author").lower() == "author":
                 people.extend(child)
         elif tag in PERSON_TAGS:
             people.append(child)
         elif tag == "pub-id":
             pub_ids.append(child)
-        elif tag in BIB_FIELDS and tag not in texts:
-            texts[tag] = element_text(child)
     kind = (citation.get("publication-type") or citation.get("citation-type") or "").lower()
-    title = next((texts[tag] for tag in TITLE_TAGS if texts.get(tag)), "")
-    venue = texts.get("source", "")
+    title = ""
+    for tag in TITLE_TAGS:
+        if tag in fields:
+            title = element_text(fields[tag])
+            if title:
+                break
+    venue = _field_text(fields, "source")
     if not title and kind in BOOK_LIKE_TYPES:
-        title, venue = venue, texts.get("publisher-name", "")
+        title, venue = venue, _field_text(fields, "publisher-name")
     if not title and not venue and not people:
         title = element_text(citation, frozenset({"label", "pub-id", "ext-link", "object-id"}))
-    year_match = _YEAR.search(texts.get("year") or texts.get("date") or "")
-    return _bib_entry(
-        ref_id,
-        title=title,
-        authors=_people_authors(people),
-        year=int(year_match.group(1)) if year_match else None,
-        venue=venue,
-        volume=texts.get("volume", ""),
-        issue=texts.get("issue", ""),
-        pages=_pages(texts),
-        other_ids=_other_ids(pub_ids) if pub_ids else {},
-    )
+    year_match = _YEAR.search(_field_text(fields, "year") or _field_text(fields, "date"))
+    return {
+        "ref_id": ref_id,
+        "title": title,
+        "authors": _people_authors(people) if people else [],
+        "year": int(year_match.group(1)) if year_match else None,
+        "venue": venue,
+        "volume": _field_text(fields, "volume"),
+        "issn": _field_text(fields, "issue"),
+        "pages": _pages(fields),
+        "other_ids": _other_ids(pub_ids) if pub_ids else {},
+    }
 
 
-def _first_child(elem: etree._Element, tag: str) -> etree._Element | None:
-    for child in elem:
-        if child.tag == tag:
-            return child
-    return None
+def _field_text(fields: dict[str, etree._Element], tag: str) -> str:
+    elem = fields.get(tag)
+    return element_text(elem) if elem is not None else ""
 
 
 def _first_citation(ref: etree._Element) -> etree._Element | None:
@@ -102,66 +109,57 @@ def _first_citation(ref: etree._Element) -> etree._Element | None:
     return None
 
 
-def _bib_entry(ref_id: str, title: str = "", authors: list | None = None, year: int | None = None,
-               venue: str = "", volume: str = "", issue: str = "", pages: str = "",
-               other_ids: dict | None = None) -> dict:
-    return {
-        "ref_id": ref_id,
-        "title": title,
-        "authors": authors or [],
-        "year": year,
-        "venue": venue,
-        "volume": volume,
-        "issn": issue,
-        "pages": pages,
-        "other_ids": other_ids or {},
-    }
+def _bib_entry(ref_id: str, title: str = "") -> dict:
+    return {"ref_id": ref_id, "title": title, "authors": [], "year": None, "venue": "", "volume": "",
+            "issn": "", "pages": "", "other_ids": {}}
 
 
 def _people_authors(people: list[etree._Element]) -> list[dict]:
+    """Authors from <name>, <string-name> and <collab>. make_author splits given names and
+    collapses whitespace itself, so given names and surnames are passed as read."""
     authors = []
     for person in people:
         tag = person.tag
-        if tag == "collab":
-            text = element_text(person)
-            if text:
-                authors.append(make_author("", text))
-        elif tag in ("name", "string-name"):
-            given = last = suffix = ""
-            has_surname = False
+        if tag == "name" or tag == "string-name":
+            given = last = None
+            suffix = ""
             for part in person:
                 part_tag = part.tag
                 if part_tag == "surname":
-                    last, has_surname = element_text(part), True
+                    last = (part.text or "") if not len(part) else raw_text(part)
                 elif part_tag == "given-names":
-                    given = element_text(part)
+                    given = (part.text or "") if not len(part) else raw_text(part)
                 elif part_tag == "suffix":
                     suffix = element_text(part)
-            if has_surname:
-                authors.append(make_author(given, last, suffix))
+            if last is not None:
+                authors.append(make_author(given or "", last, suffix))
             elif tag == "string-name":
                 authors.append(split_author_name(element_text(person)))
+        elif tag == "collab":
+            text = element_text(person)
+            if text:
+                authors.append(make_author("", text))
     return authors
 
 
-def _pages(texts: dict[str, str]) -> str:
-    first = texts.get("fpage", "")
-    last = texts.get("lpage", "")
-    if first and last and last != first:
-        return f"{first}-{last}"
+def _pages(fields: dict[str, etree._Element]) -> str:
+    first = _field_text(fields, "fpage")
     if first:
-        return first
-    return texts.get("page-range") or texts.get("elocation-id") or ""
+        last = _field_text(fields, "lpage")
+        return f"{first}-{last}" if last and last != first else first
+    return _field_text(fields, "page-range") or _field_text(fields, "elocation-id")
 
 
 def _other_ids(pub_ids: list[etree._Element]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for pub_id in pub_ids:
         name = OTHER_ID_NAMES.get((pub_id.get("pub-id-type") or "").lower())
+        if name is None:
+            continue
         value = clean_text(pub_id.text)
         if name == "DOI":
             value = normalize_doi(value) or value
-        if name and value and value not in found.get(name, []):
+        if value and value not in found.get(name, []):
             found.setdefault(name, []).append(value)
     return dict(sorted(found.items()))
 

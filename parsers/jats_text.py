@@ -17,9 +17,8 @@ def element_text(elem: etree._Element | None, skip: frozenset[str] = frozenset()
     if elem is None:
         return ""
     if not skip:
-        if not len(elem):
-            return clean_text(elem.text)
-        return clean_text(etree.tostring(elem, method="text", encoding=str, with_tail=False))
+        text = elem.text if not len(elem) else etree.tostring(elem, method="text", encoding=str, with_tail=False)
+        return " ".join(text.split()) if text else ""
     parts: list[str] = []
     _collect_text(elem, skip, parts)
     return clean_text("".join(parts))
