@@ -26,7 +26,7 @@ import logging
 import tarfile
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from release.errors import ChecksumMismatchError, NotAReleaseError, ReleaseConflictError, ReleaseError
@@ -119,7 +119,7 @@ def build_historical_tarball(release: LocalRelease, target: Path, part_size_for)
     """
     mtime = calendar.timegm(datetime.date.fromisoformat(release.release_date).timetuple())
     guessed_size = sum((release.folder / name).stat().st_size for name in release.names)
-    accumulator = ChecksumAccumulator(part_size_for(guessed_size))
+    accumulator = ChecksumAccumulator(part_size_for(guessed_size), index_digests=True)
     with open(target, "wb") as raw:
         hashing = _HashingWriter(raw, accumulator)
         with gzip.GzipFile(filename="", mode="wb", fileobj=hashing, compresslevel=HISTORICAL_GZIP_LEVEL, mtime=0) as zipped:
@@ -133,7 +133,7 @@ def build_historical_tarball(release: LocalRelease, target: Path, part_size_for)
                         tar.addfile(info, handle)
     checksums = accumulator.result()
     if part_size_for(checksums.size) != accumulator.part_size:
-        checksums = file_checksums(target, part_size_for(checksums.size))
+        checksums = file_checksums(target, part_size_for(checksums.size), index_digests=True)
     return checksums
 
 
@@ -339,16 +339,12 @@ def move_latest(storage: Storage, prefix: str, release: LocalRelease, checksums:
     for name in release.names:
         source_key = join_key(prefix, release.release_date, name)
         latest_key = join_key(latest_folder, name)
-        expected = replace(checksums[name], etag=storage.copy_etag(checksums[name]))
-        found = storage.stat(latest_key)
-        if found is not None and (found.size, found.etag) == (expected.size, expected.etag):
+        if storage.holds_copy(latest_key, checksums[name]):
             continue
         storage.copy(source_key, latest_key)
-        try:
-            verify_object(storage, latest_key, expected)
-        except ChecksumMismatchError:
+        if not storage.holds_copy(latest_key, checksums[name]):
             storage.delete(latest_key)
-            raise
+            raise ChecksumMismatchError(f"{storage.description}/{latest_key}: the copy does not match {source_key}")
     for key in storage.list_keys(latest_folder + "/"):
         if key[len(latest_folder) + 1:] not in release.names:
             storage.delete(key)

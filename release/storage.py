@@ -11,12 +11,14 @@ the MD5 of the parts' MD5s plus "-<parts>"), so comparing the stored ETag with t
 computed locally from the same part size proves the object holds our bytes. The local
 store computes the MD5 of the file it holds instead.
 """
+import base64
 import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -53,34 +55,44 @@ def content_type_for(name: str) -> str:
 
 @dataclass(frozen=True)
 class Checksums:
-    """Size and digests of one file; `etag` is what S3 reports for it."""
+    """Size and digests of one file; `etag` is what S3 reports for it after an upload.
+
+    `md5` and `sha1` of the whole file are taken only when asked for (the release index
+    lists them); a single-part file always has its md5, which is its ETag.
+    """
 
     size: int
-    md5: str
-    sha1: str
     sha256: str
     etag: str
+    crc32: int
+    md5: str | None = None
+    sha1: str | None = None
 
 
 class ChecksumAccumulator:
-    """Feeds bytes to md5, sha1, sha256 and the per-part MD5s of a multipart upload."""
+    """Feeds bytes to sha256, CRC32, the ETag's MD5(s) and, with `index_digests`, md5 and sha1."""
 
-    def __init__(self, part_size: int | None) -> None:
+    def __init__(self, part_size: int | None, index_digests: bool = False) -> None:
         self.part_size = part_size
+        self.index_digests = index_digests
         self.size = 0
-        self._md5 = hashlib.md5()
-        self._sha1 = hashlib.sha1()
+        self._crc32 = 0
         self._sha256 = hashlib.sha256()
+        self._md5 = hashlib.md5() if index_digests and part_size is not None else None
+        self._sha1 = hashlib.sha1() if index_digests else None
         self._part_digests: list[bytes] = []
         self._part = hashlib.md5()
         self._part_filled = 0
 
     def update(self, chunk: bytes) -> None:
         self.size += len(chunk)
-        self._md5.update(chunk)
-        self._sha1.update(chunk)
+        self._crc32 = zlib.crc32(chunk, self._crc32)
         self._sha256.update(chunk)
+        for digest in (self._md5, self._sha1):
+            if digest is not None:
+                digest.update(chunk)
         if self.part_size is None:
+            self._part.update(chunk)
             return
         view = memoryview(chunk)
         while view:
@@ -94,20 +106,21 @@ class ChecksumAccumulator:
                 self._part_filled = 0
 
     def result(self) -> Checksums:
-        md5 = self._md5.hexdigest()
         if self.part_size is None:
-            etag = md5
+            etag = md5 = self._part.hexdigest()
         else:
             digests = list(self._part_digests)
             if self._part_filled or not digests:
                 digests.append(self._part.digest())
             etag = f"{hashlib.md5(b''.join(digests)).hexdigest()}-{len(digests)}"
-        return Checksums(self.size, md5, self._sha1.hexdigest(), self._sha256.hexdigest(), etag)
+            md5 = self._md5.hexdigest() if self._md5 is not None else None
+        sha1 = self._sha1.hexdigest() if self._sha1 is not None else None
+        return Checksums(self.size, self._sha256.hexdigest(), etag, self._crc32, md5, sha1)
 
 
-def file_checksums(path: Path, part_size: int | None) -> Checksums:
+def file_checksums(path: Path, part_size: int | None, index_digests: bool = False) -> Checksums:
     """Checksums of the file at `path`, read once; `part_size` None means a single-part upload."""
-    accumulator = ChecksumAccumulator(part_size)
+    accumulator = ChecksumAccumulator(part_size, index_digests)
     with open(path, "rb") as handle:
         while chunk := handle.read(HASH_CHUNK_BYTES):
             accumulator.update(chunk)
@@ -155,8 +168,8 @@ class Storage(Protocol):
     def copy(self, source_key: str, dest_key: str) -> None:
         """Copy an object inside the store, metadata included."""
 
-    def copy_etag(self, checksums: Checksums) -> str:
-        """The ETag a copy made by `copy` has when its source holds the file of `checksums`."""
+    def holds_copy(self, key: str, checksums: Checksums) -> bool:
+        """True when the object at `key`, made by `copy`, holds the file of `checksums`."""
 
     def stat(self, key: str) -> ObjectStat | None:
         """Size, ETag and metadata of an object, None when it does not exist."""
@@ -251,8 +264,9 @@ class LocalStorage:
             self._write_atomically(dest_key, lambda out: shutil.copyfileobj(source, out, HASH_CHUNK_BYTES))
         self._write_metadata(dest_key, metadata.metadata)
 
-    def copy_etag(self, checksums: Checksums) -> str:
-        return checksums.md5
+    def holds_copy(self, key: str, checksums: Checksums) -> bool:
+        found = self.stat(key)
+        return found is not None and (found.size, found.etag) == (checksums.size, checksums.etag)
 
     def stat(self, key: str) -> ObjectStat | None:
         path = self._path(key)
@@ -260,7 +274,11 @@ class LocalStorage:
             return None
         metadata_path = self._metadata_path(key)
         metadata = json.loads(metadata_path.read_text(encoding="utf-8")) if metadata_path.is_file() else {}
-        return ObjectStat(path.stat().st_size, file_checksums(path, None).md5, metadata)
+        md5 = hashlib.md5()
+        with open(path, "rb") as handle:
+            while chunk := handle.read(HASH_CHUNK_BYTES):
+                md5.update(chunk)
+        return ObjectStat(path.stat().st_size, md5.hexdigest(), metadata)
 
     def list_keys(self, prefix: str) -> list[str]:
         keys = []
@@ -358,10 +376,22 @@ class S3Storage:
         except _S3_ERRORS as exc:
             raise StorageError(f"{self.description}: copy {source_key} -> {dest_key} failed: {exc}") from exc
 
-    def copy_etag(self, checksums: Checksums) -> str:
-        # A CopyObject result is a single-part object (ETag: the MD5); a multipart copy
-        # uses the upload's part size, so its ETag is the upload's.
-        return checksums.md5 if checksums.size <= MAX_COPY_OBJECT_BYTES else checksums.etag
+    def holds_copy(self, key: str, checksums: Checksums) -> bool:
+        """A CopyObject copy carries the CRC32 S3 computed from its bytes; a multipart copy
+        uses the upload's part size, so its ETag is the upload's."""
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+        except botocore.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise StorageError(f"{self.description}/{key}: stat failed: {exc}") from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise StorageError(f"{self.description}/{key}: stat failed: {exc}") from exc
+        if head["ContentLength"] != checksums.size:
+            return False
+        if checksums.size > MAX_COPY_OBJECT_BYTES:
+            return head["ETag"].strip('"') == checksums.etag
+        return head.get("ChecksumCRC32") == base64.b64encode(checksums.crc32.to_bytes(4, "big")).decode("ascii")
 
     def stat(self, key: str) -> ObjectStat | None:
         try:

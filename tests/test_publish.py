@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import tarfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from pipeline.cli import main
 from release.errors import ChecksumMismatchError, NotAReleaseError, ReleaseConflictError, ReleaseError, StorageError
 from release.publish import publish_release
 from release.safe_tar import iter_tarball_files
-from release.storage import LocalStorage
+from release.storage import ChecksumAccumulator, LocalStorage, Upload, file_checksums
 from release.writer import ReleaseContent, write_release_files
 from tests.release_fixtures import make_row, write_small_release
 from tests.s3_server import CorruptingProxy, all_objects, new_bucket, running_moto, storage_for
@@ -261,3 +262,27 @@ def test_cli_publish_with_endpoint_url(moto, tmp_path: Path, capsys, caplog) -> 
     other = write_big_release(tmp_path / "other", "2026-01-02", rows=2)
     assert main(["publish", str(other), f"s3://{bucket}/cord19", "--endpoint-url", moto.url]) == 1
     assert "--force" in capsys.readouterr().err
+
+
+def test_checksums_match_s3_etag_rules_whatever_the_chunking(moto, tmp_path: Path) -> None:
+    data = os.urandom(11 * MiB + 123)
+    path = tmp_path / "blob"
+    path.write_bytes(data)
+    part = 5 * MiB
+    parts = [data[i:i + part] for i in range(0, len(data), part)]
+    expected_etag = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest() + "-3"
+    accumulator = ChecksumAccumulator(part, index_digests=True)
+    for start in range(0, len(data), 3 * MiB + 17):
+        accumulator.update(data[start:start + 3 * MiB + 17])
+    chunked = accumulator.result()
+    assert chunked == file_checksums(path, part, index_digests=True)
+    assert (chunked.etag, chunked.md5, chunked.sha1) == (expected_etag, hashlib.md5(data).hexdigest(),
+                                                         hashlib.sha1(data).hexdigest())
+    assert file_checksums(path, None).etag == hashlib.md5(data).hexdigest()
+    storage = storage_for(moto.url, new_bucket(moto.url), transfer_config=SMALL_PARTS)
+    storage.upload_files([Upload("k", path, {})])
+    assert storage.stat("k").etag == expected_etag
+    storage.copy("k", "copy")
+    assert storage.holds_copy("copy", chunked)
+    assert not storage.holds_copy("copy", replace(chunked, crc32=chunked.crc32 ^ 1))
+    assert not storage.holds_copy("missing", chunked)
