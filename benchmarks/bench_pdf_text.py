@@ -27,6 +27,7 @@ TEXT_PDFS = [
     "pdf/grobid_footnotes_test.pdf",
     "pdf/grobid_samplePdf.segmentation.pdf",
     "pdf/grobid_two_pages.pdf",
+    "pdf/pdfminer_jo.pdf",
     "pdf/pdfminer_nonfree_naacl06-shinyama.pdf",
     "pdf/pdfminer_zen_of_python_corrupted.pdf",
     "expected/doc2json_pdf_f2235cd/5cd28c171f9f3b6a8bcebe246159c464980c.pdf",

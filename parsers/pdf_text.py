@@ -333,6 +333,10 @@ def _remove_running_lines(boxes: list[_Box], pages: int) -> list[_Box]:
     return kept
 
 
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_MIN_TEXT_CHARS = 20  # less than this in the whole PDF is no text layer (page numbers, stray marks)
+
+
 def _join_lines(lines: list[_Line]) -> str:
     """One paragraph from lines: hyphenated words across breaks are joined."""
     text = ""
@@ -342,6 +346,8 @@ def _join_lines(lines: list[_Line]) -> str:
             text = piece
         elif text.endswith("-") and len(text) > 1 and text[-2].isalpha() and piece[:1].islower():
             text = text[:-1] + piece
+        elif _CJK.match(text[-1]) and _CJK.match(piece[0]):
+            text = text + piece  # no spaces between Chinese or Japanese characters
         else:
             text = text + " " + piece
     return re.sub(r"\s+", " ", text).strip()
@@ -440,7 +446,7 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
     check_pdf_bytes(data)
     boxes, pages, info_title = _read_boxes(data)
     boxes = _remove_running_lines(boxes, pages)
-    if not any(len(line.text) > 1 for box in boxes for line in box.lines):
+    if sum(len(line.text) for box in boxes for line in box.lines) < _MIN_TEXT_CHARS:
         raise PdfNoTextError(f"no text layer in {pages} page(s) (scanned or image-only PDF)")
     body_size = _body_size(boxes)
     title, title_index = _title(boxes, info_title)
@@ -500,7 +506,7 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
     if not abstract:
         # Without an abstract, text before the first heading is body text; short
         # blocks there are author and affiliation lines.
-        body = [p for p in front if len(p["text"].split()) >= _MIN_FRONT_WORDS] + body
+        body = [p for p in front if _word_count(p["text"]) >= _MIN_FRONT_WORDS] + body
     body = _merge_broken_paragraphs(body)
     bib_entries, labels = _bib_entries(_merge_reference_lines(references))
     for paragraph in body + back:
@@ -517,6 +523,11 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
 
 
 _MIN_FRONT_WORDS = 20
+
+
+def _word_count(text: str) -> int:
+    """Words, counting each Chinese or Japanese character as one."""
+    return len(text.split()) + len(_CJK.findall(text))
 _NUMBERED_PREFIX = re.compile(r"^(\d{1,2}(\.\d{1,2})*\.?|[IVX]{1,5}\.)\s+")
 
 

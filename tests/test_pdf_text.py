@@ -35,7 +35,7 @@ CORPUS_PDF_OUTCOMES = {
     "odd_colrev_zero-size-pdf.pdf": "empty_input",
     "pdfminer_contrib_pdf-with-jbig2.pdf": "pdf_no_text",
     "pdfminer_encryption_rc4-40.pdf": "pdf_encrypted",
-    "pdfminer_jo.pdf": "pdf_no_text",
+    "pdfminer_jo.pdf": "ok",
     "pdfminer_nonfree_naacl06-shinyama.pdf": "ok",
     "pdfminer_zen_of_python_corrupted.pdf": "ok",
 }
@@ -73,6 +73,12 @@ def test_naacl_paper_structure(corpus_dir):
     body = " ".join(p["text"] for p in paper["body_text"])
     assert "semiautomatically" in body  # joined across the line break
     assert any(e["type"] == "table" for e in paper["ref_entries"].values())
+
+
+def test_vertical_japanese_text_is_kept_without_spaces(corpus_dir):
+    paper = parse_pdf((corpus_dir / "pdf" / "pdfminer_jo.pdf").read_bytes())
+    assert paper["body_text"][0]["text"] == "みんなのおのおののなかのすべてですから）"
+    assert all(" " not in p["text"] for p in paper["body_text"])
 
 
 def test_working_paper_keeps_references_out_of_the_body(corpus_dir):
