@@ -52,22 +52,20 @@ def publish_year(publish_time: str) -> int:
     return int(head) if len(head) == 4 and head.isdigit() else 0
 
 
-def _interned(values) -> tuple[str, ...]:
-    return tuple(sys.intern(value) for value in values if value)
-
-
 def match_features(record: dict) -> MatchFeatures:
     """The matching view of a source record."""
-    words = _interned(title_words(record.get("title") or ""))
+    words = tuple(map(sys.intern, title_words(record.get("title") or "")))
     compact = "".join(words)
     authors = (record.get("authors") or [])[:MAX_AUTHORS_COMPARED]
+    # name_key is cached, so equal names already share one string object
+    given_names = (name_key(author.get("first") or "") for author in authors)
     return MatchFeatures(
         words=words,
         generic=is_generic_title(compact),
         notice=notice_prefix(compact),
         numerals=sys.intern(numeral_signature(compact, words)),
-        surnames=_interned(name_key(author.get("last") or "") for author in authors),
-        given_names=_interned(key for key in (name_key(a.get("first") or "") for a in authors) if len(key) > 1),
+        surnames=tuple(filter(None, (name_key(author.get("last") or "") for author in authors))),
+        given_names=tuple(name for name in given_names if len(name) > 1),
         year=publish_year(record.get("publish_time") or ""),
         article_type=sys.intern(fold_text(record.get("article_type") or "").strip()),
         journal=sys.intern("".join(title_words(record.get("journal") or ""))),

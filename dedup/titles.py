@@ -84,6 +84,8 @@ def is_generic_title(compact: str) -> bool:
 
 def notice_prefix(compact: str) -> str:
     """The notice opening of a title ("correctionto", "retraction", ...) or ""."""
+    if not compact.startswith(NOTICE_PREFIXES):
+        return ""
     for prefix in NOTICE_PREFIXES:
         if compact.startswith(prefix):
             return prefix
