@@ -6,7 +6,7 @@ from lxml import etree
 
 from parsers.feeds.normalize import make_author, normalize_doi, split_author_name
 from parsers.jats_body import BodyContext, container_title, walk_block, walk_children, walk_titled
-from parsers.jats_text import block_text, clean_text, element_text, raw_text
+from parsers.jats_text import block_text, clean_text, element_text, first_child, raw_text
 
 CITATION_TAGS = frozenset({"element-citation", "mixed-citation", "nlm-citation", "citation"})
 TITLE_TAGS = ("article-title", "chapter-title", "data-title", "part-title")
@@ -37,7 +37,7 @@ def read_bibliography(article: etree._Element) -> tuple[dict, dict[str, str], di
         xml_id = ref.get("id")
         if xml_id:
             ids[xml_id] = ref_id
-        label_elem = ref.find("label")
+        label_elem = first_child(ref, "label")
         if label_elem is not None:
             label = element_text(label_elem).strip(_LABEL_NOISE)
             if label and label not in labels:
@@ -178,10 +178,10 @@ def read_floats(article: etree._Element) -> tuple[dict, dict[str, str]]:
         is_figure = elem.tag == "fig"
         ref_id = f"{'FIGREF' if is_figure else 'TABREF'}{counts[elem.tag]}"
         counts[elem.tag] += 1
-        parts = [element_text(elem.find("label")), block_text(elem.find("caption"))]
+        parts = [element_text(first_child(elem, "label")), block_text(first_child(elem, "caption"))]
         entry = {"text": "", "type": "figure" if is_figure else "table", "latex": None}
         if not is_figure:
-            parts.append(block_text(elem.find("table-wrap-foot")))
+            parts.append(block_text(first_child(elem, "table-wrap-foot")))
             entry["html"] = table_html(elem)
         entry["text"] = " ".join(part for part in parts if part)
         entries[ref_id] = entry

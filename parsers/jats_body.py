@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from parsers.jats_text import element_text, raw_text
+from parsers.jats_text import element_text, first_child, raw_text
 
 _NUMBER = re.compile(r"^[\[(]?(\d{1,4})[\])]?$")
 _RANGE_IN_ONE = re.compile(r"^[\[(]?(\d{1,4})\s*[-\u2010-\u2015\u2212]\s*(\d{1,4})[\])]?$")
@@ -58,6 +58,7 @@ BLOCK_TAGS = frozenset({"p", "sec", "list", "def-list", "disp-quote", "boxed-tex
                         "supplementary-material", "preformat", "code"})
 NOTE_MARKER_TYPES = frozenset({"fn", "table-fn", "aff", "corresp", "author-notes"})
 SECTION_SEPARATOR = " ::: "
+TITLE_NOISE = frozenset({"xref", "fn"})
 
 
 @dataclass(frozen=True)
@@ -144,11 +145,12 @@ def join_section(title: str, parent: str) -> str:
 
 def container_title(elem: etree._Element) -> str:
     """A container's heading: <title>, else <caption><title>, else <label>."""
-    for path in ("title", "caption/title", "label"):
-        title = element_text(elem.find(path), frozenset({"xref", "fn"}))
-        if title:
-            return title
-    return ""
+    title = element_text(first_child(elem, "title"), TITLE_NOISE)
+    if not title:
+        caption = first_child(elem, "caption")
+        if caption is not None:
+            title = element_text(first_child(caption, "title"), TITLE_NOISE)
+    return title or element_text(first_child(elem, "label"), TITLE_NOISE)
 
 
 def walk_children(container: etree._Element, section: str, ctx: BodyContext, out: list[dict]) -> None:
@@ -178,11 +180,11 @@ def walk_block(elem: etree._Element, section: str, ctx: BodyContext, out: list[d
         walk_titled(elem, section, ctx, out)
     elif tag == "list":
         list_section = join_section(container_title(elem), section)
-        for item in elem.findall("list-item"):
+        for item in elem.iterchildren("list-item"):
             _walk_list_item(item, list_section, ctx, out)
     elif tag == "def-list":
         list_section = join_section(container_title(elem), section)
-        for item in elem.findall("def-item"):
+        for item in elem.iterchildren("def-item"):
             _walk_def_item(item, list_section, ctx, out)
     elif any(child.tag in BLOCK_TAGS for child in elem):
         walk_children(elem, section, ctx, out)
@@ -191,7 +193,7 @@ def walk_block(elem: etree._Element, section: str, ctx: BodyContext, out: list[d
 
 
 def _walk_list_item(item: etree._Element, section: str, ctx: BodyContext, out: list[dict]) -> None:
-    label = element_text(item.find("label"))
+    label = element_text(first_child(item, "label"))
     prefix = f"{label} " if label else ""
     if not any(child.tag in BLOCK_TAGS for child in item):
         _InlineWalk(section, ctx, out, prefix).run(item)
@@ -206,10 +208,10 @@ def _walk_list_item(item: etree._Element, section: str, ctx: BodyContext, out: l
 
 def _walk_def_item(item: etree._Element, section: str, ctx: BodyContext, out: list[dict]) -> None:
     walk = _InlineWalk(section, ctx, out)
-    for term in item.findall("term"):
+    for term in item.iterchildren("term"):
         walk.visit(term)
     walk.builder.add_text(": ")
-    for definition in item.findall("def"):
+    for definition in item.iterchildren("def"):
         for child in definition:
             walk.visit(child)
             walk.builder.add_text(" ")

@@ -9,7 +9,7 @@ import re
 
 from lxml import etree
 
-from parsers.jats_text import clean_text, element_text, local_name
+from parsers.jats_text import clean_text, element_text, first_child, local_name
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 _TEX_DOCUMENT = re.compile(r"\\begin\{document\}(.*?)\\end\{document\}", re.DOTALL)
@@ -22,7 +22,7 @@ def flatten_formulas(article: etree._Element) -> None:
     formulas = list(article.iter("inline-formula", "disp-formula"))
     for formula in formulas:
         text = formula_text(formula)
-        label = element_text(formula.find("label"))
+        label = element_text(first_child(formula, "label"))
         if label:
             text = f"{text} {label}" if text else ""
         formula.clear(keep_tail=True)
@@ -31,12 +31,12 @@ def flatten_formulas(article: etree._Element) -> None:
 
 def formula_text(formula: etree._Element) -> str:
     """The formula as TeX when available, else its MathML linearised, else its plain text."""
-    tex = formula.find(".//tex-math")
+    tex = next(formula.iter("tex-math"), None)
     if tex is not None:
         return tex_body("".join(tex.itertext()))
-    math = formula.find(f".//{{{MATHML_NS}}}math")
+    math = next(formula.iter(f"{{{MATHML_NS}}}math"), None)
     if math is None:
-        math = formula.find(".//math")
+        math = next(formula.iter("math"), None)
     if math is not None:
         return mathml_text(math)
     return element_text(formula, skip=frozenset({"label", "graphic", "alternatives"}))

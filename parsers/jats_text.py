@@ -16,12 +16,15 @@ def element_text(elem: etree._Element | None, skip: frozenset[str] = frozenset()
     """
     if elem is None:
         return ""
-    if not skip:
-        text = elem.text if not len(elem) else etree.tostring(elem, method="text", encoding=str, with_tail=False)
-        return " ".join(text.split()) if text else ""
-    parts: list[str] = []
-    _collect_text(elem, skip, parts)
-    return clean_text("".join(parts))
+    if not len(elem):
+        text = elem.text
+    elif not skip:
+        text = etree.tostring(elem, method="text", encoding=str, with_tail=False)
+    else:
+        parts: list[str] = []
+        _collect_text(elem, skip, parts)
+        text = "".join(parts)
+    return " ".join(text.split()) if text else ""
 
 
 def _collect_text(elem: etree._Element, skip: frozenset[str], parts: list[str]) -> None:
@@ -32,6 +35,11 @@ def _collect_text(elem: etree._Element, skip: frozenset[str], parts: list[str]) 
             _collect_text(child, skip, parts)
         if child.tail:
             parts.append(child.tail)
+
+
+def first_child(elem: etree._Element, tag: str) -> etree._Element | None:
+    """The first child tagged `tag`, like elem.find(tag) but without ElementPath's overhead."""
+    return next(elem.iterchildren(tag), None)
 
 
 def local_name(elem: etree._Element) -> str:
