@@ -17,7 +17,7 @@ How the thresholds were chosen (benchmarks/bench_dedup.py, numbers from its runs
 - TITLE_MATCH_MIN = 92. On the labelled set from real CORD-19 rows every true pair
   scores 100 (case, punctuation, markup, entities and Unicode forms all normalise
   away). On 200,000 generated records, whose WHO titles carry one-character typos,
-  the lowest true pair in a shared block scores 94.5 and 99 % score >= 99.3; the
+  the lowest true pair in a shared block scores 95.7 and 99 % score >= 99.3; the
   different papers with agreeing authors that score >= 80 there are all preprint and
   journal versions of one title (>= 99.3, kept apart by their DOIs), none falls between
   80 and 92. 92 keeps a margin under the typo case without reaching into rewritten
