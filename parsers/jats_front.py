@@ -22,7 +22,7 @@ from parsers.feeds.normalize import (
     normalize_pmid,
     split_author_name,
 )
-from parsers.jats_text import XLINK_HREF, clean_text, element_text
+from parsers.jats_text import XLINK_HREF, clean_text, element_text, first_child
 
 ALI_LICENSE_REF = "{http://www.niso.org/schemas/ali/1.0/}license_ref"
 
@@ -199,58 +199,95 @@ def _abstract_parts(elem: etree._Element, parts: list[str], heading: bool) -> No
 
 
 def read_authors(meta: etree._Element) -> list[dict]:
-    """Every author contrib of the article, with affiliation and email resolved."""
+    """Every author contrib of the article, with affiliation and email resolved.
+
+    Each contrib's children are read in one pass; an <aff> shared by several authors
+    is read once (each author still gets its own dict)."""
     affs_by_id = {aff.get("id"): aff for aff in meta.iter("aff") if aff.get("id")}
     loose_affs = [aff for aff in meta.iter("aff") if aff.getparent().tag != "contrib"]
     default_aff = loose_affs[0] if len(loose_affs) == 1 else None
     corresp_by_id = {note.get("id"): note for note in meta.iter("corresp") if note.get("id")}
     all_corresp = list(meta.iter("corresp"))
+    shared_affiliations: dict[str, dict] = {}
     authors = []
-    for group in meta.findall("contrib-group"):
-        for contrib in group.findall("contrib"):
+    for group in meta.iterchildren("contrib-group"):
+        for contrib in group.iterchildren("contrib"):
             if (contrib.get("contrib-type") or "").lower() not in AUTHOR_CONTRIB_TYPES:
                 continue
-            author = _contrib_name(contrib)
+            children: dict[str, etree._Element] = {}
+            xrefs: list[etree._Element] = []
+            alternative_name = None
+            for child in contrib:
+                tag = child.tag
+                if tag == "xref":
+                    xrefs.append(child)
+                elif tag == "name-alternatives":
+                    if alternative_name is None:
+                        alternative_name = first_child(child, "name")
+                elif tag not in children:
+                    children[tag] = child
+            author = _contrib_name(children, alternative_name)
             if author is None:
                 continue
-            aff = _contrib_aff(contrib, affs_by_id, default_aff)
-            author["affiliation"] = read_affiliation(aff) if aff is not None else {}
-            author["email"] = _contrib_email(contrib, author["last"], corresp_by_id, all_corresp)
+            own_aff = children.get("aff")
+            if own_aff is not None:
+                author["affiliation"] = read_affiliation(own_aff)
+            else:
+                author["affiliation"] = _shared_affiliation(xrefs, affs_by_id, default_aff, shared_affiliations)
+            author["email"] = _contrib_email(contrib, xrefs, author["last"], corresp_by_id, all_corresp)
             authors.append(author)
     return authors
 
 
-def _contrib_name(contrib: etree._Element) -> dict | None:
-    name = contrib.find("name")
+def _contrib_name(children: dict[str, etree._Element], alternative_name: etree._Element | None) -> dict | None:
+    """The author from the contrib's first <name> (else the first inside <name-alternatives>),
+    else <string-name>, else <collab>; None when there is none."""
+    name = children.get("name")
     if name is None:
-        name = contrib.find("name-alternatives/name")
+        name = alternative_name
     if name is not None:
-        return make_author(element_text(name.find("given-names")), element_text(name.find("surname")),
-                           element_text(name.find("suffix")))
-    string_name = contrib.find("string-name")
+        return _name_author(name)
+    string_name = children.get("string-name")
     if string_name is not None:
-        if string_name.find("surname") is not None:
-            return make_author(element_text(string_name.find("given-names")),
-                               element_text(string_name.find("surname")),
-                               element_text(string_name.find("suffix")))
+        if first_child(string_name, "surname") is not None:
+            return _name_author(string_name)
         return split_author_name(element_text(string_name))
-    collab = contrib.find("collab")
+    collab = children.get("collab")
     if collab is not None:
         text = element_text(collab, frozenset({"contrib-group", "xref", "fn"}))
         return make_author("", text) if text else None
     return None
 
 
-def _contrib_aff(contrib, affs_by_id: dict, default_aff) -> etree._Element | None:
-    own = contrib.find("aff")
-    if own is not None:
-        return own
-    for xref in contrib.findall("xref"):
+def _name_author(name: etree._Element) -> dict:
+    """make_author from the first given-names, surname and suffix of a (string-)name."""
+    parts: dict[str, etree._Element] = {}
+    for part in name:
+        parts.setdefault(part.tag, part)
+    return make_author(element_text(parts.get("given-names")), element_text(parts.get("surname")),
+                       element_text(parts.get("suffix")))
+
+
+def _shared_affiliation(xrefs: list[etree._Element], affs_by_id: dict, default_aff,
+                        cache: dict[str, dict]) -> dict:
+    """The affiliation of the first <aff> an xref links to, else of the article's only
+    affiliation; read once per <aff> and copied for each author."""
+    key = None
+    for xref in xrefs:
         if xref.get("ref-type") == "aff":
-            for rid in (xref.get("rid") or "").split():
-                if rid in affs_by_id:
-                    return affs_by_id[rid]
-    return default_aff
+            key = next((rid for rid in (xref.get("rid") or "").split() if rid in affs_by_id), None)
+            if key is not None:
+                break
+    if key is None:
+        if default_aff is None:
+            return {}
+        key = ""  # no XML id is empty, so "" stands for the default affiliation
+    if key not in cache:
+        cache[key] = read_affiliation(affs_by_id[key] if key else default_aff)
+    affiliation = dict(cache[key])
+    if "location" in affiliation:
+        affiliation["location"] = dict(affiliation["location"])
+    return affiliation
 
 
 def read_affiliation(aff: etree._Element) -> dict:
@@ -283,12 +320,13 @@ def read_affiliation(aff: etree._Element) -> dict:
     return affiliation
 
 
-def _contrib_email(contrib, surname: str, corresp_by_id: dict, all_corresp: list) -> str | None:
+def _contrib_email(contrib, xrefs: list[etree._Element], surname: str, corresp_by_id: dict,
+                   all_corresp: list) -> str | None:
     """The contrib's own email, else one from its corresponding-author note."""
-    own = element_text(contrib.find(".//email"))
+    own = element_text(next(contrib.iter("email"), None))
     if own:
         return own
-    notes = [corresp_by_id[rid] for xref in contrib.findall("xref") if xref.get("ref-type") == "corresp"
+    notes = [corresp_by_id[rid] for xref in xrefs if xref.get("ref-type") == "corresp"
              for rid in (xref.get("rid") or "").split() if rid in corresp_by_id]
     if not notes and contrib.get("corresp") == "yes":
         notes = all_corresp
