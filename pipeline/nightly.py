@@ -261,6 +261,7 @@ def count_failed_inputs(release_dir: Path, snapshot_dir: Path, ignored_reasons: 
 def _step(result: NightlyResult, name: str) -> Iterator[None]:
     """Time one step and remember it as the current one (the one named when it fails)."""
     result.step = name
+    logger.info("nightly %s: %s", result.release_date, name)
     start = time.perf_counter()
     try:
         yield

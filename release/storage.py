@@ -32,8 +32,6 @@ from s3transfer.utils import ChunksizeAdjuster
 
 from release.errors import ChecksumMismatchError, StorageError
 
-logger = logging.getLogger(__name__)
-
 HASH_CHUNK_BYTES = 8 * 1024 * 1024
 MAX_COPY_OBJECT_BYTES = 5 * 1024**3
 LOCAL_METADATA_FOLDER = ".cord19-metadata"

@@ -1,12 +1,9 @@
 """`cord19 load SOURCE --out FILE`: one joined record per paper, as JSON lines or Parquet."""
 import argparse
-import logging
 from pathlib import Path
 
 from release.load import LoadStats, iter_papers, write_jsonl, write_parquet
 from release.storage import keep_credentials_out_of_logs
-
-logger = logging.getLogger(__name__)
 
 WRITERS = {"jsonl": write_jsonl, "parquet": write_parquet}
 

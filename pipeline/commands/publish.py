@@ -1,12 +1,9 @@
 """`cord19 publish RELEASE_DIR DEST`: upload a release, verified, then move latest."""
 import argparse
-import logging
 from pathlib import Path
 
 from release.publish import publish_release
 from release.storage import keep_credentials_out_of_logs, open_store
-
-logger = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
