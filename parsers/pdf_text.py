@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -513,7 +514,7 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
         paragraph["cite_spans"] = _numeric_cite_spans(paragraph["text"], labels)
     return {
         "paper_id": hashlib.sha1(data).hexdigest(),
-        "metadata": {"title": title, "authors": []},
+        "metadata": {"title": title, "authors": _front_authors(p["text"] for p in front)},
         "abstract": abstract,
         "body_text": body,
         "bib_entries": bib_entries,
@@ -523,6 +524,41 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
 
 
 _MIN_FRONT_WORDS = 20
+_MAX_AUTHORS = 100
+# Footnote and affiliation marks after names: digits, asterisks, daggers, section signs.
+_AUTHOR_MARKS = re.compile(r"[\d*\u2020\u2021\u2217\u00a7\u00b6#\u2022]+")
+_NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
+_NOT_A_NAME = re.compile(
+    r"@|https?:|\b(univ|institut|department|dept|school|college|laborator|hospital|cent(er|re)|faculty|"
+    r"academy|inc|ltd|gmbh|street|road|avenue|abstract|keywords?|journal|vol|doi|received|accepted)",
+    re.IGNORECASE,
+)
+
+
+def _front_authors(front_texts: Iterable[str]) -> list[dict]:
+    """Authors from the blocks between the title and the abstract or first heading.
+
+    Conservative: a block counts only when every comma/"and"-separated part, footnote
+    marks removed, looks like a name (2 to 4 capitalised words); anything else in the
+    front matter (affiliations, addresses, dates) is left alone.
+    """
+    authors: list[dict] = []
+    for text in front_texts:
+        if _NOT_A_NAME.search(text):
+            continue  # affiliations, addresses, front-page furniture
+        parts = [p for p in _NAME_SEPARATORS.split(text) if p.strip()]
+        names = [_AUTHOR_MARKS.sub(" ", p).split() for p in parts]
+        # A part that is only marks or numbers ("Mai 30, 18") is a date or a count, not a name list.
+        if not names or not all(_looks_like_name(tokens) for tokens in names):
+            continue
+        for tokens in names:
+            authors.append({"first": tokens[0], "middle": tokens[1:-1], "last": tokens[-1], "suffix": "",
+                            "affiliation": {}, "email": ""})
+    return authors[:_MAX_AUTHORS]
+
+
+def _looks_like_name(tokens: list[str]) -> bool:
+    return 2 <= len(tokens) <= 4 and all(t[:1].isupper() and any(c.isalpha() for c in t) for t in tokens)
 
 
 def _word_count(text: str) -> int:

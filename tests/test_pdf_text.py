@@ -66,6 +66,10 @@ def test_every_corpus_pdf_parses_or_fails_with_its_reason(corpus_dir):
 def test_naacl_paper_structure(corpus_dir):
     paper = parse_pdf((corpus_dir / "pdf" / "pdfminer_nonfree_naacl06-shinyama.pdf").read_bytes())
     assert paper["metadata"]["title"] == "Preemptive Information Extraction using Unrestricted Relation Discovery"
+    assert [(a["first"], a["last"]) for a in paper["metadata"]["authors"]] == [
+        ("Yusuke", "Shinyama"),
+        ("Satoshi", "Sekine"),
+    ]
     assert paper["abstract"][0]["text"].startswith("We are trying to extend the boundary of Information Extraction")
     sections = [p["section"] for p in paper["body_text"]]
     assert "Background" in sections and "Conclusion" in sections
@@ -73,6 +77,15 @@ def test_naacl_paper_structure(corpus_dir):
     body = " ".join(p["text"] for p in paper["body_text"])
     assert "semiautomatically" in body  # joined across the line break
     assert any(e["type"] == "table" for e in paper["ref_entries"].values())
+
+
+def test_author_lines_with_footnote_marks(corpus_dir):
+    paper = parse_pdf((corpus_dir / "pdf" / "grobid_footnotes_test.pdf").read_bytes())
+    names = [(a["first"], a["middle"], a["last"]) for a in paper["metadata"]["authors"]]
+    assert names[:2] == [("Pamela", [], "Forner"), ("Anselmo", [], "Peñas")]
+    assert ("Erik", ["Tjong", "Kim"], "Sang") in names and len(names) == 12
+    corrupted = parse_pdf((corpus_dir / "pdf" / "pdfminer_zen_of_python_corrupted.pdf").read_bytes())
+    assert corrupted["metadata"]["authors"] == []  # "Mittwoch Mai 30, 18" is a date, not a name
 
 
 def test_vertical_japanese_text_is_kept_without_spaces(corpus_dir):
@@ -164,6 +177,10 @@ def test_made_article_structure():
     paper = parse_pdf(make_article_pdf())
     assert schema_errors("pdf_json", paper) == [] and paper_problems(paper) == []
     assert paper["metadata"]["title"] == "Household Transmission of a Respiratory Virus"
+    assert paper["metadata"]["authors"] == [
+        {"first": "Ada", "middle": [], "last": "Lovelace", "suffix": "", "affiliation": {}, "email": ""},
+        {"first": "Charles", "middle": [], "last": "Babbage", "suffix": "", "affiliation": {}, "email": ""},
+    ]
     assert [p["text"] for p in paper["abstract"]] == [
         "We estimate household transmission from a cohort of families and find that "
         "secondary attack rates were high in crowded homes."
