@@ -36,9 +36,12 @@ from parsers.errors import ParseError
 from parsers.feeds import FEED_KINDS, iter_feed_records
 from parsers.feeds.arxiv import parse_feed_root, total_results
 from parsers.feeds.errors import FeedError
+from parsers.jats import NotJatsError
+from parsers.pdf_text import check_pdf_bytes
 from parsers.xmlsafe import parse_xml_bytes
 from release.errors import ReleaseError
 from release.safe_tar import iter_tarball_files
+from release.writer import sha256_file
 from schemas import LICENSES, schema_errors
 
 logger = logging.getLogger(__name__)
@@ -647,25 +650,10 @@ def _load_json(path: Path) -> dict:
 # ---------------------------------------------------------------- documents
 
 
-class NotPdfError(ParseError):
-    """A download that should be a PDF but is not (typically an HTML error or login page)."""
-
-    reason = "not_pdf"
-
-
-class NotJatsError(ParseError):
-    """A download that should be JATS XML (or a PMC OA package holding it) but is not."""
-
-    reason = "not_jats"
-
-
 def check_pdf(path: Path) -> None:
-    """A PDF starts with %PDF- in its first KiB; an HTML error page does not."""
+    """A downloaded PDF must look like one (an HTML error page does not); reads the first KiB only."""
     with path.open("rb") as handle:
-        head = handle.read(1024)
-    if b"%PDF-" not in head:
-        kind = "an HTML page" if b"<html" in head.lower() or b"<!doctype" in head.lower() else "not a PDF"
-        raise NotPdfError(f"the download is {kind}")
+        check_pdf_bytes(handle.read(1024))
 
 
 def jats_bytes(path: Path) -> bytes:
@@ -732,14 +720,6 @@ def _write_atomically(path: Path, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class Ingest:
@@ -827,7 +807,7 @@ class Ingest:
                                                  lambda path, s=paging_state: paging.read(path, s))
                 if page.items:
                     relative = f"feeds/{source.name}/{name}"
-                    digest = _sha256(partial)
+                    digest = sha256_file(partial)
                     os.replace(partial, self.dir / relative)
                     source_state["files"][relative] = digest
                     source_state["pages"] = number
@@ -950,7 +930,7 @@ class Ingest:
             files[entry["line"]["path"]] = entry["sha256"]
         documents_path = self.dir / "documents.jsonl"
         _write_atomically(documents_path, "".join(json.dumps(line, sort_keys=True) + "\n" for line in lines).encode())
-        files["documents.jsonl"] = _sha256(documents_path)
+        files["documents.jsonl"] = sha256_file(documents_path)
         snapshot = {"created": state["created"], "query": self.config.query, "sources": sources,
                     "files": dict(sorted(files.items())), "failures": self.failures}
         problems = schema_errors("snapshot", snapshot)

@@ -30,7 +30,6 @@ from pipeline.ingest import (
     Ingest,
     IngestError,
     IngestSummary,
-    NotPdfError,
     Progress,
     SourcesFileError,
     check_pdf,
@@ -39,6 +38,7 @@ from pipeline.ingest import (
     mirrored_url,
     retry_after_seconds,
 )
+from parsers.pdf_text import NotPdfError
 from schemas import schema_errors
 from tests.conftest import PROJECT_ROOT
 from tests.feed_server import Fault, FeedServer, arxiv_corpus_entries, oa_package, pmc_corpus_articles
