@@ -110,16 +110,24 @@ class ParagraphBuilder:
         self.after_space = text[-1] == " "
 
     def add_span(self, spans: list[dict], surface: str, ref_ids: list[str | None]) -> None:
-        """Append `surface` as span text, one span per target (same offsets)."""
+        """Append `surface` as span text, one span per target (same offsets); whitespace
+        around it becomes one space outside the span."""
         core = " ".join(surface.split())
-        if surface[:1].isspace():
-            self.add_text(" ")
+        if surface[:1].isspace() and not self.after_space:
+            self.parts.append(" ")
+            self.length += 1
+            self.after_space = True
         start = self.length
-        self.add_text(core)
+        if core:
+            self.parts.append(core)
+            self.length += len(core)
+            self.after_space = False
         for ref_id in ref_ids:
             spans.append({"start": start, "end": self.length, "text": core, "ref_id": ref_id})
         if core and surface[-1].isspace():
-            self.add_text(" ")
+            self.parts.append(" ")
+            self.length += 1
+            self.after_space = True
 
     def paragraph(self, section: str, links: Links) -> dict | None:
         """The finished paragraph, or None when it holds no text."""
@@ -258,20 +266,25 @@ class _InlineWalk:
 def add_xref(builder: ParagraphBuilder, xref: etree._Element, links: Links) -> None:
     """Add one <xref> to the paragraph: a span, plain text, or nothing for note markers."""
     ref_type = xref.get("ref-type") or ""
-    rids = (xref.get("rid") or "").split()
-    surface = raw_text(xref)
+    surface = (xref.text or "") if not len(xref) else raw_text(xref)
     if ref_type == "bibr":
-        targets = list(dict.fromkeys(links.bib_ids.get(rid) for rid in rids)) or [None]
-        builder.add_span(builder.cite_spans, surface, targets)
+        builder.add_span(builder.cite_spans, surface, _targets(xref, links.bib_ids))
     elif ref_type in ("fig", "table"):
-        targets = list(dict.fromkeys(links.float_ids.get(rid) for rid in rids)) or [None]
-        builder.add_span(builder.ref_spans, surface, targets)
+        builder.add_span(builder.ref_spans, surface, _targets(xref, links.float_ids))
     elif ref_type == "supplementary-material":
         builder.add_span(builder.ref_spans, surface, [None])
     elif ref_type in NOTE_MARKER_TYPES and len(surface.strip()) <= 3:
         return
     else:
         builder.add_text(surface)
+
+
+def _targets(xref: etree._Element, ids: dict[str, str]) -> list[str | None]:
+    """The distinct targets of the xref's rids ([None] when it has none)."""
+    rids = (xref.get("rid") or "").split()
+    if len(rids) == 1:
+        return [ids.get(rids[0])]
+    return list(dict.fromkeys(ids.get(rid) for rid in rids)) or [None]
 
 
 def expand_citation_ranges(text: str, spans: list[dict], links: Links) -> list[dict]:
