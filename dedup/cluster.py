@@ -28,8 +28,8 @@ How it scales in Beam (stage ClusterPapers):
   refused on conflicts that only the whole component can see and because the
   best-first order must be global to be deterministic. It holds per record the
   identifiers, the matching features and the label, not the source record: about
-  1.3 KB per record at peak in CPython (1,000,000 records: 1.3 GiB peak RSS, 59 s of
-  CPU, 0.36 candidate pairs per record; benchmarks/bench_dedup.py), so 10 M records
+  1.3 KB per record at peak in CPython (1,000,000 records: 1.3 GiB peak RSS, 63 s of
+  CPU, 0.37 candidate pairs per record; benchmarks/bench_dedup.py), so 10 M records
   need a worker with about 13 GB. Its output (record -> cluster number) is joined
   back to the records by key, and harmonisation then runs per cluster in parallel.
   Gathering whole source records on that worker instead (ToList + cluster_records)
