@@ -30,8 +30,10 @@ How it scales in Beam (stage ClusterPapers):
   identifiers, the matching features and the label, not the source record: about
   1.3 KB per record at peak in CPython (1,000,000 records: 1.3 GiB peak RSS, 63 s of
   CPU, 0.37 candidate pairs per record; benchmarks/bench_dedup.py), so 10 M records
-  need a worker with about 13 GB. Its output (record -> cluster number) is joined
-  back to the records by key, and harmonisation then runs per cluster in parallel.
+  need a worker with about 13 GB. Its output (record label -> group number, and
+  whether the group was joined fuzzily) is joined back to the records by label;
+  `make_cluster` then builds each Cluster per group in parallel, and harmonisation
+  runs per cluster.
   Gathering whole source records on that worker instead (ToList + cluster_records)
   costs several KB per record and is only suitable for small builds.
 This module's `cluster_records` does all of it in one process, for lists.
@@ -253,25 +255,29 @@ def canonical_order(records: list[dict]) -> list[dict]:
     return ordered
 
 
+def make_cluster(members: list[dict], joined_fuzzily: bool) -> Cluster:
+    """The Cluster of one group of source records (as `link_records` grouped them)."""
+    members = canonical_order(members)
+    keys: set[str] = set()
+    for member in members:
+        member_keys = identifier_keys(member.get("ids") or {})
+        if not member_keys:
+            label = record_label(member)
+            member_keys = sorted({fuzzy_key(match_features(member), label), f"record:{label}"})
+        keys.update(member_keys)
+    how = "single" if len(members) == 1 else ("fuzzy" if joined_fuzzily else "ids")
+    return Cluster(members=members, how=how, keys=sorted(keys))
+
+
 def cluster_records(records: list[dict]) -> ClusteringResult:
     """Cluster source records into papers (deterministic, whatever the input order)."""
     ordered = canonical_order(records)
-    features = [match_features(record) for record in ordered]
     linkage = link_records(
         [cluster_ids(record.get("ids") or {}) for record in ordered],
-        features,
+        [match_features(record) for record in ordered],
         [record_label(record) for record in ordered],
     )
-    clusters = []
-    for group, fuzzy in zip(linkage.groups, linkage.fuzzy):
-        members = [ordered[index] for index in group]
-        keys: set[str] = set()
-        for index, member in zip(group, members):
-            member_keys = identifier_keys(member.get("ids") or {})
-            if not member_keys:
-                label = record_label(member)
-                member_keys = sorted({fuzzy_key(features[index], label), f"record:{label}"})
-            keys.update(member_keys)
-        how = "single" if len(members) == 1 else ("fuzzy" if fuzzy else "ids")
-        clusters.append(Cluster(members=members, how=how, keys=sorted(keys)))
+    clusters = [
+        make_cluster([ordered[index] for index in group], fuzzy) for group, fuzzy in zip(linkage.groups, linkage.fuzzy)
+    ]
     return ClusteringResult(clusters=clusters, report=linkage.report)

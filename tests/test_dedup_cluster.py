@@ -304,3 +304,11 @@ def test_journal_agreement_breaks_a_tie_between_preprint_and_journal_version():
     result = cluster_records(records)
     assert membership(result) == [["MedRxiv:10.1101/2020.04.01.1"], ["Medline:33", "WHO:#9"]]
     assert not [e for e in result.report if e["kind"] == "fuzzy_ambiguous"]
+
+
+def test_make_cluster_rebuilds_each_cluster_from_its_group():
+    from dedup.cluster import make_cluster
+
+    result = cluster_records(_mixed_records())
+    rebuilt = [make_cluster(c.members[::-1], c.how == "fuzzy") for c in result.clusters]
+    assert [(c.members, c.how, c.keys) for c in rebuilt] == [(c.members, c.how, c.keys) for c in result.clusters]
