@@ -84,6 +84,7 @@ def test_second_build_keeps_ids_records_a_merge_and_a_split():
         "split": [{"old": old["PMC:PMC100"], "new": new["PMC:PMC100"]}],
     }
     registry = second.registry
+    assert schema_errors("cord_uid_registry", json.loads(registry.to_json())) == []
     assert registry.generation == 2
     assert registry.uids[merged_ids[1]] == {"minted": 1, "status": "merged", "merged_into": merged_ids[0]}
     assert registry.uids[old["Medline:300"]]["status"] == "retired"
