@@ -231,6 +231,7 @@ class _Line:
     size: float  # line height, a stand-in for font size
     bold: bool
     top: float  # distance from the page top, as a fraction of the page height
+    left: float = 0.0  # x of the line's start, in points
 
 
 @dataclass
@@ -284,7 +285,7 @@ def _line(line: LTTextLine, page_top: float, page_height: float) -> _Line:
     text = _CID.sub("", line.get_text()).strip()
     first_char = next((c for c in line if isinstance(c, LTChar)), None)
     bold = first_char is not None and "bold" in first_char.fontname.lower()
-    return _Line(text, round(line.height, 1), bold, (page_top - line.y1) / page_height)
+    return _Line(text, round(line.height, 1), bold, (page_top - line.y1) / page_height, line.x0)
 
 
 def _info_title(document: PDFDocument) -> str:
@@ -590,17 +591,24 @@ def _merge_broken_paragraphs(paragraphs: list[dict]) -> list[dict]:
 # ---------------------------------------------------------------- references
 
 
-_REF_LABEL = re.compile(r"^\s*(\[(\d{1,4})\]|(\d{1,4})\.\s)")
+_HANGING_INDENT_PT = 3.0
+_REF_LABEL = re.compile(r"^\s*(\[(\d{1,4})\]|(\d{1,3})\.\s)")  # "[12]" or "12. " (not a year)
 _REF_LABEL_FIRST = re.compile(r"^\[1\]\s")
 
 
 def _split_references(box: _Box) -> list[str]:
-    """Reference entries in a box: split at "[n]" / "n." labels, else one entry per box."""
-    if not any(_REF_LABEL.match(line.text) for line in box.lines):
-        return [_join_lines(box.lines)]
+    """Reference entries in a box: split at "[n]" / "n." labels, else at the lines a
+    hanging indent sets apart, else one entry per box."""
+    if any(_REF_LABEL.match(line.text) for line in box.lines):
+        starts_entry = lambda line: bool(_REF_LABEL.match(line.text))  # noqa: E731
+    else:
+        margin = min(line.left for line in box.lines)
+        if not any(line.left > margin + _HANGING_INDENT_PT for line in box.lines):
+            return [_join_lines(box.lines)]
+        starts_entry = lambda line: line.left <= margin + 1.0  # noqa: E731
     entries, current = [], []
     for line in box.lines:
-        if _REF_LABEL.match(line.text) and current:
+        if starts_entry(line) and current:
             entries.append(_join_lines(current))
             current = []
         current.append(line)
@@ -609,14 +617,32 @@ def _split_references(box: _Box) -> list[str]:
     return entries
 
 
+# How an unlabelled reference starts: "Surname, X", "Surname X, ..." or an
+# organisation in capitals followed soon by a year ("CEPAL (2000)").
+_ENTRY_START = re.compile(
+    r"^([^\W\d_][\w'\u2019\-]+(\s+[^\W\d_][\w'\u2019\-]+){0,3},\s*[^\W\d_]"
+    r"|[A-Z][A-Z&\-]{1,}\b.{0,80}?\b(1[89]|20)\d\d)"
+)
+
+
+def _starts_unlabelled_entry(text: str) -> bool:
+    """Looks like the start of a reference, or at least not like a piece of one."""
+    if _ENTRY_START.match(text):
+        return True
+    return text[:1].isupper() and len(text) >= 30 and bool(_YEAR.search(text))
+
+
 def _merge_reference_lines(entries: list[str]) -> list[str]:
-    """Glue an unlabelled fragment to the previous labelled entry (a column or page break)."""
-    labelled = any(_REF_LABEL.match(entry) for entry in entries)
-    if not labelled:
-        return entries
+    """Glue a fragment (cut off by a column or page break, or split by the layout) to
+    the previous entry: labelled lists by their "[n]" / "n." labels, others by how an
+    entry starts."""
+    if any(_REF_LABEL.match(entry) for entry in entries):
+        starts = _REF_LABEL.match
+    else:
+        starts = _starts_unlabelled_entry
     merged: list[str] = []
     for entry in entries:
-        if merged and not _REF_LABEL.match(entry):
+        if merged and not starts(entry):
             merged[-1] = _join_lines([_Line(merged[-1], 0, False, 0), _Line(entry, 0, False, 0)])
         else:
             merged.append(entry)

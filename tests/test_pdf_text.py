@@ -73,7 +73,10 @@ def test_naacl_paper_structure(corpus_dir):
     assert paper["abstract"][0]["text"].startswith("We are trying to extend the boundary of Information Extraction")
     sections = [p["section"] for p in paper["body_text"]]
     assert "Background" in sections and "Conclusion" in sections
-    assert paper["bib_entries"]
+    titles = [entry["title"] for entry in paper["bib_entries"].values()]  # split by hanging indent
+    assert len(titles) >= 10 and all(entry["year"] for entry in paper["bib_entries"].values())
+    assert "Snowball: Extracting Relations from Large Plaintext Collections" in titles
+    assert "A maximum-entropy-inspired parser" in titles  # joined across a box break
     body = " ".join(p["text"] for p in paper["body_text"])
     assert "semiautomatically" in body  # joined across the line break
     assert any(e["type"] == "table" for e in paper["ref_entries"].values())
@@ -102,8 +105,8 @@ def test_working_paper_keeps_references_out_of_the_body(corpus_dir):
     sections = {p["section"] for p in paper["body_text"]}
     assert {"Introducción", "Conclusiones"} <= sections
     assert not any("Bibliograf" in s for s in sections)
-    assert len(paper["bib_entries"]) >= 30
-    assert any(e["year"] == 2005 for e in paper["bib_entries"].values())
+    assert 39 <= len(paper["bib_entries"]) <= 45  # 39 in doc2json's GROBID parse
+    assert any(e["title"] == "Acerca de la globalización en la agricultura" for e in paper["bib_entries"].values())
 
 
 # ---------------------------------------------------------------- PDFs made here
