@@ -600,15 +600,15 @@ def _split_references(box: _Box) -> list[str]:
     """Reference entries in a box: split at "[n]" / "n." labels, else at the lines a
     hanging indent sets apart, else one entry per box."""
     if any(_REF_LABEL.match(line.text) for line in box.lines):
-        starts_entry = lambda line: bool(_REF_LABEL.match(line.text))  # noqa: E731
+        starts = [bool(_REF_LABEL.match(line.text)) for line in box.lines]
     else:
         margin = min(line.left for line in box.lines)
         if not any(line.left > margin + _HANGING_INDENT_PT for line in box.lines):
             return [_join_lines(box.lines)]
-        starts_entry = lambda line: line.left <= margin + 1.0  # noqa: E731
+        starts = [line.left <= margin + 1.0 for line in box.lines]
     entries, current = [], []
-    for line in box.lines:
-        if starts_entry(line) and current:
+    for line, starts_entry in zip(box.lines, starts):
+        if starts_entry and current:
             entries.append(_join_lines(current))
             current = []
         current.append(line)
