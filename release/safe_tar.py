@@ -127,10 +127,13 @@ def _extract_all(archive: tarfile.TarFile, root: Path, budget: _Budget, written:
         target = root / name
         if not _inside(root, target.parent if member.isfile() else target):
             raise UnsafeArchiveError(f"member {name!r} would be written outside {root}")
+        folder = target if member.isdir() else target.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:
+            raise UnsafeArchiveError(f"member {name!r} needs a folder where a file was extracted") from exc
         if member.isdir():
-            target.mkdir(parents=True, exist_ok=True)
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
         if target.is_symlink() or (target.exists() and not target.is_file()):
             raise UnsafeArchiveError(f"member {name!r} would replace a link or folder at {target}")
         handle = archive.extractfile(member)

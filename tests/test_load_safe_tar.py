@@ -97,6 +97,13 @@ def test_duplicate_file_is_refused(tmp_path: Path) -> None:
         extract_tarball_safely(tarball, tmp_path / "out")
 
 
+def test_a_file_then_a_folder_of_the_same_name_is_refused(tmp_path: Path) -> None:
+    tarball = _write_tar(tmp_path / "clash.tar.gz", [_file("a", b"1"), _file("a/b", b"2")])
+    with pytest.raises(UnsafeArchiveError, match="folder where a file"):
+        extract_tarball_safely(tarball, tmp_path / "out")
+    assert not (tmp_path / "out/a").exists()
+
+
 def test_symlinked_folder_inside_destination_is_not_followed(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
