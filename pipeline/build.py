@@ -39,14 +39,14 @@ def build_pipeline(p: beam.Pipeline, snapshot_dir: Path, staging_dir: Path, rele
     snapshot = load_snapshot(snapshot_dir)
     read = p | "ReadSourceRecords" >> ReadSourceRecords(str(snapshot_dir), feed_files(snapshot))
     clustered = read.records | "ClusterPapers" >> ClusterPapers()
-    in_scope = clustered.clusters | "FilterByQuery" >> FilterByQuery(snapshot.get("query"))
+    in_scope = clustered["clusters"] | "FilterByQuery" >> FilterByQuery(snapshot.get("query"))
     assigned = in_scope.kept | "AssignCordUids" >> AssignCordUids(previous_registry)
     parsed = (
         p
         | "ListDocuments" >> beam.Create(document_lines(snapshot_dir))
         | "ParseDocuments" >> ParseDocuments(str(snapshot_dir), grobid_url, str(parse_cache_dir) if parse_cache_dir else None)
     )
-    harmonized = {"assigned": assigned.assigned, "parsed": parsed.parsed} | "HarmonizeMetadata" >> HarmonizeMetadata()
+    harmonized = {"assigned": assigned["assigned"], "parsed": parsed.parsed} | "HarmonizeMetadata" >> HarmonizeMetadata()
     validated = harmonized["rows"] | "Validate" >> ValidateRows()
     dead_letters = (
         read[DEAD_LETTERS], in_scope[DEAD_LETTERS], parsed[DEAD_LETTERS], harmonized[DEAD_LETTERS], validated[DEAD_LETTERS]

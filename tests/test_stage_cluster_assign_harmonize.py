@@ -1,11 +1,14 @@
 """ClusterPapers -> AssignCordUids -> HarmonizeMetadata on invented records and parsed documents."""
 import apache_beam as beam
 
+from dedup import cluster_records
+from parsers.feeds import iter_feed_records
 from pipeline.assign_cord_uids import CHANGES, REGISTRY, AssignCordUids
 from pipeline.cluster_papers import REPORT, ClusterPapers
 from pipeline.dead_letters import DEAD_LETTERS
 from pipeline.harmonize import ATTACHED, HarmonizeMetadata
 from pipeline.parse_documents import ParsedDocument
+from pipeline.snapshot import bundled_sample_snapshot, feed_files, load_snapshot
 from tests.beam_helpers import run_and_collect
 
 PDF_SHA1 = "a" * 40
@@ -41,9 +44,9 @@ DOCS = [
 
 def build(p, records=RECORDS, docs=DOCS):
     clustered = p | "Records" >> beam.Create(records) | ClusterPapers()
-    assigned = clustered.clusters | AssignCordUids()
+    assigned = clustered["clusters"] | AssignCordUids()
     documents = p | "Docs" >> beam.Create(docs)
-    harmonized = {"assigned": assigned.assigned, "parsed": documents} | HarmonizeMetadata()
+    harmonized = {"assigned": assigned["assigned"], "parsed": documents} | HarmonizeMetadata()
     return {"rows": harmonized["rows"], "attached": harmonized[ATTACHED], "dead": harmonized[DEAD_LETTERS],
             "registry": assigned[REGISTRY], "changes": assigned[CHANGES], "report": clustered[REPORT]}
 
@@ -70,3 +73,27 @@ def test_cord_uids_do_not_depend_on_input_order_or_worker_count(tmp_path):
                              beam_args=("--direct_running_mode=multi_processing", "--direct_num_workers=2"))
     assert sorted(r["cord_uid"] for r in first["rows"]) == sorted(r["cord_uid"] for r in second["rows"])
     assert first["registry"] == second["registry"]
+
+
+def test_cluster_papers_finds_the_same_clusters_as_cluster_records_on_the_sample(tmp_path):
+    snapshot_dir = bundled_sample_snapshot()
+    records = [
+        record
+        for feed in feed_files(load_snapshot(snapshot_dir))
+        for record in iter_feed_records(feed.kind, str(snapshot_dir / feed.path), on_error=lambda error: None)
+    ]
+    expected = cluster_records(records)
+
+    def build_clusters(p):
+        clustered = p | beam.Create(records) | ClusterPapers()
+        return {"clusters": clustered["clusters"], "report": clustered[REPORT]}
+
+    out = run_and_collect(tmp_path, build_clusters,
+                          beam_args=("--direct_running_mode=multi_processing", "--direct_num_workers=2"))
+
+    def shape(clusters):
+        return sorted((tuple(c.keys), c.how, tuple(m["source_id"] for m in c.members)) for c in clusters)
+
+    assert shape(out["clusters"]) == shape(expected.clusters)
+    assert any(c.how == "fuzzy" for c in out["clusters"])
+    assert sorted(map(repr, out["report"])) == sorted(map(repr, expected.report))
