@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import apache_beam as beam
 
+from dedup import Cluster
 from pipeline.dead_letters import DEAD_LETTERS, dead_letter
 from pipeline.metrics import count
 
@@ -52,6 +53,7 @@ def drop_reason(members: list[dict], pattern: re.Pattern | None, fields: tuple[s
     return None
 
 
+@beam.typehints.with_output_types(Cluster)
 class FilterClusters(beam.DoFn):
     def __init__(self, query: dict | None):
         self.query = query

@@ -68,6 +68,7 @@ def paper_validation_problems(doc_type: str, paper: dict) -> list[str]:
     return schema_errors(SCHEMA_BY_TYPE[doc_type], paper) + paper_problems(paper)
 
 
+@beam.typehints.with_output_types(ParsedDocument)
 class ParseDocument(beam.DoFn):
     """Thin wrapper: read, check, parse (or reuse a cached parse), validate, emit."""
 

@@ -27,6 +27,7 @@ def record_ref(feed_file: FeedFile, record: dict, position: int) -> str:
     return f"{feed_file.path}#{record.get('source_id') or position}"
 
 
+@beam.typehints.with_output_types(dict)
 class ReadFeedFile(beam.DoFn):
     """Parse one feed file into source records; bad files and records go to dead letters."""
 
