@@ -2,10 +2,11 @@
 
 `parse_pdf(data)` runs pdfminer in a child process (one long-lived
 `python -m parsers.pdf_text` per thread, see _PdfWorker) under a wall-clock limit and
-an address-space limit (RLIMIT_AS), so a runaway PDF cannot stall or kill the worker. The child turns the
-layout into paragraphs: running headers and footers (lines repeated across pages)
-and bare page numbers are dropped, words hyphenated across line breaks are joined,
-the title is guessed from the largest type on page 1, an "Abstract" block becomes
+an address-space limit (RLIMIT_AS), so a runaway PDF cannot stall or kill the worker.
+The child turns the layout into paragraphs: running headers and footers (lines
+repeated across pages) and bare page numbers are dropped, words hyphenated across
+line breaks are joined, the title is guessed from the largest type on page 1 and
+author names from the lines under it (conservatively), an "Abstract" block becomes
 the abstract, numbered or set-apart short lines become section headings, figure and
 table captions go to `ref_entries`, acknowledgements and appendices to
 `back_matter`, and the references section is kept out of the body: its entries go
