@@ -25,6 +25,9 @@ DEFAULT_MAX_MEMBER_BYTES = 2 * 1024**3
 DEFAULT_MAX_TOTAL_BYTES = 64 * 1024**3
 DEFAULT_MAX_MEMBERS = 5_000_000
 _COPY_CHUNK_BYTES = 1024 * 1024
+# tarfile reads a PAX or GNU long-name header into memory whole, before the member it
+# describes is seen; real ones are well under a kilobyte.
+MAX_EXTENDED_HEADER_BYTES = 1024 * 1024
 
 # What a truncated or non-tar stream raises from the tarfile / gzip / zlib layers.
 _CORRUPT_STREAM_ERRORS = (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile)
@@ -58,6 +61,17 @@ class _Budget:
                 raise UnsafeArchiveError(f"archive holds more than {self.max_total_bytes} bytes")
 
 
+class _BoundedTarInfo(tarfile.TarInfo):
+    """A TarInfo that refuses an extended header too large to read into memory."""
+
+    def _proc_member(self, archive: tarfile.TarFile) -> tarfile.TarInfo:
+        extended = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE,
+                    tarfile.SOLARIS_XHDTYPE)
+        if self.type in extended and self.size > MAX_EXTENDED_HEADER_BYTES:
+            raise UnsafeArchiveError(f"an extended tar header of {self.size} bytes")
+        return super()._proc_member(archive)
+
+
 def safe_member_name(member: tarfile.TarInfo) -> str:
     """The member's normalised relative name ("" for the archive root), or UnsafeArchiveError."""
     raw = member.name
@@ -83,8 +97,8 @@ def _open_stream(source: str | Path | BinaryIO) -> tarfile.TarFile:
     """Open a tar or tar.gz for one forward pass (no seeking, constant memory)."""
     try:
         if isinstance(source, (str, Path)):
-            return tarfile.open(str(source), mode="r|*")
-        return tarfile.open(fileobj=source, mode="r|*")
+            return tarfile.open(str(source), mode="r|*", tarinfo=_BoundedTarInfo)
+        return tarfile.open(fileobj=source, mode="r|*", tarinfo=_BoundedTarInfo)
     except tarfile.TarError as exc:
         raise CorruptArchiveError(f"not a readable tar archive: {exc}") from exc
 

@@ -91,6 +91,18 @@ def test_size_bounds(tmp_path: Path) -> None:
     assert extract_tarball_safely(tarball, tmp_path / "o3", max_total_bytes=200) == ["a", "b"]
 
 
+def test_oversized_extended_header_is_refused(tmp_path: Path) -> None:
+    info, data = _file("a", b"1")
+    info.pax_headers = {"comment": "x" * (2 * 1024 * 1024)}
+    path = tmp_path / "pax.tar"
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as archive:
+        archive.addfile(info, io.BytesIO(data))
+    with pytest.raises(UnsafeArchiveError, match="extended tar header"):
+        list(iter_tarball_files(path))
+    with pytest.raises(UnsafeArchiveError, match="extended tar header"):
+        extract_tarball_safely(path, tmp_path / "out")
+
+
 def test_duplicate_file_is_refused(tmp_path: Path) -> None:
     tarball = _write_tar(tmp_path / "dup.tar.gz", [_file("a", b"1"), _file("a", b"2")])
     with pytest.raises(UnsafeArchiveError, match="duplicate"):
