@@ -168,8 +168,9 @@ def fetch_release_files(storage: Storage, prefix: str, date: str, names: tuple[s
     folder = dest / date
     folder.mkdir(parents=True, exist_ok=True)
     manifest_key = join_key(prefix, date, MANIFEST)
-    manifest = json.loads(storage.read_bytes(manifest_key))
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    manifest_bytes = storage.read_bytes(manifest_key)
+    manifest = json.loads(manifest_bytes)
+    (folder / MANIFEST).write_bytes(manifest_bytes)
     for name in names:
         if name == MANIFEST or name not in manifest["files"]:
             continue

@@ -4,7 +4,8 @@ A release tarball comes from a store we do not control, so every member is check
 before a byte is written: only regular files and directories are accepted, with
 relative names free of `..` components, and within size bounds. Anything else (an
 absolute path, a `..`, a symlink or hard link, a device, a duplicate file, an
-oversized member or archive) refuses the whole archive with UnsafeArchiveError.
+oversized member, extended header or archive) refuses the whole archive with
+UnsafeArchiveError.
 Files are written by this module from the member's bytes; no tar metadata (owner,
 mode, times) is applied.
 """
