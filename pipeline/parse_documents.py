@@ -6,14 +6,17 @@ pdfminer). With a parse cache folder, a document whose bytes and parser version 
 parsed before is not parsed again. Failures become dead letters; every parse is
 checked against its schema and the span invariants before it goes on.
 """
+import concurrent.futures
 import hashlib
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import apache_beam as beam
+from apache_beam.utils.windowed_value import WindowedValue
 
 from parsers import jats, pdf_text, tei
 from parsers.errors import ParseError
@@ -68,83 +71,150 @@ def paper_validation_problems(doc_type: str, paper: dict) -> list[str]:
     return schema_errors(SCHEMA_BY_TYPE[doc_type], paper) + paper_problems(paper)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What parsing one documents.jsonl line gave: a parsed document or a dead letter, and counters."""
+
+    parsed: ParsedDocument | None = None
+    dead_letter: dict | None = None
+    counters: tuple[tuple[str, str | None], ...] = ()
+
+
+def read_document(snapshot_dir: Path, document: dict) -> bytes:
+    """The document's bytes, checked against the SHA-1 that documents.jsonl gives."""
+    path = snapshot_dir / document["path"]
+    if not path.is_file():
+        raise SnapshotError(f"{document['path']}: listed in documents.jsonl but missing")
+    data = path.read_bytes()
+    if hashlib.sha1(data).hexdigest() != document["sha1"]:
+        raise SnapshotError(f"{document['path']}: SHA-1 differs from documents.jsonl")
+    return data
+
+
+def parse_or_reuse(doc_type: str, data: bytes, document: dict, grobid: GrobidClient | None,
+                   cache_dir: Path | None) -> tuple[dict, dict, bool]:
+    """(paper, ids found in it, whether it came from the parse cache)."""
+    cache_file = None
+    if cache_dir:
+        version = parser_version(doc_type, grobid is not None)
+        cache_file = cache_dir / "parses" / version / f"{document['sha1']}.json"
+        if cache_file.is_file():
+            cached = json.loads(cache_file.read_bytes())
+            return cached["paper"], cached["ids"], True
+    paper, found_ids = parse_document_bytes(doc_type, data, Path(document["path"]).stem, grobid)
+    if cache_file is not None:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}-{threading.get_ident()}.part")
+        partial.write_text(json.dumps({"paper": paper, "ids": found_ids}, ensure_ascii=False), encoding="utf-8")
+        partial.replace(cache_file)
+    return paper, found_ids, False
+
+
+def parse_document_line(number: int, line: str, snapshot_dir: Path, grobid: GrobidClient | None,
+                        cache_dir: Path | None) -> Outcome:
+    """Read, check, parse (or reuse a cached parse) and validate the document of one line."""
+    input_ref = f"documents.jsonl:{number}"
+    try:
+        document = json.loads(line)
+    except ValueError as exc:
+        return Outcome(dead_letter=dead_letter(STAGE, input_ref, "JSONDecodeError", "invalid_document_line", str(exc)))
+    problems = schema_errors("document_line", document)
+    if problems:
+        source = document.get("source") if isinstance(document, dict) else None
+        return Outcome(dead_letter=dead_letter(STAGE, input_ref, "SchemaError", "invalid_document_line", "; ".join(problems), source))
+    source, doc_type, input_ref = document["source"], document["type"], document["path"]
+    try:
+        data = read_document(snapshot_dir, document)
+        paper, found_ids, reused = parse_or_reuse(doc_type, data, document, grobid, cache_dir)
+    except (ParseError, SnapshotError) as exc:
+        return Outcome(dead_letter=dead_letter_from_error(STAGE, input_ref, exc, source), counters=((f"failed_{doc_type}", source),))
+    problems = paper_validation_problems(doc_type, paper)
+    if problems:
+        letter = dead_letter(STAGE, input_ref, "SchemaError", "invalid_parse", "; ".join(problems[:5]), source)
+        return Outcome(dead_letter=letter, counters=((f"invalid_{doc_type}", source),))
+    ids = {k: v for k, v in document["ids"].items() if v}
+    ids.update({k: v for k, v in found_ids.items() if k not in ids})
+    parsed = ParsedDocument(
+        type=doc_type,
+        sha1=document["sha1"],
+        json_path=paper_relative_path(doc_type, paper["paper_id"]),
+        ids=dict(sorted(ids.items())),
+        source=source,
+        paper_json=paper_json_bytes(paper),
+    )
+    counters = ((f"parsed_{doc_type}", source),) + ((("reused_parses", None),) if reused else ())
+    return Outcome(parsed=parsed, counters=counters)
+
+
 @beam.typehints.with_output_types(ParsedDocument)
 class ParseDocument(beam.DoFn):
-    """Thin wrapper: read, check, parse (or reuse a cached parse), validate, emit."""
+    """Thin wrapper over `parse_document_line`.
+
+    With GROBID, the documents of a bundle are parsed by a thread pool as wide as the
+    client's concurrency, so one worker keeps several requests in flight (GROBID is
+    slow and remote; a single request at a time leaves it idle). Outcomes are emitted
+    as they complete, and the rest at the end of the bundle.
+    """
 
     def __init__(self, snapshot_dir: str, grobid_url: str | None, cache_dir: str | None):
         self.snapshot_dir = snapshot_dir
         self.grobid_url = grobid_url
         self.cache_dir = cache_dir
         self.grobid: GrobidClient | None = None
+        self.pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self.pending: list[tuple[concurrent.futures.Future, object, object]] = []
 
     def setup(self):
         if self.grobid_url:
             cache = str(Path(self.cache_dir) / "tei") if self.cache_dir else None
             self.grobid = GrobidClient(self.grobid_url, cache_dir=cache)
+            self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.grobid.concurrency)
 
-    def process(self, numbered_line: tuple[int, str]):
+    def teardown(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+    def parse(self, numbered_line: tuple[int, str]) -> Outcome:
         number, line = numbered_line
-        input_ref = f"documents.jsonl:{number}"
-        try:
-            document = json.loads(line)
-        except ValueError as exc:
-            yield beam.pvalue.TaggedOutput(DEAD_LETTERS, dead_letter(STAGE, input_ref, "JSONDecodeError", "invalid_document_line", str(exc)))
-            return
-        problems = schema_errors("document_line", document)
-        if problems:
-            yield beam.pvalue.TaggedOutput(DEAD_LETTERS, dead_letter(STAGE, input_ref, "SchemaError", "invalid_document_line", "; ".join(problems), document.get("source") if isinstance(document, dict) else None))
-            return
-        source, doc_type, input_ref = document["source"], document["type"], document["path"]
-        try:
-            data = self.read_document(document)
-            paper, found_ids = self.parse_or_reuse(doc_type, data, document)
-        except (ParseError, SnapshotError) as exc:
-            count(STAGE, f"failed_{doc_type}", source)
-            yield beam.pvalue.TaggedOutput(DEAD_LETTERS, dead_letter_from_error(STAGE, input_ref, exc, source))
-            return
-        problems = paper_validation_problems(doc_type, paper)
-        if problems:
-            count(STAGE, f"invalid_{doc_type}", source)
-            yield beam.pvalue.TaggedOutput(DEAD_LETTERS, dead_letter(STAGE, input_ref, "SchemaError", "invalid_parse", "; ".join(problems[:5]), source))
-            return
-        count(STAGE, f"parsed_{doc_type}", source)
-        ids = {k: v for k, v in document["ids"].items() if v}
-        ids.update({k: v for k, v in found_ids.items() if k not in ids})
-        yield ParsedDocument(
-            type=doc_type,
-            sha1=document["sha1"],
-            json_path=paper_relative_path(doc_type, paper["paper_id"]),
-            ids=dict(sorted(ids.items())),
-            source=source,
-            paper_json=paper_json_bytes(paper),
-        )
+        cache = Path(self.cache_dir) if self.cache_dir else None
+        return parse_document_line(number, line, Path(self.snapshot_dir), self.grobid, cache)
 
-    def read_document(self, document: dict) -> bytes:
-        path = Path(self.snapshot_dir) / document["path"]
-        if not path.is_file():
-            raise SnapshotError(f"{document['path']}: listed in documents.jsonl but missing")
-        data = path.read_bytes()
-        if hashlib.sha1(data).hexdigest() != document["sha1"]:
-            raise SnapshotError(f"{document['path']}: SHA-1 differs from documents.jsonl")
-        return data
+    def start_bundle(self):
+        self.pending = []
 
-    def parse_or_reuse(self, doc_type: str, data: bytes, document: dict) -> tuple[dict, dict]:
-        cache_file = None
-        if self.cache_dir:
-            version = parser_version(doc_type, self.grobid is not None)
-            cache_file = Path(self.cache_dir) / "parses" / version / f"{document['sha1']}.json"
-            if cache_file.is_file():
-                count(STAGE, "reused_parses")
-                cached = json.loads(cache_file.read_bytes())
-                return cached["paper"], cached["ids"]
-        paper, found_ids = parse_document_bytes(doc_type, data, Path(document["path"]).stem, self.grobid)
-        if cache_file is not None:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.part")
-            partial.write_text(json.dumps({"paper": paper, "ids": found_ids}, ensure_ascii=False), encoding="utf-8")
-            partial.replace(cache_file)
-        return paper, found_ids
+    def process(self, numbered_line: tuple[int, str], window=beam.DoFn.WindowParam, timestamp=beam.DoFn.TimestampParam):
+        if self.pool is None:
+            yield from emit(self.parse(numbered_line))
+            return
+        self.pending.append((self.pool.submit(self.parse, numbered_line), window, timestamp))
+        if len(self.pending) >= 2 * self.grobid.concurrency:
+            concurrent.futures.wait([future for future, _, _ in self.pending], return_when=concurrent.futures.FIRST_COMPLETED)
+        still_pending = []
+        for future, future_window, future_timestamp in self.pending:
+            if future.done():
+                yield from emit(future.result())
+            else:
+                still_pending.append((future, future_window, future_timestamp))
+        self.pending = still_pending
+
+    def finish_bundle(self):
+        for future, window, timestamp in self.pending:
+            for output in emit(future.result()):
+                if isinstance(output, beam.pvalue.TaggedOutput):
+                    yield beam.pvalue.TaggedOutput(output.tag, WindowedValue(output.value, timestamp, [window]))
+                else:
+                    yield WindowedValue(output, timestamp, [window])
+        self.pending = []
+
+
+def emit(outcome: Outcome):
+    """Count, then yield the parsed document or the dead letter (in the DoFn's own thread)."""
+    for what, source in outcome.counters:
+        count(STAGE, what, source)
+    if outcome.parsed is not None:
+        yield outcome.parsed
+    else:
+        yield beam.pvalue.TaggedOutput(DEAD_LETTERS, outcome.dead_letter)
 
 
 @dataclass
