@@ -59,14 +59,14 @@ def run_scenario(pdfs: list[bytes], tei: bytes, capacity: int, latency_s: float,
 
 def run_beam_scenario(pdfs: list[bytes], tei: bytes, mode: str, workers: int) -> dict:
     import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions
 
+    from pipeline.options import make_pipeline_options
     from pipeline.parse_documents import ParseDocuments
     from tests.test_grobid_beam import write_snapshot
 
     snapshot = Path(tempfile.mkdtemp(prefix="bench-grobid-")) / "snapshot"
     lines = write_snapshot(snapshot, {f"paper{n}": pdf for n, pdf in enumerate(pdfs)})
-    options = PipelineOptions([f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"])
+    options = make_pipeline_options([f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"])
     with GrobidTestServer(capacity=BEAM_CAPACITY, latency_s=BEAM_LATENCY_S) as server:
         for pdf in pdfs:
             server.add_document(pdf, tei)
