@@ -36,6 +36,7 @@ from parsers.errors import ParseError
 from parsers.feeds import FEED_KINDS, iter_feed_records
 from parsers.feeds.arxiv import parse_feed_root, total_results
 from parsers.feeds.errors import FeedError
+from parsers.feeds.record import load_json_payload
 from parsers.jats import NotJatsError
 from parsers.pdf_text import check_pdf_bytes
 from parsers.xmlsafe import parse_xml_bytes
@@ -638,10 +639,7 @@ PAGINGS = {"eutils": EutilsPaging, "biorxiv": BiorxivPaging, "arxiv": ArxivPagin
 
 
 def _load_json(path: Path) -> dict:
-    try:
-        payload = json.loads(path.read_bytes())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FeedError(f"not JSON: {exc}") from exc
+    payload = load_json_payload(path.read_bytes())
     if not isinstance(payload, dict):
         raise FeedError("expected a JSON object")
     return payload

@@ -2,8 +2,6 @@
 import hashlib
 import json
 
-import apache_beam as beam
-
 from pipeline.dead_letters import DEAD_LETTERS
 from pipeline.read_records import ReadSourceRecords
 from pipeline.snapshot import feed_files

@@ -8,15 +8,14 @@ passed to it and skipped so the rest of the file still parses.
 """
 import gzip
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from parsers.errors import ParseError
 from parsers.feeds import arxiv, biorxiv, crossref, europepmc, pmc, pubmed, who
-from parsers.feeds.errors import FeedError, FeedRecordError, UnknownFeedKindError
+from parsers.feeds.errors import FeedError, FeedRecordError, OnError, UnknownFeedKindError
 
 FEED_KINDS: tuple[str, ...] = ("arxiv", "biorxiv", "crossref", "europepmc", "medrxiv", "pmc", "pubmed", "who")
 
-OnError = Callable[[FeedRecordError], None] | None
 _STREAMED = {"pubmed": pubmed.iter_stream, "pmc": pmc.iter_stream, "who": who.iter_stream}
 GZIP_MAGIC = b"\x1f\x8b"
 

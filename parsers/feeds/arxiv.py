@@ -4,11 +4,10 @@ The API reports a bad query with an Atom feed whose single entry has an
 `.../api/errors#...` id; that becomes FeedApiError. An empty result is a feed
 without entries: zero records.
 """
-from collections.abc import Callable
 
 from lxml import etree
 
-from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError
+from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError, OnError, handle_bad_item
 from parsers.feeds.normalize import normalize_arxiv_id, normalize_doi, split_author_name
 from parsers.feeds.record import doi_url, element_text, make_record
 from parsers.xmlsafe import parse_xml_bytes
@@ -69,7 +68,7 @@ def entry_to_record(entry: etree._Element) -> dict:
     )
 
 
-def parse(data: bytes, on_error: Callable[[FeedRecordError], None] | None = None) -> list[dict]:
+def parse(data: bytes, on_error: OnError = None) -> list[dict]:
     """All records of one arXiv API response."""
     root = parse_feed_root(data)
     records = []
@@ -77,8 +76,5 @@ def parse(data: bytes, on_error: Callable[[FeedRecordError], None] | None = None
         try:
             records.append(entry_to_record(entry))
         except FeedRecordError as exc:
-            exc.item = f"entry #{index}"
-            if on_error is None:
-                raise
-            on_error(exc)
+            handle_bad_item(exc, f"entry #{index}", on_error)
     return records

@@ -4,13 +4,10 @@ A response is `{"messages": [...], "collection": [...]}`; a bare list of collect
 items (as some mirrors store them) is read too. Each item is one version of a
 preprint; the record links the version's PDF.
 """
-import json
-from collections.abc import Callable
 
-from parsers.errors import check_not_lfs_or_empty
-from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError
+from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError, OnError, handle_bad_item
 from parsers.feeds.normalize import normalize_doi, normalize_license, split_author_name
-from parsers.feeds.record import doi_url, make_record, strip_markup
+from parsers.feeds.record import doi_url, load_json_payload, make_record, strip_markup
 
 SERVERS = {
     "biorxiv": ("BioRxiv", "bioRxiv", "https://www.biorxiv.org"),
@@ -68,20 +65,13 @@ def item_to_record(item, server: str) -> dict:
     )
 
 
-def parse(data: bytes, server: str, on_error: Callable[[FeedRecordError], None] | None = None) -> list[dict]:
+def parse(data: bytes, server: str, on_error: OnError = None) -> list[dict]:
     """All records of one details response of `server` ("biorxiv" or "medrxiv")."""
-    check_not_lfs_or_empty(data)
-    try:
-        payload = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FeedError(f"not JSON: {exc}") from exc
+    payload = load_json_payload(data)
     records = []
     for index, item in enumerate(collection_items(payload), start=1):
         try:
             records.append(item_to_record(item, server))
         except FeedRecordError as exc:
-            exc.item = f"collection item #{index}"
-            if on_error is None:
-                raise
-            on_error(exc)
+            handle_bad_item(exc, f"collection item #{index}", on_error)
     return records

@@ -4,12 +4,9 @@ This is the publisher feed: the `source` is the publisher's CORD-19 name when th
 Crossref member (or DOI prefix) is Elsevier or Springer Nature, else "Crossref".
 JATS-tagged abstracts are reduced to plain text.
 """
-import json
 import re
-from collections.abc import Callable
 
-from parsers.errors import check_not_lfs_or_empty
-from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError
+from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError, OnError, handle_bad_item
 from parsers.feeds.normalize import (
     make_author,
     normalize_article_type,
@@ -17,7 +14,7 @@ from parsers.feeds.normalize import (
     normalize_doi,
     normalize_license,
 )
-from parsers.feeds.record import doi_url, make_record, strip_markup
+from parsers.feeds.record import doi_url, load_json_payload, make_record, strip_markup
 
 DEFAULT_SOURCE = "Crossref"
 PUBLISHER_SOURCES_BY_MEMBER = {"78": "Elsevier", "297": "Springer Nature", "339": "Springer Nature"}
@@ -116,20 +113,13 @@ def item_to_record(work) -> dict:
     )
 
 
-def parse(data: bytes, on_error: Callable[[FeedRecordError], None] | None = None) -> list[dict]:
+def parse(data: bytes, on_error: OnError = None) -> list[dict]:
     """All records of one Crossref works response."""
-    check_not_lfs_or_empty(data)
-    try:
-        payload = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FeedError(f"not JSON: {exc}") from exc
+    payload = load_json_payload(data)
     records = []
     for index, work in enumerate(work_items(payload), start=1):
         try:
             records.append(item_to_record(work))
         except FeedRecordError as exc:
-            exc.item = f"work #{index}"
-            if on_error is None:
-                raise
-            on_error(exc)
+            handle_bad_item(exc, f"work #{index}", on_error)
     return records

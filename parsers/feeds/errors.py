@@ -1,4 +1,6 @@
-"""Errors of the feed parsers: a whole response that cannot be read."""
+"""Errors of the feed parsers: a whole response that cannot be read, or one item of it."""
+from collections.abc import Callable
+
 from parsers.errors import ParseError
 
 
@@ -28,3 +30,14 @@ class FeedRecordError(FeedError):
 
     reason = "feed_record_error"
     item = ""
+
+
+OnError = Callable[[FeedRecordError], None] | None
+
+
+def handle_bad_item(exc: FeedRecordError, item: str, on_error: OnError) -> None:
+    """Name the item that failed and hand it to `on_error`; without one, re-raise it."""
+    exc.item = item
+    if on_error is None:
+        raise exc
+    on_error(exc)

@@ -1,9 +1,5 @@
 """Europe PMC REST search JSON (resultType lite or core) to source records."""
-import json
-from collections.abc import Callable
-
-from parsers.errors import check_not_lfs_or_empty
-from parsers.feeds.errors import FeedError, FeedRecordError
+from parsers.feeds.errors import FeedError, FeedRecordError, OnError, handle_bad_item
 from parsers.feeds.normalize import (
     make_author,
     normalize_article_type,
@@ -17,6 +13,7 @@ from parsers.feeds.normalize import (
 from parsers.feeds.record import (
     doi_url,
     europepmc_jats_url,
+    load_json_payload,
     make_record,
     pmc_url,
     pubmed_url,
@@ -99,20 +96,13 @@ def item_to_record(result) -> dict:
     )
 
 
-def parse(data: bytes, on_error: Callable[[FeedRecordError], None] | None = None) -> list[dict]:
+def parse(data: bytes, on_error: OnError = None) -> list[dict]:
     """All records of one Europe PMC search response."""
-    check_not_lfs_or_empty(data)
-    try:
-        payload = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FeedError(f"not JSON: {exc}") from exc
+    payload = load_json_payload(data)
     records = []
     for index, result in enumerate(result_items(payload), start=1):
         try:
             records.append(item_to_record(result))
         except FeedRecordError as exc:
-            exc.item = f"result #{index}"
-            if on_error is None:
-                raise
-            on_error(exc)
+            handle_bad_item(exc, f"result #{index}", on_error)
     return records

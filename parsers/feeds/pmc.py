@@ -8,13 +8,13 @@ License) gives ids, citation and licence, and the package or PDF to download.
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from lxml import etree
 
 from parsers.errors import check_not_lfs_or_empty
-from parsers.feeds.errors import FeedError, FeedRecordError
+from parsers.feeds.errors import FeedError, FeedRecordError, OnError, handle_bad_item
 from parsers.feeds.normalize import (
     make_author,
     normalize_article_type,
@@ -181,7 +181,7 @@ def article_to_record(article: etree._Element) -> dict:
     )
 
 
-def _iter_articleset(stream: BinaryIO, on_error: Callable[[FeedRecordError], None] | None) -> Iterator[dict]:
+def _iter_articleset(stream: BinaryIO, on_error: OnError) -> Iterator[dict]:
     index = 0
     try:
         for _event, element in iterparse_safe(stream, tag="article"):
@@ -191,10 +191,7 @@ def _iter_articleset(stream: BinaryIO, on_error: Callable[[FeedRecordError], Non
             try:
                 yield article_to_record(element)
             except FeedRecordError as exc:
-                exc.item = f"article #{index}"
-                if on_error is None:
-                    raise
-                on_error(exc)
+                handle_bad_item(exc, f"article #{index}", on_error)
             element.clear()
     except etree.XMLSyntaxError as exc:
         raise FeedError(f"PMC XML is not well-formed after {index} articles: {exc}") from exc
@@ -227,7 +224,7 @@ def oa_row_to_record(row: dict) -> dict:
     )
 
 
-def _iter_oa_list(stream: BinaryIO, on_error: Callable[[FeedRecordError], None] | None) -> Iterator[dict]:
+def _iter_oa_list(stream: BinaryIO, on_error: OnError) -> Iterator[dict]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     reader = csv.DictReader(text)
     if not reader.fieldnames or tuple(reader.fieldnames[:3]) != OA_LIST_HEADER:
@@ -236,13 +233,10 @@ def _iter_oa_list(stream: BinaryIO, on_error: Callable[[FeedRecordError], None] 
         try:
             yield oa_row_to_record(row)
         except FeedRecordError as exc:
-            exc.item = f"line {line_number}"
-            if on_error is None:
-                raise
-            on_error(exc)
+            handle_bad_item(exc, f"line {line_number}", on_error)
 
 
-def iter_stream(stream: BinaryIO, on_error: Callable[[FeedRecordError], None] | None = None) -> Iterator[dict]:
+def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[dict]:
     """Records of a PMC feed file: sniffs articleset XML versus the OA file list CSV."""
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
     head = buffered.peek(64).lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -253,7 +247,7 @@ def iter_stream(stream: BinaryIO, on_error: Callable[[FeedRecordError], None] | 
     return _iter_oa_list(buffered, on_error)
 
 
-def parse(data: bytes, on_error: Callable[[FeedRecordError], None] | None = None) -> list[dict]:
+def parse(data: bytes, on_error: OnError = None) -> list[dict]:
     """All records of one PMC response (articleset XML or OA file list CSV)."""
     check_not_lfs_or_empty(data)
     return list(iter_stream(io.BytesIO(data), on_error))

@@ -6,13 +6,13 @@ DTD era (2018-2025 efetch, baseline). Files are streamed with iterparse and ever
 finished article is cleared, so memory stays flat on a 30,000-article baseline file.
 """
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from lxml import etree
 
 from parsers.errors import check_not_lfs_or_empty
-from parsers.feeds.errors import FeedError, FeedRecordError
+from parsers.feeds.errors import FeedError, FeedRecordError, OnError, handle_bad_item
 from parsers.feeds.normalize import (
     make_author,
     normalize_article_type,
@@ -143,7 +143,7 @@ def article_to_record(element: etree._Element) -> dict:
     )
 
 
-def iter_stream(stream: BinaryIO, on_error: Callable[[FeedRecordError], None] | None = None) -> Iterator[dict]:
+def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[dict]:
     """Stream records from a PubmedArticleSet file object, clearing each finished article."""
     index = 0
     try:
@@ -152,10 +152,7 @@ def iter_stream(stream: BinaryIO, on_error: Callable[[FeedRecordError], None] | 
             try:
                 record = article_to_record(element) if element.tag == "PubmedArticle" else book_to_record(element)
             except FeedRecordError as exc:
-                exc.item = f"{element.tag} #{index}"
-                if on_error is None:
-                    raise
-                on_error(exc)
+                handle_bad_item(exc, f"{element.tag} #{index}", on_error)
                 record = None
             element.clear()
             parent = element.getparent()
@@ -167,7 +164,7 @@ def iter_stream(stream: BinaryIO, on_error: Callable[[FeedRecordError], None] | 
         raise FeedError(f"PubMed XML is not well-formed after {index} articles: {exc}") from exc
 
 
-def parse(data: bytes, on_error: Callable[[FeedRecordError], None] | None = None) -> list[dict]:
+def parse(data: bytes, on_error: OnError = None) -> list[dict]:
     """All records of one PubMed XML response."""
     check_not_lfs_or_empty(data)
     if b"<PubmedArticleSet" not in data[:4096] and b"<PubmedArticle" not in data[:65536]:

@@ -1,13 +1,25 @@
 """Building source records (schemas/source_record.json) the same way for every feed."""
 import html
+import json
 import re
 
 from lxml import etree
 
+from parsers.errors import check_not_lfs_or_empty
+from parsers.feeds.errors import FeedError
 from parsers.feeds.normalize import normalize_date
 
 ID_FIELDS = ("doi", "pmcid", "pubmed_id", "arxiv_id", "who_covidence_id", "mag_id", "s2_id")
 _TAG = re.compile(r"</?[A-Za-z][\w:.\-]*(?:\s[^<>]*)?/?>")
+
+
+def load_json_payload(data: bytes) -> object:
+    """The decoded JSON of a feed response; FeedError when it is empty or not JSON."""
+    check_not_lfs_or_empty(data)
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FeedError(f"not JSON: {exc}") from exc
 
 
 def clean_text(text: str | None) -> str:

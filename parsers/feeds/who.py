@@ -6,11 +6,11 @@ often year-only, DOIs often missing; the Covidence id is the record's identity.
 """
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from parsers.errors import check_not_lfs_or_empty
-from parsers.feeds.errors import FeedError, FeedRecordError
+from parsers.feeds.errors import FeedError, FeedRecordError, OnError, handle_bad_item
 from parsers.feeds.normalize import (
     normalize_covidence_id,
     normalize_date,
@@ -63,7 +63,7 @@ def row_to_record(row: dict) -> dict:
     )
 
 
-def iter_stream(stream: BinaryIO, on_error: Callable[[FeedRecordError], None] | None = None) -> Iterator[dict]:
+def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[dict]:
     """Stream records from a WHO export file object."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     reader = csv.DictReader(text)
@@ -74,13 +74,10 @@ def iter_stream(stream: BinaryIO, on_error: Callable[[FeedRecordError], None] | 
         try:
             yield row_to_record(row)
         except FeedRecordError as exc:
-            exc.item = f"line {line_number}"
-            if on_error is None:
-                raise
-            on_error(exc)
+            handle_bad_item(exc, f"line {line_number}", on_error)
 
 
-def parse(data: bytes, on_error: Callable[[FeedRecordError], None] | None = None) -> list[dict]:
+def parse(data: bytes, on_error: OnError = None) -> list[dict]:
     """All records of one WHO export."""
     check_not_lfs_or_empty(data)
     return list(iter_stream(io.BytesIO(data), on_error))
