@@ -16,6 +16,7 @@ numeric markers like `[3]` in the body are linked to them.
 Every expected failure is a ParseError subclass with its own reason.
 """
 import collections
+import functools
 import hashlib
 import io
 import json
@@ -229,10 +230,12 @@ def _worker_main(memory_limit_mb: int) -> None:
 @dataclass
 class _Line:
     text: str
-    size: float  # line height, a stand-in for font size
-    bold: bool
+    size: float  # font size of most of the line's characters, in points
+    bold: bool  # most characters are in a bold face
     top: float  # distance from the page top, as a fraction of the page height
     left: float = 0.0  # x of the line's start, in points
+    right: float = 0.0  # x of the line's end, in points
+    unmarked: str = ""  # the text with superscript marks (smaller, raised type) as spaces
 
 
 @dataclass
@@ -266,8 +269,7 @@ def _read_boxes(data: bytes) -> tuple[list[_Box], int, str]:
                 if isinstance(item, LTTextBox):
                     lines = [_line(line, layout.y1, height) for line in item if isinstance(line, LTTextLine)]
                     lines = [line for line in lines if line.text]
-                    if lines:
-                        boxes.append(_Box(page_number, lines))
+                    boxes.extend(_Box(page_number, run) for run in _split_at_type_changes(lines))
     except PDFTextExtractionNotAllowed as exc:
         raise PdfEncryptedError(f"the PDF forbids text extraction: {exc}") from exc
     except (PDFException, PSException, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -283,10 +285,50 @@ _CID = re.compile(r"\(cid:\d+\)")
 
 
 def _line(line: LTTextLine, page_top: float, page_height: float) -> _Line:
-    text = _CID.sub("", line.get_text()).strip()
-    first_char = next((c for c in line if isinstance(c, LTChar)), None)
-    bold = first_char is not None and "bold" in first_char.fontname.lower()
-    return _Line(text, round(line.height, 1), bold, (page_top - line.y1) / page_height, line.x0)
+    pieces = []
+    sizes: collections.Counter = collections.Counter()
+    bold_chars = 0
+    for item in line:
+        pieces.append(item.get_text())
+        if isinstance(item, LTChar):
+            sizes[round(item.size, 1)] += 1
+            bold_chars += _is_bold_font(item.fontname)
+    text = _CID.sub("", "".join(pieces)).strip()
+    size = sizes.most_common(1)[0][0] if sizes else round(line.height, 1)
+    unmarked = _without_raised_marks(line, size) if len(sizes) > 1 else text
+    bold = bold_chars * 2 > sum(sizes.values())
+    return _Line(text, size, bold, (page_top - line.y1) / page_height, line.x0, line.x1, unmarked)
+
+
+def _without_raised_marks(line: LTTextLine, size: float) -> str:
+    """The line's text with superscripts (smaller type set above the baseline) as spaces:
+    "Okafor¹, Brenner²" -> "Okafor , Brenner ", so footnote and affiliation marks
+    cannot stick to names."""
+    baseline = min((c.y0 for c in line if isinstance(c, LTChar) and round(c.size, 1) == size), default=line.y0)
+    pieces = []
+    for item in line:
+        raised = isinstance(item, LTChar) and item.size < 0.9 * size and item.y0 > baseline + 0.2 * size
+        pieces.append(" " if raised else item.get_text())
+    return _CID.sub("", "".join(pieces)).strip()
+
+
+@functools.lru_cache(maxsize=512)
+def _is_bold_font(fontname: object) -> bool:
+    name = str(fontname).lower()
+    return any(mark in name for mark in ("bold", "black", "heavy", "demi", "-medi", "cmbx"))
+
+
+def _split_at_type_changes(lines: list[_Line]) -> list[list[_Line]]:
+    """A box's lines cut where the font size or weight changes: pdfminer often puts a
+    title, its author line and an affiliation, or a heading and its paragraph, in one box."""
+    runs: list[list[_Line]] = []
+    for line in lines:
+        previous = runs[-1][-1] if runs else None
+        if previous and previous.bold == line.bold and abs(previous.size - line.size) <= 0.06 * max(previous.size, line.size):
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    return runs
 
 
 def _info_title(document: PDFDocument) -> str:
@@ -342,9 +384,16 @@ _MIN_TEXT_CHARS = 20  # less than this in the whole PDF is no text layer (page n
 
 def _join_lines(lines: list[_Line]) -> str:
     """One paragraph from lines: hyphenated words across breaks are joined."""
+    return _join_texts(line.text for line in lines)
+
+
+def _join_texts(pieces: Iterable[str]) -> str:
+    """Pieces of text joined with spaces, except after a word hyphenated across a break
+    and between Chinese or Japanese characters."""
     text = ""
-    for line in lines:
-        piece = line.text
+    for piece in pieces:
+        if not piece:
+            continue
         if not text:
             text = piece
         elif text.endswith("-") and len(text) > 1 and text[-2].isalpha() and piece[:1].islower():
@@ -423,21 +472,50 @@ def _body_size(boxes: list[_Box]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
-def _title(boxes: list[_Box], info_title: str) -> tuple[str, int | None]:
-    """The title guessed from the largest lines in the top part of page 1, and its box index."""
-    best, best_size = None, 0.0
+_TITLE_MAX_LINES = 6
+_SECTION_NAME_ONLY = re.compile(
+    r"^((\d{1,2}(\.\d{1,2})*\.?|[IVX]{1,5}\.)\s*)?(abstract|summary|introduction|background|keywords?|"
+    r"contents|preface|foreword)\s*[:.]?$",
+    re.IGNORECASE,
+)
+
+
+def _could_be_title(box: _Box, body_size: float) -> bool:
+    text = _join_lines(box.lines)
+    return (
+        box.lines[0].top <= 0.6
+        and len(box.lines) <= _TITLE_MAX_LINES
+        and len(text) >= 8
+        and len(text.split()) >= 2
+        and box.lines[0].size >= body_size
+        and not ("@" in text or "http" in text or _SECTION_NAME_ONLY.match(text) or _NUMBERED_HEADING.match(text))
+        and not _CAPTION_LABEL.match(text)
+    )
+
+
+def _title(boxes: list[_Box], info_title: str, body_size: float) -> tuple[str, list[int]]:
+    """The title and its box indexes: the largest type in the top part of page 1,
+    continued by the boxes right after it set in the same type (a title broken
+    across boxes). Section names, numbered headings, captions, e-mail addresses and
+    URLs are not titles; without a candidate the PDF's Info title is used."""
+    candidates = {}
     for index, box in enumerate(boxes):
         if box.page != 0:
             break
-        if box.lines[0].top > 0.5 or len(box.lines) > 4:
-            continue
-        text = _join_lines(box.lines)
-        size = statistics.mean(line.size for line in box.lines)
-        if len(text) >= 8 and len(text.split()) >= 2 and size > best_size:
-            best, best_size = index, size
-    if best is None:
-        return info_title, None
-    return _join_lines(boxes[best].lines), best
+        if _could_be_title(box, body_size):
+            candidates[index] = box.lines[0].size
+    if not candidates:
+        return info_title, []
+    largest = max(candidates.values())
+    first = min(index for index, size in candidates.items() if size == largest)
+    chosen = [first]
+    lines = len(boxes[first].lines)
+    following = first + 1
+    while candidates.get(following) == largest and lines + len(boxes[following].lines) <= _TITLE_MAX_LINES:
+        chosen.append(following)
+        lines += len(boxes[following].lines)
+        following += 1
+    return _join_lines([line for index in chosen for line in boxes[index].lines]), chosen
 
 
 def _paragraph(text: str, section: str) -> dict:
@@ -452,9 +530,10 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
     if sum(len(line.text) for box in boxes for line in box.lines) < _MIN_TEXT_CHARS:
         raise PdfNoTextError(f"no text layer in {pages} page(s) (scanned or image-only PDF)")
     body_size = _body_size(boxes)
-    title, title_index = _title(boxes, info_title)
+    title, title_indexes = _title(boxes, info_title, body_size)
 
-    front: list[dict] = []
+    front: list[tuple[_Box, str]] = []  # blocks before the abstract or first heading
+    authors: list[dict] = []
     abstract: list[dict] = []
     body: list[dict] = []
     back: list[dict] = []
@@ -463,10 +542,12 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
     section, part = "", "front"
     abstract_box = None
     for index, box in enumerate(boxes):
-        if index == title_index:
+        if index in title_indexes:
             continue
         text = _join_lines(box.lines)
-        if part == "front" and _ABSTRACT_START.match(text) and box.page <= 1:
+        # "Abstract" opens the abstract unless body text came first; a heading taken
+        # for a section before it (a numbered affiliation line) does not count.
+        if part in ("front", "body") and not (abstract or body) and box.page <= 1 and _ABSTRACT_START.match(text):
             rest = _ABSTRACT_START.sub("", text, count=1).strip()
             part, section, abstract_box = "abstract", "Abstract", (box if rest else None)
             if rest:
@@ -478,6 +559,11 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
             box.page != abstract_box.page or abs(box.lines[0].size - abstract_box.lines[-1].size) > 0.5
         ):
             part = "body"  # the abstract ends where the type or the page changes
+        if part == "front" and box.page == 0 and index > min(title_indexes, default=-1):
+            names = _author_names(box)
+            if names:
+                authors.extend(names)
+                continue
         if part in ("body", "back") and _REF_LABEL_FIRST.match(text):
             part = "references"  # a reference list without a heading
         if _is_caption(box, text):
@@ -486,6 +572,9 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
             ref_entries[key] = {"text": text, "type": kind, "latex": None}
             continue
         if _is_heading(box, body_size) and (part != "references" or _BACK_HEADING.match(text)):
+            if part == "front" and box.page == 0 and not (_NUMBERED_HEADING.match(text) or _KNOWN_HEADINGS.match(text)):
+                front.append((box, text))  # affiliations and front-page furniture in large or bold type
+                continue
             if _REFERENCES_HEADING.match(text):
                 part = "references"
             elif _BACK_HEADING.match(text):
@@ -505,18 +594,22 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
         elif part == "body":
             body.append(_paragraph(text, section))
         else:
-            front.append(_paragraph(text, section))
+            front.append((box, text))
     if not abstract:
-        # Without an abstract, text before the first heading is body text; short
-        # blocks there are author and affiliation lines.
-        body = [p for p in front if _word_count(p["text"]) >= _MIN_FRONT_WORDS] + body
+        abstract_text = _unlabelled_abstract(front, body_size)
+        abstract = [_paragraph(abstract_text, "Abstract")] if abstract_text else []
+        # Other text before the first heading is body text; short blocks there are
+        # affiliation lines and front-page furniture.
+        body = [
+            _paragraph(text, "") for _, text in front if _word_count(text) >= _MIN_FRONT_WORDS and text != abstract_text
+        ] + body
     body = _merge_broken_paragraphs(body)
     bib_entries, labels = _bib_entries(_merge_reference_lines(references))
     for paragraph in body + back:
         paragraph["cite_spans"] = _numeric_cite_spans(paragraph["text"], labels)
     return {
         "paper_id": hashlib.sha1(data).hexdigest(),
-        "metadata": {"title": title, "authors": _front_authors(p["text"] for p in front)},
+        "metadata": {"title": title, "authors": authors[:_MAX_AUTHORS]},
         "abstract": abstract,
         "body_text": body,
         "bib_entries": bib_entries,
@@ -526,6 +619,7 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
 
 
 _MIN_FRONT_WORDS = 20
+_MIN_ABSTRACT_WORDS = 30
 _MAX_AUTHORS = 100
 # Footnote and affiliation marks after names: digits, asterisks, daggers, section signs.
 _AUTHOR_MARKS = re.compile(r"[\d*\u2020\u2021\u2217\u00a7\u00b6#\u2022]+")
@@ -535,32 +629,52 @@ _NOT_A_NAME = re.compile(
     r"academy|inc|ltd|gmbh|street|road|avenue|abstract|keywords?|journal|vol|doi|received|accepted)",
     re.IGNORECASE,
 )
+_NAME_SUFFIXES = {"Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV"}
+_NAME_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "du", "la", "le", "ter", "ten", "bin"}
 
 
-def _front_authors(front_texts: Iterable[str]) -> list[dict]:
-    """Authors from the blocks between the title and the abstract or first heading.
+def _author_names(box: _Box) -> list[dict]:
+    """The authors in a front-matter block, or [] when it is not a list of names.
 
-    Conservative: a block counts only when every comma/"and"-separated part, footnote
-    marks removed, looks like a name (2 to 4 capitalised words); anything else in the
-    front matter (affiliations, addresses, dates) is left alone.
+    Conservative: a block counts only when every comma/"and"-separated part, with
+    superscript and footnote marks removed, looks like a name (2 to 4 capitalised
+    words, name particles and a suffix allowed); affiliations, addresses and dates
+    are refused.
     """
-    authors: list[dict] = []
-    for text in front_texts:
-        if _NOT_A_NAME.search(text):
-            continue  # affiliations, addresses, front-page furniture
-        parts = [p for p in _NAME_SEPARATORS.split(text) if p.strip()]
-        names = [_AUTHOR_MARKS.sub(" ", p).split() for p in parts]
-        # A part that is only marks or numbers ("Mai 30, 18") is a date or a count, not a name list.
-        if not names or not all(_looks_like_name(tokens) for tokens in names):
-            continue
-        for tokens in names:
-            authors.append({"first": tokens[0], "middle": tokens[1:-1], "last": tokens[-1], "suffix": "",
-                            "affiliation": {}, "email": ""})
-    return authors[:_MAX_AUTHORS]
+    text = _join_texts(line.unmarked for line in box.lines)
+    if _NOT_A_NAME.search(text):
+        return []
+    parts = [p for p in _NAME_SEPARATORS.split(text) if p.strip()]
+    names = [_AUTHOR_MARKS.sub(" ", p).split() for p in parts]
+    # A part that is only marks or numbers ("Mai 30, 18") is a date or a count, not a name list.
+    if not names or not all(_looks_like_name(tokens) for tokens in names):
+        return []
+    authors = []
+    for tokens in names:
+        suffix = tokens.pop() if tokens[-1] in _NAME_SUFFIXES else ""
+        authors.append({"first": tokens[0], "middle": tokens[1:-1], "last": tokens[-1], "suffix": suffix,
+                        "affiliation": {}, "email": ""})
+    return authors
 
 
 def _looks_like_name(tokens: list[str]) -> bool:
-    return 2 <= len(tokens) <= 4 and all(t[:1].isupper() and any(c.isalpha() for c in t) for t in tokens)
+    words = [t for t in tokens if t not in _NAME_PARTICLES and t not in _NAME_SUFFIXES]
+    return (
+        2 <= len(words) <= 4
+        and tokens[0] in words
+        and tokens[-1] not in _NAME_PARTICLES
+        and all(t[:1].isupper() and any(c.isalpha() for c in t) for t in words)
+    )
+
+
+def _unlabelled_abstract(front: list[tuple[_Box, str]], body_size: float) -> str:
+    """An abstract without an "Abstract" label: the first long block on page 1, before
+    any heading, set in a type size other than the body's (smaller, as in most
+    journal and preprint styles, or larger)."""
+    for box, text in front:
+        if box.page == 0 and _word_count(text) >= _MIN_ABSTRACT_WORDS and abs(box.lines[0].size - body_size) >= 0.5:
+            return text
+    return ""
 
 
 def _word_count(text: str) -> int:
@@ -644,7 +758,7 @@ def _merge_reference_lines(entries: list[str]) -> list[str]:
     merged: list[str] = []
     for entry in entries:
         if merged and not starts(entry):
-            merged[-1] = _join_lines([_Line(merged[-1], 0, False, 0), _Line(entry, 0, False, 0)])
+            merged[-1] = _join_texts([merged[-1], entry])
         else:
             merged.append(entry)
     return merged
