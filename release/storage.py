@@ -377,29 +377,28 @@ class S3Storage:
     def holds_copy(self, key: str, checksums: Checksums) -> bool:
         """A CopyObject copy carries the CRC32 S3 computed from its bytes; a multipart copy
         uses the upload's part size, so its ETag is the upload's."""
-        try:
-            head = self.client.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
-        except botocore.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise StorageError(f"{self.description}/{key}: stat failed: {exc}") from exc
-        except botocore.exceptions.BotoCoreError as exc:
-            raise StorageError(f"{self.description}/{key}: stat failed: {exc}") from exc
-        if head["ContentLength"] != checksums.size:
+        head = self._head(key, ChecksumMode="ENABLED")
+        if head is None or head["ContentLength"] != checksums.size:
             return False
         if checksums.size > MAX_COPY_OBJECT_BYTES:
             return head["ETag"].strip('"') == checksums.etag
         return head.get("ChecksumCRC32") == base64.b64encode(checksums.crc32.to_bytes(4, "big")).decode("ascii")
 
-    def stat(self, key: str) -> ObjectStat | None:
+    def _head(self, key: str, **options) -> dict | None:
+        """HeadObject's answer, or None when the object does not exist."""
         try:
-            head = self.client.head_object(Bucket=self.bucket, Key=key)
+            return self.client.head_object(Bucket=self.bucket, Key=key, **options)
         except botocore.exceptions.ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise StorageError(f"{self.description}/{key}: stat failed: {exc}") from exc
         except botocore.exceptions.BotoCoreError as exc:
             raise StorageError(f"{self.description}/{key}: stat failed: {exc}") from exc
+
+    def stat(self, key: str) -> ObjectStat | None:
+        head = self._head(key)
+        if head is None:
+            return None
         return ObjectStat(head["ContentLength"], head["ETag"].strip('"'), dict(head.get("Metadata", {})))
 
     def list_keys(self, prefix: str) -> list[str]:
