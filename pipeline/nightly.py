@@ -34,6 +34,7 @@ from pathlib import Path
 
 from parsers.errors import ParseError
 from pipeline.ingest import IngestError, Progress, ingest, load_sources
+from pipeline.parse_cache import parse_cache_folder, write_cached_parse
 from pipeline.snapshot import SnapshotError
 from release.errors import LockHeldError, ReleaseError
 from release.publish import MANIFEST, publish_release
@@ -193,8 +194,7 @@ def seed_parse_cache(previous_dir: Path, cache_dir: Path, pdf_parser_version: st
     manifest = json.loads((previous_dir / MANIFEST).read_text(encoding="utf-8"))
     if manifest.get("parser_versions", {}).get("pdf_json") != pdf_parser_version:
         return 0
-    target_dir = cache_dir / "parses" / pdf_parser_version
-    target_dir.mkdir(parents=True, exist_ok=True)
+    target_dir = parse_cache_folder(cache_dir, pdf_parser_version)
     seeded = 0
     for name, data in iter_tarball_files(previous_dir / PARSES_TARBALL):
         if not (name.startswith(PDF_JSON_PREFIX) and name.endswith(".json")):
@@ -202,14 +202,13 @@ def seed_parse_cache(previous_dir: Path, cache_dir: Path, pdf_parser_version: st
         sha1 = name[len(PDF_JSON_PREFIX):-len(".json")]
         entry = target_dir / f"{sha1}.json"
         if not entry.exists():
-            paper = json.loads(data)
-            entry.write_text(json.dumps({"paper": paper, "ids": {}}, ensure_ascii=False), encoding="utf-8")
+            write_cached_parse(entry, json.loads(data), {})
             seeded += 1
     return seeded
 
 
 def _has_cached_parses(cache_dir: Path, version: str) -> bool:
-    folder = cache_dir / "parses" / version
+    folder = parse_cache_folder(cache_dir, version)
     return folder.is_dir() and any(folder.iterdir())
 
 

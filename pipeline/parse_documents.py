@@ -10,8 +10,6 @@ import concurrent.futures
 import hashlib
 import json
 import logging
-import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from parsers.jats import parse_jats
 from parsers.pdf_document import pdf_to_pdf_json
 from pipeline.dead_letters import DEAD_LETTERS, dead_letter, dead_letter_from_error
 from pipeline.metrics import count
+from pipeline.parse_cache import parse_cache_folder, read_cached_parse, write_cached_parse
 from pipeline.snapshot import SnapshotError
 from release.writer import paper_json_bytes, paper_relative_path
 from schemas import schema_errors
@@ -97,16 +96,13 @@ def parse_or_reuse(doc_type: str, data: bytes, document: dict, grobid: GrobidCli
     cache_file = None
     if cache_dir:
         version = parser_version(doc_type, grobid is not None)
-        cache_file = cache_dir / "parses" / version / f"{document['sha1']}.json"
-        if cache_file.is_file():
-            cached = json.loads(cache_file.read_bytes())
-            return cached["paper"], cached["ids"], True
+        cache_file = parse_cache_folder(cache_dir, version) / f"{document['sha1']}.json"
+        cached = read_cached_parse(cache_file)
+        if cached is not None:
+            return cached[0], cached[1], True
     paper, found_ids = parse_document_bytes(doc_type, data, Path(document["path"]).stem, grobid)
     if cache_file is not None:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}-{threading.get_ident()}.part")
-        partial.write_text(json.dumps({"paper": paper, "ids": found_ids}, ensure_ascii=False), encoding="utf-8")
-        partial.replace(cache_file)
+        write_cached_parse(cache_file, paper, found_ids)
     return paper, found_ids, False
 
 
