@@ -18,6 +18,7 @@ Every expected failure is a ParseError subclass with its own reason.
 import collections
 import functools
 import hashlib
+import html
 import io
 import json
 import logging
@@ -242,6 +243,7 @@ class _Line:
 class _Box:
     page: int
     lines: list[_Line]
+    rows: list[list[_Line]] | None = None  # set when the box stands for a table: its rows of cells
 
 
 def _read_boxes(data: bytes) -> tuple[list[_Box], int, str]:
@@ -319,12 +321,15 @@ def _is_bold_font(fontname: object) -> bool:
 
 
 def _split_at_type_changes(lines: list[_Line]) -> list[list[_Line]]:
-    """A box's lines cut where the font size or weight changes: pdfminer often puts a
-    title, its author line and an affiliation, or a heading and its paragraph, in one box."""
+    """A box's lines cut where the font size changes, and after bold first lines:
+    pdfminer often puts a title, its author line and an affiliation, or a heading and
+    its paragraph, in one box."""
     runs: list[list[_Line]] = []
     for line in lines:
         previous = runs[-1][-1] if runs else None
-        if previous and previous.bold == line.bold and abs(previous.size - line.size) <= 0.06 * max(previous.size, line.size):
+        same_size = previous is not None and abs(previous.size - line.size) <= 0.06 * max(previous.size, line.size)
+        bold_start_ends = len(runs) == 1 and previous is not None and previous.bold and not line.bold
+        if same_size and not bold_start_ends:
             runs[-1].append(line)
         else:
             runs.append([line])
@@ -530,6 +535,7 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
     if sum(len(line.text) for box in boxes for line in box.lines) < _MIN_TEXT_CHARS:
         raise PdfNoTextError(f"no text layer in {pages} page(s) (scanned or image-only PDF)")
     body_size = _body_size(boxes)
+    boxes = _collapse_tables(boxes, body_size)
     title, title_indexes = _title(boxes, info_title, body_size)
 
     front: list[tuple[_Box, str]] = []  # blocks before the abstract or first heading
@@ -539,6 +545,8 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
     back: list[dict] = []
     references: list[str] = []
     ref_entries: dict[str, dict] = {}
+    table_captions: list[tuple[int, int, str]] = []  # (page, box index, TABREF key)
+    tables: list[tuple[int, int, list[list[_Line]]]] = []  # (page, box index, rows)
     section, part = "", "front"
     abstract_box = None
     for index, box in enumerate(boxes):
@@ -564,12 +572,19 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
             if names:
                 authors.extend(names)
                 continue
+        if part == "front" and box.page > 0:
+            part = "body"  # front matter ends with the first page
         if part in ("body", "back") and _REF_LABEL_FIRST.match(text):
             part = "references"  # a reference list without a heading
+        if box.rows is not None:
+            tables.append((box.page, index, box.rows))
+            continue
         if _is_caption(box, text):
-            kind = "table" if text.lower().startswith("table") else "figure"
-            key = f"{'TABREF' if kind == 'table' else 'FIGREF'}{sum(e['type'] == kind for e in ref_entries.values())}"
+            kind = "table" if text.lower().startswith(_TABLE_LABELS) else "figure"
+            key = _new_ref_key(ref_entries, kind)
             ref_entries[key] = {"text": text, "type": kind, "latex": None}
+            if kind == "table":
+                table_captions.append((box.page, index, key))
             continue
         if _is_heading(box, body_size) and (part != "references" or _BACK_HEADING.match(text)):
             if part == "front" and box.page == 0 and not (_NUMBERED_HEADING.match(text) or _KNOWN_HEADINGS.match(text)):
@@ -604,6 +619,7 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
             _paragraph(text, "") for _, text in front if _word_count(text) >= _MIN_FRONT_WORDS and text != abstract_text
         ] + body
     body = _merge_broken_paragraphs(body)
+    _add_tables(ref_entries, table_captions, tables)
     bib_entries, labels = _bib_entries(_merge_reference_lines(references))
     for paragraph in body + back:
         paragraph["cite_spans"] = _numeric_cite_spans(paragraph["text"], labels)
@@ -616,6 +632,162 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
         "ref_entries": ref_entries,
         "back_matter": back,
     }
+
+
+_TABLE_LABELS = ("table", "tabla", "cuadro")
+
+
+def _new_ref_key(ref_entries: dict[str, dict], kind: str) -> str:
+    number = sum(entry["type"] == kind for entry in ref_entries.values())
+    return f"{'TABREF' if kind == 'table' else 'FIGREF'}{number}"
+
+
+def _add_tables(ref_entries: dict[str, dict], captions: list[tuple[int, int, str]],
+                tables: list[tuple[int, int, list[list[_Line]]]]) -> None:
+    """Give each table's cells (as `html`) to the nearest free table caption on its
+    page, within two blocks (the caption above first); a table without one gets an
+    entry with an empty caption."""
+    free = list(captions)
+    for page, index, rows in tables:
+        best = None
+        for caption in free:
+            distance = abs(caption[1] - index)
+            if caption[0] == page and distance <= 2 and (best is None or (distance, caption[1] > index) < best[0]):
+                best = ((distance, caption[1] > index), caption)
+        if best is None:
+            key = _new_ref_key(ref_entries, "table")
+            ref_entries[key] = {"text": "", "type": "table", "latex": None}
+        else:
+            free.remove(best[1])
+            key = best[1][2]
+        ref_entries[key]["html"] = _table_html(rows)
+
+
+def _table_html(rows: list[list[_Line]]) -> str:
+    """Rows of cells as an HTML table; a first row all in bold is the header."""
+    header = all(cell.bold for cell in rows[0]) and not all(cell.bold for row in rows for cell in row)
+    out = []
+    for number, row in enumerate(rows):
+        tag = "th" if header and number == 0 else "td"
+        out.append("<tr>" + "".join(f"<{tag}>{html.escape(cell.text)}</{tag}>" for cell in row) + "</tr>")
+    return "<table>" + "".join(out) + "</table>"
+
+
+# ---------------------------------------------------------------- tables
+
+
+_CELL_MAX_CHARS = 40
+_CELL_MAX_WORDS = 6
+_ROW_TOLERANCE = 0.005  # of the page height: cells whose tops differ less share a row
+_COLUMN_GAP_PT = 3.0
+
+
+def _is_cell_box(box: _Box, body_size: float) -> bool:
+    """A block of short lines no larger than body text, not a heading or a caption:
+    table cells look like this."""
+    if box.lines[0].size > body_size + 0.5 or not all(
+        len(line.text) <= _CELL_MAX_CHARS and len(line.text.split()) <= _CELL_MAX_WORDS for line in box.lines
+    ):
+        return False
+    text = _join_lines(box.lines)
+    if _CAPTION_LABEL.match(text):
+        return False
+    heading_type = box.lines[0].bold or box.lines[0].size > body_size
+    return not (heading_type and (_NUMBERED_HEADING.match(text) or _KNOWN_HEADINGS.match(text)))
+
+
+def _is_table_caption(box: _Box) -> bool:
+    text = _join_lines(box.lines)
+    return _is_caption(box, text) and text.lower().startswith(_TABLE_LABELS)
+
+
+def _collapse_tables(boxes: list[_Box], body_size: float) -> list[_Box]:
+    """Runs of short blocks on one page, next to a table caption, whose lines line up
+    in rows and columns become one table block (pdfminer gives every cell, or every
+    column, a block of its own)."""
+    result: list[_Box] = []
+    index = 0
+    while index < len(boxes):
+        members, passed = _table_members(boxes, index, body_size)
+        rows = _table_rows([line for member in members for line in boxes[member].lines])
+        if rows and _table_caption_near(boxes, index, members[-1] + 1):
+            result.append(_Box(boxes[index].page, [line for row in rows for line in row], rows))
+            result.extend(boxes[i] for i in passed)
+            index = members[-1] + 1
+        else:
+            result.append(boxes[index])
+            index += 1
+    return result
+
+
+def _table_members(boxes: list[_Box], start: int, body_size: float) -> tuple[list[int], list[int]]:
+    """The indexes of the cell blocks of a possible table starting at boxes[start], and
+    of the blocks between them that lie outside the table's rows: pdfminer's order can
+    put the heading under a table between two of its columns."""
+    page = boxes[start].page
+    members: list[int] = []
+    passed: list[int] = []
+    top = bottom = 0.0
+    for index in range(start, len(boxes)):
+        box = boxes[index]
+        if box.page != page:
+            break
+        inside = top - _ROW_TOLERANCE <= box.lines[0].top <= bottom + _ROW_TOLERANCE
+        if _is_cell_box(box, body_size) and (not passed or inside):
+            members.append(index)
+            if not passed:
+                top = min(line.top for member in members for line in boxes[member].lines)
+                bottom = max(line.top for member in members for line in boxes[member].lines)
+        elif members and not inside and len(passed) < 2:
+            passed.append(index)
+        else:
+            break
+    return members, [index for index in passed if members and index < members[-1]]
+
+
+def _table_caption_near(boxes: list[_Box], start: int, end: int) -> bool:
+    """A table caption on the same page within two blocks before or after boxes[start:end]."""
+    page = boxes[start].page
+    nearby = boxes[max(0, start - 2):start] + boxes[end:end + 2]
+    return any(box.page == page and _is_table_caption(box) for box in nearby)
+
+
+def _table_rows(lines: list[_Line]) -> list[list[_Line]] | None:
+    """The lines as rows of cells (top to bottom, left to right) when they form a
+    grid: at least two columns and at least two rows with two or more cells each."""
+    if len(lines) < 4:
+        return None
+    rows: list[list[_Line]] = []
+    for line in sorted(lines, key=_line_position):
+        if rows and line.top - rows[-1][0].top < _ROW_TOLERANCE:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    for row in rows:
+        row.sort(key=_line_left)
+    full_rows = sum(1 for row in rows if len(row) >= 2)
+    columns = _column_count(lines)
+    if columns >= 2 and full_rows >= 2 and full_rows * 2 >= len(rows):
+        return rows
+    return None
+
+
+def _line_position(line: _Line) -> tuple[float, float]:
+    return line.top, line.left
+
+
+def _line_left(line: _Line) -> float:
+    return line.left
+
+
+def _column_count(lines: list[_Line]) -> int:
+    """Distinct left edges, lines starting within a few points of each other counted once."""
+    count, previous = 0, None
+    for left in sorted(line.left for line in lines):
+        if previous is None or left - previous > _COLUMN_GAP_PT:
+            count += 1
+        previous = left
+    return count
 
 
 _MIN_FRONT_WORDS = 20
