@@ -445,8 +445,8 @@ def _is_caption(box: _Box, text: str) -> bool:
 
 
 def _is_heading(box: _Box, body_size: float) -> bool:
-    if len(box.lines) > 2:
-        return False
+    if len(box.lines) > 2 or box.lines[0].size < 0.85 * body_size:
+        return False  # smaller type: affiliations, footnotes, table cells
     text = _join_lines(box.lines)
     if not (2 <= len(text) <= 120) or not _WORD.search(text) or _EQUATION_CHARS & set(text):
         return False
@@ -676,8 +676,8 @@ def _table_html(rows: list[list[_Line]]) -> str:
 # ---------------------------------------------------------------- tables
 
 
-_CELL_MAX_CHARS = 40
-_CELL_MAX_WORDS = 6
+_CELL_MAX_CHARS = 50
+_CELL_MAX_WORDS = 8
 _ROW_TOLERANCE = 0.005  # of the page height: cells whose tops differ less share a row
 _COLUMN_GAP_PT = 3.0
 

@@ -1,0 +1,125 @@
+"""parsers.pdf_text layout heuristics (title, authors, abstract, sections, tables),
+checked against what is known to be printed: the sample snapshot's PDFs, whose
+content comes from scripts/make_sample_snapshot.py, and real corpus PDFs."""
+import hashlib
+import html
+import importlib.util
+
+import pytest
+
+from parsers.pdf_text import parse_pdf
+from tests.conftest import PROJECT_ROOT
+
+pytest.importorskip("reportlab", reason="the sample generator needs reportlab")
+
+SAMPLE = PROJECT_ROOT / "pipeline" / "sample_snapshot"
+GENERATOR = PROJECT_ROOT / "scripts" / "make_sample_snapshot.py"
+
+
+def load_generator():
+    spec = importlib.util.spec_from_file_location("make_sample_snapshot", GENERATOR)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GENERATOR_MODULE = load_generator()
+PDF_KEYS = sorted(GENERATOR_MODULE.PDF_PAPERS)
+
+
+def sample_pdf(key: str) -> bytes:
+    """The committed sample PDF of a generator paper (named by the SHA-1 of what the
+    generator writes for it)."""
+    source, running_header = GENERATOR_MODULE.PDF_PAPERS[key]
+    written = GENERATOR_MODULE.pdf_document(GENERATOR_MODULE.PAPER[key], running_header)
+    path = SAMPLE / "documents" / "pdf" / f"{hashlib.sha1(written).hexdigest()}.pdf"
+    assert path.is_file(), f"the committed sample has no PDF for {key}: run scripts/make_sample_snapshot.py"
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def sample_papers() -> dict[str, dict]:
+    return {key: parse_pdf(sample_pdf(key), time_limit_s=30.0) for key in PDF_KEYS}
+
+
+def printed_sections(full_text) -> list[str]:
+    """Section titles in print order, those without paragraphs of their own left out."""
+    titles = []
+    for section in full_text.sections:
+        if section.paragraphs:
+            titles.append(section.title)
+        titles += [sub.title for sub in section.subsections if sub.paragraphs]
+    return titles
+
+
+def distinct_in_order(values: list[str]) -> list[str]:
+    return [value for n, value in enumerate(values) if n == 0 or values[n - 1] != value]
+
+
+@pytest.mark.parametrize("key", PDF_KEYS)
+def test_sample_pdf_title_authors_and_abstract(sample_papers, key):
+    truth = GENERATOR_MODULE.PAPER[key]
+    paper = sample_papers[key]
+    assert paper["metadata"]["title"] == truth.title
+    assert [(a["last"], a["suffix"]) for a in paper["metadata"]["authors"]] == [
+        (a.last, a.suffix) for a in truth.authors
+    ]
+    assert [" ".join([a["first"], *a["middle"]]) for a in paper["metadata"]["authors"]] == [
+        a.given for a in truth.authors
+    ]
+    assert [p["text"] for p in paper["abstract"]] == [truth.abstract_text]
+
+
+@pytest.mark.parametrize("key", PDF_KEYS)
+def test_sample_pdf_sections_and_back_matter(sample_papers, key):
+    paper = sample_papers[key]
+    full_text = GENERATOR_MODULE.FULL_TEXTS[key]
+    assert distinct_in_order([p["section"] for p in paper["body_text"]]) == printed_sections(full_text)
+    assert [p["section"] for p in paper["back_matter"]] == [h for h, _ in GENERATOR_MODULE.PDF_DECLARATIONS]
+    assert not any(p["text"] == GENERATOR_MODULE.PAPER[key].abstract_text for p in paper["body_text"])
+
+
+@pytest.mark.parametrize("key", PDF_KEYS)
+def test_sample_pdf_table_cells_go_to_the_table(sample_papers, key):
+    table = GENERATOR_MODULE.FULL_TEXTS[key].table
+    paper = sample_papers[key]
+    tables = [entry for entry in paper["ref_entries"].values() if entry["type"] == "table"]
+    assert [entry["text"] for entry in tables] == [f"Table 1. {table.caption}"]
+    for row in table.rows:
+        cells = "".join(f"<td>{html.escape(cell)}</td>" for cell in row)
+        assert f"<tr>{cells}</tr>" in tables[0]["html"]
+    for heading in table.header:
+        assert html.escape(heading) in tables[0]["html"]
+    body_texts = {p["text"] for p in paper["body_text"]}
+    assert not body_texts & {cell for row in table.rows for cell in row}
+
+
+def test_naacl_paper_front_matter(corpus_dir):
+    paper = parse_pdf((corpus_dir / "pdf" / "pdfminer_nonfree_naacl06-shinyama.pdf").read_bytes())
+    assert paper["metadata"]["title"] == "Preemptive Information Extraction using Unrestricted Relation Discovery"
+    assert [a["last"] for a in paper["metadata"]["authors"]] == ["Shinyama", "Sekine"]
+    assert len(paper["abstract"]) == 1 and paper["abstract"][0]["text"].endswith("reasonably good results.")
+    assert paper["body_text"][0]["section"] == "Background"
+    tables = {entry["text"]: entry.get("html", "") for entry in paper["ref_entries"].values()}
+    assert "<td>Source articles</td><td>28,009</td>" in tables["Table 2: Articles and obtained metaclusters."]
+    assert not any(p["text"] in ("Source articles", "28,009") for p in paper["body_text"])
+
+
+def test_revtex_preprint_front_matter(corpus_dir):
+    """arXiv 0908.0054: authors with footnote marks, an abstract without a heading."""
+    paper = parse_pdf((corpus_dir / "pdf" / "grobid_1001._0908.0054.pdf").read_bytes())
+    assert paper["metadata"]["title"] == "Ultra light bosonic dark matter and CMB"
+    assert [a["last"] for a in paper["metadata"]["authors"]] == ["Montoya", "Chassin"]
+    assert paper["abstract"][0]["text"].startswith("In this work we report the cosmological effects")
+    assert paper["body_text"][0]["section"] == "INTRODUCTION"
+
+
+def test_working_paper_cover_page(corpus_dir):
+    pdf = (corpus_dir / "expected" / "doc2json_pdf_f2235cd" / "5cd28c171f9f3b6a8bcebe246159c464980c.pdf").read_bytes()
+    paper = parse_pdf(pdf)
+    assert paper["metadata"]["title"] == (
+        "Territorial Rural Development in Latin America and the Caribbean: Discourses and Realities"
+    )
+    assert [a["last"] for a in paper["metadata"]["authors"]] == ["Mora-Alfaro"]
+    tables = [entry for entry in paper["ref_entries"].values() if entry["text"].startswith("Cuadro")]
+    assert tables and all(entry["type"] == "table" and "<td>135,9</td>" in entry.get("html", "") for entry in tables[:1])
