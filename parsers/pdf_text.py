@@ -287,18 +287,13 @@ _CID = re.compile(r"\(cid:\d+\)")
 
 
 def _line(line: LTTextLine, page_top: float, page_height: float) -> _Line:
-    pieces = []
-    sizes: collections.Counter = collections.Counter()
-    bold_chars = 0
-    for item in line:
-        pieces.append(item.get_text())
-        if isinstance(item, LTChar):
-            sizes[round(item.size, 1)] += 1
-            bold_chars += _is_bold_font(item.fontname)
-    text = _CID.sub("", "".join(pieces)).strip()
-    size = sizes.most_common(1)[0][0] if sizes else round(line.height, 1)
+    text = _CID.sub("", line.get_text()).strip()
+    chars = [item for item in line if isinstance(item, LTChar)]
+    sizes = collections.Counter([char.size for char in chars])
+    size = round(sizes.most_common(1)[0][0], 1) if sizes else round(line.height, 1)
+    fonts = collections.Counter([char.fontname for char in chars])
+    bold = 2 * sum(count for font, count in fonts.items() if _is_bold_font(font)) > len(chars)
     unmarked = _without_raised_marks(line, size) if len(sizes) > 1 else text
-    bold = bold_chars * 2 > sum(sizes.values())
     return _Line(text, size, bold, (page_top - line.y1) / page_height, line.x0, line.x1, unmarked)
 
 
@@ -705,9 +700,14 @@ def _collapse_tables(boxes: list[_Box], body_size: float) -> list[_Box]:
     """Runs of short blocks on one page, next to a table caption, whose lines line up
     in rows and columns become one table block (pdfminer gives every cell, or every
     column, a block of its own)."""
+    pages_with_captions = {box.page for box in boxes if _is_table_caption(box)}
     result: list[_Box] = []
     index = 0
     while index < len(boxes):
+        if boxes[index].page not in pages_with_captions:
+            result.append(boxes[index])
+            index += 1
+            continue
         members, passed = _table_members(boxes, index, body_size)
         rows = _table_rows([line for member in members for line in boxes[member].lines])
         if rows and _table_caption_near(boxes, index, members[-1] + 1):
@@ -734,10 +734,11 @@ def _table_members(boxes: list[_Box], start: int, body_size: float) -> tuple[lis
             break
         inside = top - _ROW_TOLERANCE <= box.lines[0].top <= bottom + _ROW_TOLERANCE
         if _is_cell_box(box, body_size) and (not passed or inside):
+            if not passed:  # the table's rows span its first run of cells
+                tops = [line.top for line in box.lines]
+                top = min([top, *tops]) if members else min(tops)
+                bottom = max([bottom, *tops]) if members else max(tops)
             members.append(index)
-            if not passed:
-                top = min(line.top for member in members for line in boxes[member].lines)
-                bottom = max(line.top for member in members for line in boxes[member].lines)
         elif members and not inside and len(passed) < 2:
             passed.append(index)
         else:
