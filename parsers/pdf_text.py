@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -464,6 +465,15 @@ def _is_heading(box: _Box, body_size: float) -> bool:
     return larger or set_apart
 
 
+_EQUATION_NUMBER = re.compile(r"^\(\d{1,3}[a-z]?\)$")
+_WORD_CHAR = re.compile(r"[^\W_]")
+
+
+def _is_fragment(text: str) -> bool:
+    """An equation number like "(4)", or a block without a letter or digit."""
+    return bool(_EQUATION_NUMBER.match(text)) or not _WORD_CHAR.search(text)
+
+
 def _body_size(boxes: list[_Box]) -> float:
     sizes = collections.Counter()
     for box in boxes:
@@ -534,7 +544,8 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
     title, title_indexes = _title(boxes, info_title, body_size)
 
     front: list[tuple[_Box, str]] = []  # blocks before the abstract or first heading
-    authors: list[dict] = []
+    authors: list[tuple[dict, list[str]]] = []  # with the marks after each name
+    affiliation_boxes: list[_Box] = []
     abstract: list[dict] = []
     body: list[dict] = []
     back: list[dict] = []
@@ -567,6 +578,9 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
             if names:
                 authors.extend(names)
                 continue
+            if _is_affiliation_box(box, text, body_size):
+                affiliation_boxes.append(box)
+                continue
         if part == "front" and box.page > 0:
             part = "body"  # front matter ends with the first page
         if part in ("body", "back") and _REF_LABEL_FIRST.match(text):
@@ -597,6 +611,8 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
             continue
         if part == "references":
             references.extend(box_text for box_text in _split_references(box))
+        elif _is_fragment(text):
+            continue  # equation numbers, stray brackets and dots of displayed formulas
         elif part == "back":
             back.append(_paragraph(text, section))
         elif part == "abstract":
@@ -620,7 +636,7 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
         paragraph["cite_spans"] = _numeric_cite_spans(paragraph["text"], labels)
     return {
         "paper_id": hashlib.sha1(data).hexdigest(),
-        "metadata": {"title": title, "authors": authors[:_MAX_AUTHORS]},
+        "metadata": {"title": title, "authors": _with_affiliations_and_emails(authors, affiliation_boxes)},
         "abstract": abstract,
         "body_text": body,
         "bib_entries": bib_entries,
@@ -802,12 +818,15 @@ _NOT_A_NAME = re.compile(
     r"academy|inc|ltd|gmbh|street|road|avenue|abstract|keywords?|journal|vol|doi|received|accepted)",
     re.IGNORECASE,
 )
+_FOLLOWING_MARKS = re.compile(r"(\s*,?\s*[\d*\u2020\u2021\u2217\u00a7\u00b6#])+")
+_MARK = re.compile(r"\d+|[^\d\s,]")
 _NAME_SUFFIXES = {"Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV"}
 _NAME_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "du", "la", "le", "ter", "ten", "bin"}
 
 
-def _author_names(box: _Box) -> list[dict]:
-    """The authors in a front-matter block, or [] when it is not a list of names.
+def _author_names(box: _Box) -> list[tuple[dict, list[str]]]:
+    """The authors in a front-matter block with the marks after each name ("1", "*"),
+    or [] when it is not a list of names.
 
     Conservative: a block counts only when every comma/"and"-separated part, with
     superscript and footnote marks removed, looks like a name (2 to 4 capitalised
@@ -817,17 +836,129 @@ def _author_names(box: _Box) -> list[dict]:
     text = _join_texts(line.unmarked for line in box.lines)
     if _NOT_A_NAME.search(text):
         return []
-    parts = [p for p in _NAME_SEPARATORS.split(text) if p.strip()]
+    parts = [p for p in _NAME_SEPARATORS.split(text) if p.strip()]  # raised marks are spaces here
     names = [_AUTHOR_MARKS.sub(" ", p).split() for p in parts]
     # A part that is only marks or numbers ("Mai 30, 18") is a date or a count, not a name list.
     if not names or not all(_looks_like_name(tokens) for tokens in names):
         return []
+    printed = _join_lines(box.lines)
     authors = []
+    position = 0
     for tokens in names:
+        found = printed.find(tokens[-1], position)
+        position = found + len(tokens[-1]) if found >= 0 else position
+        marks = _FOLLOWING_MARKS.match(printed, position) if found >= 0 else None
         suffix = tokens.pop() if tokens[-1] in _NAME_SUFFIXES else ""
-        authors.append({"first": tokens[0], "middle": tokens[1:-1], "last": tokens[-1], "suffix": suffix,
-                        "affiliation": {}, "email": ""})
+        author = {"first": tokens[0], "middle": tokens[1:-1], "last": tokens[-1], "suffix": suffix,
+                  "affiliation": {}, "email": ""}
+        authors.append((author, _MARK.findall(marks.group(0)) if marks else []))
     return authors
+
+
+_MAX_AFFILIATION_WORDS = 30
+_AFFILIATION_WORDS = re.compile(
+    r"\b(universi[td]|institut|departm|departam|dept|division|school|college|laborator|hospital|cent(er|re|ro)|"
+    r"facult|academy|clinic|foundation|ministry|programa?)",
+    re.IGNORECASE,
+)
+_INSTITUTION_WORDS = re.compile(
+    r"\b(universi[td]|institut|school|college|hospital|cent(er|re|ro)|facult|academy|clinic|foundation|ministry|"
+    r"inc|ltd|gmbh|corporation)",
+    re.IGNORECASE,
+)
+_LABORATORY_WORDS = re.compile(r"\b(departm|departam|dept|division|laborator|lab\b|unit\b|programa?\b|group\b)", re.IGNORECASE)
+_LEADING_MARK = re.compile(r"^(\d{1,2}|[a-z]|[*\u2020\u2021\u2217\u00a7])\s*(?=[A-Z])")
+_EMAIL = re.compile(r"(\{[^{}@]+\}|[\w.+\-]+)@([\w\-]+(?:\.[\w\-]+)+)")
+_IN_BRACKETS_EMAIL = re.compile(r"\(?\s*\S+@\S+?\s*\)?(?=[\s,;]|$)")
+
+
+def _is_affiliation_box(box: _Box, text: str, body_size: float) -> bool:
+    """An institution, a department or an e-mail address: short (or a list of marked
+    entries), in a type of its own or not ending like a sentence."""
+    short = _word_count(text) <= _MAX_AFFILIATION_WORDS or any(_LEADING_MARK.match(line.text) for line in box.lines)
+    set_apart = abs(box.lines[0].size - body_size) >= 0.5 or not text.endswith(".")
+    return bool(_AFFILIATION_WORDS.search(text) or "@" in text) and short and set_apart
+
+
+def _with_affiliations_and_emails(authors: list[tuple[dict, list[str]]], boxes: list[_Box]) -> list[dict]:
+    """The authors with the affiliation their marks point to (or the only affiliation
+    printed) and the e-mail address whose user part holds their name."""
+    affiliations = _affiliations(boxes)
+    emails = [email for box in boxes for email in _emails(_join_lines(box.lines))]
+    people = []
+    for author, marks in authors[:_MAX_AUTHORS]:
+        text = next((affiliations[mark] for mark in marks if mark in affiliations), None)
+        if text is None and list(affiliations) == [""]:
+            text = affiliations[""]
+        if text:
+            author["affiliation"] = _affiliation_parts(text)
+        matching = [email for email in emails if _email_names(author) & _email_user_words(email)]
+        if len(matching) == 1:
+            author["email"] = matching[0]
+        people.append(author)
+    return people
+
+
+def _affiliations(boxes: list[_Box]) -> dict[str, str]:
+    """Affiliation texts by their leading mark ("1", "a", "*"); an unmarked one under "".
+    Lines without a mark continue the affiliation above them."""
+    found: dict[str, list[str]] = {}
+    for box in boxes:
+        current = None
+        for line in box.lines:
+            text = _IN_BRACKETS_EMAIL.sub("", line.text).strip(" ,;")
+            mark = _LEADING_MARK.match(text)
+            if mark:
+                current = found.setdefault(mark.group(1), [])
+                text = text[mark.end():]
+            elif current is None:
+                current = found.setdefault("", [])
+            if text and _EMAIL.search(text) is None:
+                current.append(text)
+    return {mark: ", ".join(lines) for mark, lines in found.items() if lines}
+
+
+def _affiliation_parts(text: str) -> dict:
+    """{laboratory, institution, location} from "Department of X, Y University, City, Country"."""
+    parts = [part.strip(" .") for part in text.split(",") if part.strip(" .")]
+    laboratory = [part for part in parts if _LABORATORY_WORDS.search(part) and not _INSTITUTION_WORDS.search(part)]
+    institution = [part for part in parts if _INSTITUTION_WORDS.search(part)]
+    institution = institution or [part for part in parts if part not in laboratory][:1]
+    named = [n for n, part in enumerate(parts) if part in laboratory or part in institution]
+    place = parts[max(named, default=0) + 1:]
+    location = {}
+    if place and _is_place_name(place[-1]):
+        location["country"] = place[-1]
+        if len(place) >= 2 and _is_place_name(place[-2]):
+            location["settlement"] = place[-2]
+    return {"laboratory": ", ".join(laboratory), "institution": ", ".join(institution), "location": location}
+
+
+def _is_place_name(part: str) -> bool:
+    """A city or country name: no digits (post codes, streets), not a code like "NY"."""
+    return not any(c.isdigit() for c in part) and not (part.isupper() and len(part) <= 3)
+
+
+def _emails(text: str) -> list[str]:
+    """E-mail addresses, "{ann,bob}@x.org" expanded to one per user."""
+    found = []
+    for users, domain in _EMAIL.findall(text):
+        for user in users.strip("{}").split(","):
+            if user.strip():
+                found.append(f"{user.strip()}@{domain}")
+    return found
+
+
+def _email_names(author: dict) -> set[str]:
+    return {_ascii_lower(name) for name in [author["first"], author["last"]] if len(name) > 1}
+
+
+def _email_user_words(email: str) -> set[str]:
+    return set(re.split(r"[._\-+]", _ascii_lower(email.split("@")[0])))
+
+
+def _ascii_lower(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
 def _looks_like_name(tokens: list[str]) -> bool:

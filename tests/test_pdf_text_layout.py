@@ -71,6 +71,18 @@ def test_sample_pdf_title_authors_and_abstract(sample_papers, key):
 
 
 @pytest.mark.parametrize("key", PDF_KEYS)
+def test_sample_pdf_affiliations_follow_the_marks(sample_papers, key):
+    printed = []
+    for author in sample_papers[key]["metadata"]["authors"]:
+        affiliation = author["affiliation"]
+        location = affiliation.get("location", {})
+        parts = [affiliation.get("laboratory"), affiliation.get("institution"), location.get("settlement"),
+                 location.get("country")]
+        printed.append(", ".join(part for part in parts if part))
+    assert printed == [a.affiliation for a in GENERATOR_MODULE.PAPER[key].authors]
+
+
+@pytest.mark.parametrize("key", PDF_KEYS)
 def test_sample_pdf_sections_and_back_matter(sample_papers, key):
     paper = sample_papers[key]
     full_text = GENERATOR_MODULE.FULL_TEXTS[key]
@@ -98,6 +110,8 @@ def test_naacl_paper_front_matter(corpus_dir):
     paper = parse_pdf((corpus_dir / "pdf" / "pdfminer_nonfree_naacl06-shinyama.pdf").read_bytes())
     assert paper["metadata"]["title"] == "Preemptive Information Extraction using Unrestricted Relation Discovery"
     assert [a["last"] for a in paper["metadata"]["authors"]] == ["Shinyama", "Sekine"]
+    assert [a["email"] for a in paper["metadata"]["authors"]] == ["yusuke@cs.nyu.edu", "sekine@cs.nyu.edu"]
+    assert {a["affiliation"]["institution"] for a in paper["metadata"]["authors"]} == {"New York University"}
     assert len(paper["abstract"]) == 1 and paper["abstract"][0]["text"].endswith("reasonably good results.")
     assert paper["body_text"][0]["section"] == "Background"
     tables = {entry["text"]: entry.get("html", "") for entry in paper["ref_entries"].values()}
@@ -123,3 +137,14 @@ def test_working_paper_cover_page(corpus_dir):
     assert [a["last"] for a in paper["metadata"]["authors"]] == ["Mora-Alfaro"]
     tables = [entry for entry in paper["ref_entries"].values() if entry["text"].startswith("Cuadro")]
     assert tables and all(entry["type"] == "table" and "<td>135,9</td>" in entry.get("html", "") for entry in tables[:1])
+
+
+def test_marked_affiliations_and_emails(corpus_dir):
+    """CLEF 2008 overview: twelve authors, numbered affiliations with e-mail addresses."""
+    paper = parse_pdf((corpus_dir / "pdf" / "grobid_footnotes_test.pdf").read_bytes())
+    authors = {a["last"]: a for a in paper["metadata"]["authors"]}
+    assert authors["Agirre"]["email"] == "e.agirre@ehu.es"
+    assert authors["Agirre"]["affiliation"]["institution"] == "University of Basque Country"
+    assert authors["Peñas"]["affiliation"]["institution"] == "UNED"
+    assert authors["Peñas"]["affiliation"]["location"] == {"settlement": "Madrid", "country": "Spain"}
+    assert authors["Sang"]["affiliation"]["institution"] == "University of Groningen"
