@@ -51,7 +51,7 @@ from parsers.errors import ParseError, check_not_lfs_or_empty
 
 logger = logging.getLogger(__name__)
 
-PARSER_VERSION = "pdfminer-1"
+PARSER_VERSION = "pdfminer-2"
 
 
 class PdfError(ParseError):
