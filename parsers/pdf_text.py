@@ -3,15 +3,21 @@
 `parse_pdf(data)` runs pdfminer in a child process (one long-lived
 `python -m parsers.pdf_text` per thread, see _PdfWorker) under a wall-clock limit and
 an address-space limit (RLIMIT_AS), so a runaway PDF cannot stall or kill the worker.
-The child turns the layout into paragraphs: running headers and footers (lines
-repeated across pages) and bare page numbers are dropped, words hyphenated across
-line breaks are joined, the title is guessed from the largest type on page 1 and
-author names from the lines under it (conservatively), an "Abstract" block becomes
-the abstract, numbered or set-apart short lines become section headings, figure and
-table captions go to `ref_entries`, acknowledgements and appendices to
-`back_matter`, and the references section is kept out of the body: its entries go
-to `bib_entries` with what can be recovered (year, title, DOI, arXiv id), and
-numeric markers like `[3]` in the body are linked to them.
+The child turns the layout into paragraphs. pdfminer's text boxes are cut where the
+font size changes (a title, its author line and an affiliation often share one box);
+running headers and footers (lines repeated across pages) and bare page numbers are
+dropped, and words hyphenated across line breaks are joined. The title is the
+largest type in the top part of page 1; author names are the name-only lines under
+it (superscript marks removed, conservatively), with the affiliation their marks
+point to and the e-mail address that holds their name. An "Abstract" block, or a
+long page-1 block in its own type size before any heading, becomes the abstract;
+numbered or set-apart short lines become section headings. Figure and table
+captions go to `ref_entries`, and short blocks next to a table caption that line up
+in rows and columns become that table's `html` instead of one-word paragraphs.
+Acknowledgements and appendices go to `back_matter`, and the references section is
+kept out of the body: its entries go to `bib_entries` with what can be recovered
+(year, title, DOI, arXiv id), and numeric markers like `[3]` in the body are linked
+to them.
 
 Every expected failure is a ParseError subclass with its own reason.
 """
@@ -656,21 +662,20 @@ def _new_ref_key(ref_entries: dict[str, dict], kind: str) -> str:
 def _add_tables(ref_entries: dict[str, dict], captions: list[tuple[int, int, str]],
                 tables: list[tuple[int, int, list[list[_Line]]]]) -> None:
     """Give each table's cells (as `html`) to the nearest free table caption on its
-    page, within two blocks (the caption above first); a table without one gets an
-    entry with an empty caption."""
+    page (the one above it on a tie); a table left without one gets an entry with an
+    empty caption."""
     free = list(captions)
     for page, index, rows in tables:
-        best = None
+        nearest = None
         for caption in free:
-            distance = abs(caption[1] - index)
-            if caption[0] == page and distance <= 2 and (best is None or (distance, caption[1] > index) < best[0]):
-                best = ((distance, caption[1] > index), caption)
-        if best is None:
+            if caption[0] == page and (nearest is None or abs(caption[1] - index) < abs(nearest[1] - index)):
+                nearest = caption
+        if nearest is None:
             key = _new_ref_key(ref_entries, "table")
             ref_entries[key] = {"text": "", "type": "table", "latex": None}
         else:
-            free.remove(best[1])
-            key = best[1][2]
+            free.remove(nearest)
+            key = nearest[2]
         ref_entries[key]["html"] = _table_html(rows)
 
 
@@ -726,7 +731,7 @@ def _collapse_tables(boxes: list[_Box], body_size: float) -> list[_Box]:
             continue
         members, passed = _table_members(boxes, index, body_size)
         rows = _table_rows([line for member in members for line in boxes[member].lines])
-        if rows and _table_caption_near(boxes, index, members[-1] + 1):
+        if rows is not None and _table_caption_near(boxes, index, members[-1] + 1):
             result.append(_Box(boxes[index].page, [line for row in rows for line in row], rows))
             result.extend(boxes[i] for i in passed)
             index = members[-1] + 1
@@ -743,23 +748,23 @@ def _table_members(boxes: list[_Box], start: int, body_size: float) -> tuple[lis
     page = boxes[start].page
     members: list[int] = []
     passed: list[int] = []
-    top = bottom = 0.0
+    span: list[float] = []  # line tops of the first run of cells: the table's rows
     for index in range(start, len(boxes)):
         box = boxes[index]
         if box.page != page:
             break
-        inside = top - _ROW_TOLERANCE <= box.lines[0].top <= bottom + _ROW_TOLERANCE
+        inside = bool(span) and min(span) - _ROW_TOLERANCE <= box.lines[0].top <= max(span) + _ROW_TOLERANCE
         if _is_cell_box(box, body_size) and (not passed or inside):
-            if not passed:  # the table's rows span its first run of cells
-                tops = [line.top for line in box.lines]
-                top = min([top, *tops]) if members else min(tops)
-                bottom = max([bottom, *tops]) if members else max(tops)
+            if not passed:
+                span += [line.top for line in box.lines]
             members.append(index)
         elif members and not inside and len(passed) < 2:
             passed.append(index)
         else:
             break
-    return members, [index for index in passed if members and index < members[-1]]
+    if not members:
+        return [], []
+    return members, [index for index in passed if index < members[-1]]
 
 
 def _table_caption_near(boxes: list[_Box], start: int, end: int) -> bool:
