@@ -432,6 +432,7 @@ _BACK_HEADING = re.compile(
     r"(supplementary|supporting)\s+(materials?|data|information))\b",
     re.IGNORECASE,
 )
+_KEYWORDS = re.compile(r"^(key\s*words?|index terms)\s*[:.\u2014\-]", re.IGNORECASE)
 _ABSTRACT_START = re.compile(r"^(abstract|summary)\s*[:.\-\u2014]?\s*", re.IGNORECASE)
 _CAPTION_LABEL = re.compile(
     r"^(fig\.?|figure|table|tabla|cuadro|gr[aá]fico|chart|plate)\s*(\d+|[IVX]+)[a-z]?\b\s*([.:|]?)", re.IGNORECASE
@@ -573,12 +574,16 @@ def pdf_layout_to_pdf_json(data: bytes) -> dict:
             if rest:
                 abstract.append(_paragraph(rest, section))
             continue
+        if part in ("front", "abstract") and _KEYWORDS.match(text):
+            if part == "abstract":
+                part, section = "body", ""  # keywords end the abstract
+            continue
         if part == "abstract" and abstract_box is None:
             abstract_box = box  # the first block after an "Abstract" heading
         elif part == "abstract" and (
             box.page != abstract_box.page or abs(box.lines[0].size - abstract_box.lines[-1].size) > 0.5
         ):
-            part = "body"  # the abstract ends where the type or the page changes
+            part, section = "body", ""  # the abstract ends where the type or the page changes
         if part == "front" and box.page == 0 and index > min(title_indexes, default=-1):
             names = _author_names(box)
             if names:
@@ -854,8 +859,11 @@ def _author_names(box: _Box) -> list[tuple[dict, list[str]]]:
         position = found + len(tokens[-1]) if found >= 0 else position
         marks = _FOLLOWING_MARKS.match(printed, position) if found >= 0 else None
         suffix = tokens.pop() if tokens[-1] in _NAME_SUFFIXES else ""
-        author = {"first": tokens[0], "middle": tokens[1:-1], "last": tokens[-1], "suffix": suffix,
-                  "affiliation": {}, "email": ""}
+        last_start = len(tokens) - 1
+        while last_start > 1 and tokens[last_start - 1] in _NAME_PARTICLES:
+            last_start -= 1  # "van der Berg" is one surname
+        author = {"first": tokens[0], "middle": tokens[1:last_start], "last": " ".join(tokens[last_start:]),
+                  "suffix": suffix, "affiliation": {}, "email": ""}
         authors.append((author, _MARK.findall(marks.group(0)) if marks else []))
     return authors
 

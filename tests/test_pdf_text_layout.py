@@ -4,6 +4,7 @@ content comes from scripts/make_sample_snapshot.py, and real corpus PDFs."""
 import hashlib
 import html
 import importlib.util
+import io
 
 import pytest
 
@@ -148,3 +149,37 @@ def test_marked_affiliations_and_emails(corpus_dir):
     assert authors["Peñas"]["affiliation"]["institution"] == "UNED"
     assert authors["Peñas"]["affiliation"]["location"] == {"settlement": "Madrid", "country": "Spain"}
     assert authors["Sang"]["affiliation"]["institution"] == "University of Groningen"
+
+
+def test_keywords_end_the_abstract_and_names_keep_particles_and_suffixes():
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, invariant=1)
+    pdf.setFont("Helvetica-Bold", 17)
+    pdf.drawString(72, 760, "Seasonal Patterns of Respiratory Infection in Dairy Farmers")
+    pdf.setFont("Helvetica", 11)
+    pdf.drawString(72, 735, "Anna van der Berg, John Smith Jr")
+    pdf.setFont("Helvetica-Bold", 11)
+    pdf.drawString(72, 700, "Abstract")
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(72, 684, "We followed dairy farmers for two winters and counted respiratory infections.")
+    pdf.drawString(72, 672, "Infections peaked in the coldest month of each season.")
+    pdf.drawString(72, 646, "Keywords: respiratory infection; seasonality; farmers")
+    pdf.setFont("Helvetica-Bold", 11)
+    pdf.drawString(72, 620, "Introduction")
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(72, 604, "Farm work brings long hours outdoors in cold and damp weather through the winter.")
+    pdf.showPage()
+    pdf.save()
+    paper = parse_pdf(buffer.getvalue())
+    assert paper["metadata"]["title"] == "Seasonal Patterns of Respiratory Infection in Dairy Farmers"
+    assert [(a["first"], a["middle"], a["last"], a["suffix"]) for a in paper["metadata"]["authors"]] == [
+        ("Anna", [], "van der Berg", ""),
+        ("John", [], "Smith", "Jr"),
+    ]
+    assert [p["text"] for p in paper["abstract"]] == [
+        "We followed dairy farmers for two winters and counted respiratory infections. "
+        "Infections peaked in the coldest month of each season."
+    ]
+    assert [(p["section"], p["text"][:9]) for p in paper["body_text"]] == [("Introduction", "Farm work")]
