@@ -830,6 +830,7 @@ _NOT_A_NAME = re.compile(
 )
 _FOLLOWING_MARKS = re.compile(r"(\s*,?\s*[\d*\u2020\u2021\u2217\u00a7\u00b6#])+")
 _MARK = re.compile(r"\d+|[^\d\s,]")
+_NAME_WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['\u2019.\-])*$")  # "Mei-Ling", "O'Neil", "J.", not "Note:"
 _NAME_SUFFIXES = {"Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV"}
 _NAME_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "du", "la", "le", "ter", "ten", "bin"}
 
@@ -980,7 +981,7 @@ def _looks_like_name(tokens: list[str]) -> bool:
         2 <= len(words) <= 4
         and tokens[0] in words
         and tokens[-1] not in _NAME_PARTICLES
-        and all(t[:1].isupper() and any(c.isalpha() for c in t) for t in words)
+        and all(t[:1].isupper() and _NAME_WORD.match(t) for t in words)
     )
 
 
