@@ -32,7 +32,6 @@ import os
 import re
 import resource
 import select
-import statistics
 import struct
 import subprocess
 import sys
@@ -241,9 +240,8 @@ class _Line:
     size: float  # font size of most of the line's characters, in points
     bold: bool  # most characters are in a bold face
     top: float  # distance from the page top, as a fraction of the page height
-    left: float = 0.0  # x of the line's start, in points
-    right: float = 0.0  # x of the line's end, in points
-    unmarked: str = ""  # the text with superscript marks (smaller, raised type) as spaces
+    left: float  # x of the line's start, in points
+    unmarked: str  # the text with superscript marks (smaller, raised type) as spaces
 
 
 @dataclass
@@ -301,7 +299,7 @@ def _line(line: LTTextLine, page_top: float, page_height: float) -> _Line:
     fonts = collections.Counter([char.fontname for char in chars])
     bold = 2 * sum(count for font, count in fonts.items() if _is_bold_font(font)) > len(chars)
     unmarked = _without_raised_marks(line, size) if len(sizes) > 1 else text
-    return _Line(text, size, bold, (page_top - line.y1) / page_height, line.x0, line.x1, unmarked)
+    return _Line(text, size, bold, (page_top - line.y1) / page_height, line.x0, unmarked)
 
 
 def _without_raised_marks(line: LTTextLine, size: float) -> str:
@@ -832,7 +830,9 @@ _FOLLOWING_MARKS = re.compile(r"(\s*,?\s*[\d*\u2020\u2021\u2217\u00a7\u00b6#])+"
 _MARK = re.compile(r"\d+|[^\d\s,]")
 _NAME_WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['\u2019.\-])*$")  # "Mei-Ling", "O'Neil", "J.", not "Note:"
 _NAME_SUFFIXES = {"Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV"}
-_NAME_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "du", "la", "le", "ter", "ten", "bin"}
+_NAME_PARTICLES = {
+    "van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "du", "la", "le", "ter", "ten", "bin",
+}
 
 
 def _author_names(box: _Box) -> list[tuple[dict, list[str]]]:
@@ -880,7 +880,9 @@ _INSTITUTION_WORDS = re.compile(
     r"inc|ltd|gmbh|corporation)",
     re.IGNORECASE,
 )
-_LABORATORY_WORDS = re.compile(r"\b(departm|departam|dept|division|laborator|lab\b|unit\b|programa?\b|group\b)", re.IGNORECASE)
+_LABORATORY_WORDS = re.compile(
+    r"\b(departm|departam|dept|division|laborator|lab\b|unit\b|programa?\b|group\b)", re.IGNORECASE
+)
 _LEADING_MARK = re.compile(r"^(\d{1,2}|[a-z]|[*\u2020\u2021\u2217\u00a7])\s*(?=[A-Z])")
 _EMAIL = re.compile(r"(\{[^{}@]+\}|[\w.+\-]+)@([\w\-]+(?:\.[\w\-]+)+)")
 _IN_BRACKETS_EMAIL = re.compile(r"\(?\s*\S+@\S+?\s*\)?(?=[\s,;]|$)")

@@ -136,8 +136,8 @@ def test_working_paper_cover_page(corpus_dir):
         "Territorial Rural Development in Latin America and the Caribbean: Discourses and Realities"
     )
     assert [a["last"] for a in paper["metadata"]["authors"]] == ["Mora-Alfaro"]
-    tables = [entry for entry in paper["ref_entries"].values() if entry["text"].startswith("Cuadro")]
-    assert tables and all(entry["type"] == "table" and "<td>135,9</td>" in entry.get("html", "") for entry in tables[:1])
+    tables = [entry for entry in paper["ref_entries"].values() if entry["text"].startswith("Cuadro 1:")]
+    assert len(tables) == 1 and tables[0]["type"] == "table" and "<td>135,9</td>" in tables[0]["html"]
 
 
 def test_marked_affiliations_and_emails(corpus_dir):
