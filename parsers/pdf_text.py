@@ -241,7 +241,7 @@ class _Line:
     bold: bool  # most characters are in a bold face
     top: float  # distance from the page top, as a fraction of the page height
     left: float  # x of the line's start, in points
-    unmarked: str  # the text with superscript marks (smaller, raised type) as spaces
+    marked: str  # the text with runs of superscripts (smaller, raised type) set in ⁽ ⁾
 
 
 @dataclass
@@ -298,19 +298,29 @@ def _line(line: LTTextLine, page_top: float, page_height: float) -> _Line:
     size = round(sizes.most_common(1)[0][0], 1) if sizes else round(line.height, 1)
     fonts = collections.Counter([char.fontname for char in chars])
     bold = 2 * sum(count for font, count in fonts.items() if _is_bold_font(font)) > len(chars)
-    unmarked = _without_raised_marks(line, size) if len(sizes) > 1 else text
-    return _Line(text, size, bold, (page_top - line.y1) / page_height, line.x0, unmarked)
+    marked = _with_raised_marks(line, size) if len(sizes) > 1 else text
+    return _Line(text, size, bold, (page_top - line.y1) / page_height, line.x0, marked)
 
 
-def _without_raised_marks(line: LTTextLine, size: float) -> str:
-    """The line's text with superscripts (smaller type set above the baseline) as spaces:
-    "Okafor¹, Brenner²" -> "Okafor , Brenner ", so footnote and affiliation marks
-    cannot stick to names."""
+_RAISED_OPEN, _RAISED_CLOSE = "\u207d", "\u207e"  # superscript parentheses
+_RAISED_RUN = re.compile(r"\u207d[^\u207e]*\u207e")
+
+
+def _with_raised_marks(line: LTTextLine, size: float) -> str:
+    """The line's text with each run of superscripts (smaller type set above the
+    baseline) bracketed: "Okafor1,2, Brenner2" -> "Okafor⁽1,2⁾, Brenner⁽2⁾", so that
+    affiliation and footnote marks can be told from the names they follow."""
     baseline = min((c.y0 for c in line if isinstance(c, LTChar) and round(c.size, 1) == size), default=line.y0)
     pieces = []
+    in_run = False
     for item in line:
         raised = isinstance(item, LTChar) and item.size < 0.9 * size and item.y0 > baseline + 0.2 * size
-        pieces.append(" " if raised else item.get_text())
+        if raised != in_run:
+            pieces.append(_RAISED_OPEN if raised else _RAISED_CLOSE)
+            in_run = raised
+        pieces.append(item.get_text())
+    if in_run:
+        pieces.append(_RAISED_CLOSE)
     return _CID.sub("", "".join(pieces)).strip()
 
 
@@ -826,8 +836,10 @@ _NOT_A_NAME = re.compile(
     r"academy|inc|ltd|gmbh|street|road|avenue|abstract|keywords?|journal|vol|doi|received|accepted)",
     re.IGNORECASE,
 )
-_FOLLOWING_MARKS = re.compile(r"(\s*,?\s*[\d*\u2020\u2021\u2217\u00a7\u00b6#])+")
-_MARK = re.compile(r"\d+|[^\d\s,]")
+# Marks after a name: raised runs, or digits and footnote symbols set on the line.
+# Marks after a name: raised runs ("⁽1,2⁾"), or digits and footnote symbols on the line.
+_FOLLOWING_MARKS = re.compile(r"(\s*,?\s*(\u207d[^\u207e]*\u207e|[\d*\u2020\u2021\u2217\u00a7\u00b6#]))+")
+_MARK = re.compile(r"\d+|[^\d\s,\u207d\u207e]")
 _NAME_WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['\u2019.\-])*$")  # "Mei-Ling", "O'Neil", "J.", not "Note:"
 _NAME_SUFFIXES = {"Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV"}
 _NAME_PARTICLES = {
@@ -844,21 +856,21 @@ def _author_names(box: _Box) -> list[tuple[dict, list[str]]]:
     words, name particles and a suffix allowed); affiliations, addresses and dates
     are refused.
     """
-    text = _join_texts(line.unmarked for line in box.lines)
+    marked = _join_texts(line.marked for line in box.lines)
+    text = _RAISED_RUN.sub(" ", marked)
     if _NOT_A_NAME.search(text):
         return []
-    parts = [p for p in _NAME_SEPARATORS.split(text) if p.strip()]  # raised marks are spaces here
+    parts = [p for p in _NAME_SEPARATORS.split(text) if p.strip()]
     names = [_AUTHOR_MARKS.sub(" ", p).split() for p in parts]
     # A part that is only marks or numbers ("Mai 30, 18") is a date or a count, not a name list.
     if not names or not all(_looks_like_name(tokens) for tokens in names):
         return []
-    printed = _join_lines(box.lines)
     authors = []
     position = 0
     for tokens in names:
-        found = printed.find(tokens[-1], position)
+        found = marked.find(tokens[-1], position)
         position = found + len(tokens[-1]) if found >= 0 else position
-        marks = _FOLLOWING_MARKS.match(printed, position) if found >= 0 else None
+        marks = _FOLLOWING_MARKS.match(marked, position) if found >= 0 else None
         suffix = tokens.pop() if tokens[-1] in _NAME_SUFFIXES else ""
         last_start = len(tokens) - 1
         while last_start > 1 and tokens[last_start - 1] in _NAME_PARTICLES:
@@ -883,7 +895,8 @@ _INSTITUTION_WORDS = re.compile(
 _LABORATORY_WORDS = re.compile(
     r"\b(departm|departam|dept|division|laborator|lab\b|unit\b|programa?\b|group\b)", re.IGNORECASE
 )
-_LEADING_MARK = re.compile(r"^(\d{1,2}|[a-z]|[*\u2020\u2021\u2217\u00a7])\s*(?=[A-Z])")
+# An affiliation's leading mark: a raised run ("⁽1⁾"), or a number, letter or symbol before it.
+_LEADING_MARK = re.compile(r"^(\u207d\s*([^\u207e\s]+)\s*\u207e|(\d{1,2}|[a-z]|[*\u2020\u2021\u2217\u00a7])(?=\s*[A-Z]))\s*")
 _EMAIL = re.compile(r"(\{[^{}@]+\}|[\w.+\-]+)@([\w\-]+(?:\.[\w\-]+)+)")
 _IN_BRACKETS_EMAIL = re.compile(r"\(?\s*\S+@\S+?\s*\)?(?=[\s,;]|$)")
 
@@ -891,7 +904,7 @@ _IN_BRACKETS_EMAIL = re.compile(r"\(?\s*\S+@\S+?\s*\)?(?=[\s,;]|$)")
 def _is_affiliation_box(box: _Box, text: str, body_size: float) -> bool:
     """An institution, a department or an e-mail address: short (or a list of marked
     entries), in a type of its own or not ending like a sentence."""
-    short = _word_count(text) <= _MAX_AFFILIATION_WORDS or any(_LEADING_MARK.match(line.text) for line in box.lines)
+    short = _word_count(text) <= _MAX_AFFILIATION_WORDS or any(_LEADING_MARK.match(line.marked) for line in box.lines)
     set_apart = abs(box.lines[0].size - body_size) >= 0.5 or not text.endswith(".")
     return bool(_AFFILIATION_WORDS.search(text) or "@" in text) and short and set_apart
 
@@ -922,10 +935,10 @@ def _affiliations(boxes: list[_Box]) -> dict[str, str]:
     for box in boxes:
         current = None
         for line in box.lines:
-            text = _IN_BRACKETS_EMAIL.sub("", line.text).strip(" ,;")
+            text = _IN_BRACKETS_EMAIL.sub("", line.marked).strip(" ,;")
             mark = _LEADING_MARK.match(text)
             if mark:
-                current = found.setdefault(mark.group(1), [])
+                current = found.setdefault(mark.group(2) or mark.group(3), [])
                 text = text[mark.end():]
             elif current is None:
                 current = found.setdefault("", [])

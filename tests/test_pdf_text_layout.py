@@ -183,3 +183,45 @@ def test_keywords_end_the_abstract_and_names_keep_particles_and_suffixes():
         "Infections peaked in the coldest month of each season."
     ]
     assert [(p["section"], p["text"][:9]) for p in paper["body_text"]] == [("Introduction", "Farm work")]
+
+
+def test_superscript_letter_marks_link_authors_to_affiliations():
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, invariant=1)
+    pdf.setFont("Helvetica-Bold", 17)
+    pdf.drawString(72, 760, "Contact Patterns of Hospital Staff during an Outbreak")
+
+    def run(text_object, text: str, raised: bool) -> None:
+        text_object.setFont("Helvetica", 7 if raised else 11)
+        text_object.setRise(4 if raised else 0)
+        text_object.textOut(text)
+
+    authors = pdf.beginText(72, 735)
+    for text, raised in [("Ingrid Holm", False), ("a,b", True), (", Carlos Ruiz", False), ("b", True)]:
+        run(authors, text, raised)
+    pdf.drawText(authors)
+    for y, mark, affiliation in [
+        (715, "a", "Department of Infection Control, Fjordby Hospital, Fjordby, Norway"),
+        (703, "b", "Institute of Public Health, University of Lanza, Lanza, Spain"),
+    ]:
+        line = pdf.beginText(72, y)
+        run(line, mark, True)
+        run(line, affiliation, False)
+        pdf.drawText(line)
+    pdf.setFont("Helvetica-Bold", 11)
+    pdf.drawString(72, 670, "1 Introduction")
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(72, 654, "Hospital staff meet many patients and colleagues on every shift of the working week.")
+    pdf.showPage()
+    pdf.save()
+    paper = parse_pdf(buffer.getvalue())
+    authors = paper["metadata"]["authors"]
+    assert [(a["first"], a["last"]) for a in authors] == [("Ingrid", "Holm"), ("Carlos", "Ruiz")]
+    assert authors[0]["affiliation"] == {
+        "laboratory": "Department of Infection Control",
+        "institution": "Fjordby Hospital",
+        "location": {"settlement": "Fjordby", "country": "Norway"},
+    }
+    assert authors[1]["affiliation"]["institution"] == "Institute of Public Health, University of Lanza"
