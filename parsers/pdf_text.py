@@ -56,7 +56,7 @@ from parsers.errors import ParseError, check_not_lfs_or_empty
 
 logger = logging.getLogger(__name__)
 
-PARSER_VERSION = "pdfminer-2"
+PARSER_VERSION = "pdfminer-3"
 
 
 class PdfError(ParseError):
@@ -262,7 +262,9 @@ def _read_boxes(data: bytes) -> tuple[list[_Box], int, str]:
     except (PDFException, PSException, ValueError, KeyError, TypeError) as exc:
         raise PdfCorruptError(f"pdfminer cannot read the PDF structure: {exc}") from exc
     resources = PDFResourceManager(caching=True)
-    device = PDFPageAggregator(resources, laparams=LAParams())
+    # boxes_flow=None: pdfminer's hierarchical box grouping breaks distance ties by object
+    # id, so its reading order can change from run to run; `_reading_order` is ours.
+    device = PDFPageAggregator(resources, laparams=LAParams(boxes_flow=None))
     interpreter = PDFPageInterpreter(resources, device)
     boxes: list[_Box] = []
     pages = 0
@@ -272,7 +274,7 @@ def _read_boxes(data: bytes) -> tuple[list[_Box], int, str]:
             interpreter.process_page(page)
             layout = device.get_result()
             height = (layout.y1 - layout.y0) or 1.0
-            for item in layout:
+            for item in _reading_order([item for item in layout if isinstance(item, LTTextBox)]):
                 if isinstance(item, LTTextBox):
                     lines = [_line(line, layout.y1, height) for line in item if isinstance(line, LTTextLine)]
                     lines = [line for line in lines if line.text]
@@ -289,6 +291,43 @@ def _read_boxes(data: bytes) -> tuple[list[_Box], int, str]:
 
 
 _CID = re.compile(r"\(cid:\d+\)")
+
+
+_MIN_GUTTER_PT = 6.0  # narrower vertical gaps are spaces between words or cells, not columns
+
+
+def _reading_order(boxes: list[LTTextBox]) -> list[LTTextBox]:
+    """Boxes in reading order by recursive XY-cut: split at the widest vertical gutter
+    (left part first), else at the widest horizontal gap (top part first); deterministic."""
+    if len(boxes) <= 1:
+        return list(boxes)
+    for axis in ("x", "y"):
+        cut = _widest_gap(boxes, axis)
+        if cut is not None:
+            if axis == "y":
+                first = [box for box in boxes if box.y0 >= cut]
+                second = [box for box in boxes if box.y0 < cut]
+            else:
+                first = [box for box in boxes if box.x1 <= cut]
+                second = [box for box in boxes if box.x1 > cut]
+            return _reading_order(first) + _reading_order(second)
+    return sorted(boxes, key=lambda box: (-box.y1, box.x0))
+
+
+def _widest_gap(boxes: list[LTTextBox], axis: str) -> float | None:
+    """The middle of the widest empty band across all boxes along `axis`, or None when there is none."""
+    if axis == "y":
+        spans = sorted(((-box.y1, -box.y0) for box in boxes))
+    else:
+        spans = sorted(((box.x0, box.x1) for box in boxes))
+    best, best_width, reach = None, _MIN_GUTTER_PT if axis == "x" else 0.0, spans[0][1]
+    for start, end in spans[1:]:
+        if start - reach > best_width:
+            best, best_width = (reach + start) / 2, start - reach
+        reach = max(reach, end)
+    if best is None:
+        return None
+    return -best if axis == "y" else best
 
 
 def _line(line: LTTextLine, page_top: float, page_height: float) -> _Line:
