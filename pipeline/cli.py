@@ -24,10 +24,6 @@ BEAM_COMMANDS = {"build"}
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ParseError, ReleaseError, DedupError, IngestError, OSError, ValueError)
 
 
-class UsageError(Exception):
-    """A command line that cannot be run as given (exit 2)."""
-
-
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cord19", description="Build CORD-19-style releases.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
@@ -49,9 +45,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.run(args, extra)
-    except UsageError as exc:
-        print(f"cord19 {args.command}: {exc}", file=sys.stderr)
-        return 2
     except EXPECTED_ERRORS as exc:
         print(f"cord19 {args.command}: error: {exc}", file=sys.stderr)
         return 1
