@@ -8,8 +8,9 @@ and a manifest), then, --repeat times each, on a fresh bucket:
                 historical tarball), one file after another, default TransferConfig
   verified      publish's upload step alone for the same files: the same multipart
                 uploads plus local checksums and a check of every stored object
-  publish       `release.publish.publish_release` end to end: the above, plus the
-                historical tarball built, index written, latest/ copied server-side
+  publish       `release.publish.publish_release` end to end: the dated uploads, the
+                historical tarball built and streamed into its multipart upload at the
+                same time, the index written, latest/ copied server-side
   re-run        publish again: every object found intact, nothing sent
 
 and prints the median wall seconds, MB/s, the client's and the S3 server's CPU seconds,
@@ -39,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
-from release.publish import _upload_verified, build_historical_tarball, publish_release, read_local_release  # noqa: E402
+from release.publish import _upload_verified, publish_release, read_local_release, write_historical_tarball  # noqa: E402
 from release.storage import S3Storage, file_checksums  # noqa: E402
 from schemas import METADATA_COLUMNS, schema_versions  # noqa: E402
 
@@ -133,7 +134,8 @@ def main() -> None:
             client = boto3.client("s3", endpoint_url=endpoint)
             release = read_local_release(release_dir)
             tarball = scratch / "cord-19_historical.tar.gz"
-            build_historical_tarball(release, tarball, S3Storage("unused", client=client).part_size)
+            with open(tarball, "wb") as out:
+                write_historical_tarball(release, out)
             baseline_files = [release_dir / name for name in release.names] + [tarball]
             total = sum(path.stat().st_size for path in baseline_files)
             verified_files = [(f"verified/{path.name}", path, {"sha256": file_checksums(path, None).sha256})
@@ -148,9 +150,9 @@ def main() -> None:
                     runs["verified"].append(measure(lambda: _upload_verified(storage, verified_files, pool), server.pid))
                 storage = S3Storage(new_bucket(client), client=client)
                 runs["publish"].append(measure(
-                    lambda: publish_release(release_dir, storage, "cord19", work_dir=scratch), server.pid))
+                    lambda: publish_release(release_dir, storage, "cord19"), server.pid))
                 runs["re-run"].append(measure(
-                    lambda: publish_release(release_dir, storage, "cord19", work_dir=scratch), server.pid))
+                    lambda: publish_release(release_dir, storage, "cord19"), server.pid))
             print(f"synthetic release of ~{args.size_mb} MB; {total} bytes sent by upload_file, verified and publish "
                   f"(publish also writes the index and copies latest/ server-side); median of {args.repeat}")
             print("wall seconds per run: " + "; ".join(

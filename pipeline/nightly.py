@@ -320,7 +320,7 @@ def _run_locked(config: NightlyConfig, release_date: str, result: NightlyResult)
         result.failed_inputs, result.inputs = count_failed_inputs(release_dir, snapshot_dir,
                                                                   config.ignored_dead_letter_reasons)
     with _step(result, "publish"):
-        published = publish_release(release_dir, storage, prefix, work_dir=work)
+        published = publish_release(release_dir, storage, prefix)
         result.published_objects, result.published_bytes = len(published.uploaded), published.uploaded_bytes
     over = result.inputs and result.failed_inputs / result.inputs > config.max_dead_letter_fraction
     if over or result.ingest_failures:

@@ -4,15 +4,16 @@ Layout under the store prefix:
 
     <date>/<file>                                  each top-level release file
     historical_releases/cord-19_<date>.tar.gz      one tarball holding `<date>/` with those files
+    historical_releases/cord-19_<date>.checksums.json  its size, md5, sha1, sha256 and ETag
     releases.json, historical_releases.html        index of every historical tarball
     latest/<file>, latest.json                     the newest release
 
 Order of work, so that a reader never sees a partial release: the dated files are
 uploaded (manifest.json last) and each is verified against its checksum, while the
-historical tarball is built, uploaded and verified; then the index is rewritten; only
-then are the files copied to `latest/`
-(each verified) and `latest.json`, the single switch readers should follow, is
-rewritten to name the new date. Objects already holding the right bytes are skipped,
+historical tarball is written straight into a multipart upload (no local copy),
+verified, and its checksums stored beside it; then the index is rewritten; only then
+are the files copied to `latest/` (each verified) and `latest.json`, the single switch
+readers should follow, is rewritten to name the new date. Objects already holding the right bytes are skipped,
 so a re-run is cheap and an interrupted run resumes. A different release already
 stored under the same date is refused unless `force` is set.
 """
@@ -24,7 +25,6 @@ import html
 import json
 import logging
 import tarfile
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +36,7 @@ from release.storage import (
     Checksums,
     Storage,
     Upload,
+    Writable,
     file_checksums,
     join_key,
     verify_object,
@@ -56,6 +57,7 @@ LATEST_JSON = "latest.json"
 # deflating them again gains next to nothing and costs ~20 MB/s of CPU.
 HISTORICAL_GZIP_LEVEL = 0
 UPLOAD_ATTEMPTS = 2
+LATEST_COPY_CONCURRENCY = 4
 
 
 @dataclass(frozen=True)
@@ -111,45 +113,85 @@ def historical_key(prefix: str, release_date: str) -> str:
     return join_key(prefix, HISTORICAL_FOLDER, f"cord-19_{release_date}.tar.gz")
 
 
-def build_historical_tarball(release: LocalRelease, target: Path, part_size_for) -> Checksums:
-    """Write `cord-19_<date>.tar.gz` (holding `<date>/<file>`) deterministically; return its checksums.
+def historical_checksums_key(prefix: str, release_date: str) -> str:
+    """The small JSON object beside a historical tarball holding its verified size and digests."""
+    return join_key(prefix, HISTORICAL_FOLDER, f"cord-19_{release_date}.checksums.json")
 
-    `part_size_for(size)` is the store's multipart part size; the checksums are taken
-    while writing, and taken again only in the rare case the final size changes the part size.
+
+def tarball_size_bound(release: LocalRelease) -> int:
+    """An upper bound on the size of the historical tarball (fixes its part size before it is written).
+
+    Each member adds at most three 512-byte header blocks (pax extended header and its
+    data, the header) and 511 bytes of padding; gzip adds 5 bytes per stored block of
+    at most 64 KiB, plus its header and trailer; tar ends with two zero blocks and
+    pads to 10 KiB.
     """
+    sizes = [(release.folder / name).stat().st_size for name in release.names]
+    members = len(sizes) + 1
+    data = sum(sizes) + members * 4 * 512 + 10 * 1024
+    return data + 5 * (data // 65535 + 1) + 64
+
+
+def write_historical_tarball(release: LocalRelease, out: Writable) -> None:
+    """Write `cord-19_<date>.tar.gz` (holding `<date>/<file>`) to `out`, deterministically."""
     mtime = calendar.timegm(datetime.date.fromisoformat(release.release_date).timetuple())
-    guessed_size = sum((release.folder / name).stat().st_size for name in release.names)
-    accumulator = ChecksumAccumulator(part_size_for(guessed_size), index_digests=True)
-    with open(target, "wb") as raw:
-        hashing = _HashingWriter(raw, accumulator)
-        with gzip.GzipFile(filename="", mode="wb", fileobj=hashing, compresslevel=HISTORICAL_GZIP_LEVEL, mtime=0) as zipped:
-            with tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar:
-                tar.copybufsize = HASH_CHUNK_BYTES  # large writes: fewer, cheaper hash updates
-                tar.addfile(_tar_info(release.release_date, tarfile.DIRTYPE, 0o755, 0, mtime))
-                for name in release.names:
-                    path = release.folder / name
-                    info = _tar_info(f"{release.release_date}/{name}", tarfile.REGTYPE, 0o644, path.stat().st_size, mtime)
-                    with open(path, "rb") as handle:
-                        tar.addfile(info, handle)
-    checksums = accumulator.result()
-    if part_size_for(checksums.size) != accumulator.part_size:
-        checksums = file_checksums(target, part_size_for(checksums.size), index_digests=True)
-    return checksums
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=HISTORICAL_GZIP_LEVEL, mtime=0) as zipped:
+        with tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            tar.copybufsize = HASH_CHUNK_BYTES  # large writes: fewer, cheaper hash updates
+            tar.addfile(_tar_info(release.release_date, tarfile.DIRTYPE, 0o755, 0, mtime))
+            for name in release.names:
+                path = release.folder / name
+                info = _tar_info(f"{release.release_date}/{name}", tarfile.REGTYPE, 0o644, path.stat().st_size, mtime)
+                with open(path, "rb") as handle:
+                    tar.addfile(info, handle)
+
+
+def upload_historical_tarball(storage: Storage, prefix: str, release: LocalRelease) -> int:
+    """Stream the historical tarball into the store while it is written, verify it, then store its checksums.
+
+    The digests are known only once the last byte is written, after the object's
+    metadata is fixed, so they go into the checksums object beside it; that object is
+    written only after the tarball is verified, which makes it the mark of a complete
+    tarball. Returns the bytes sent.
+    """
+    key = historical_key(prefix, release.release_date)
+    part_size = storage.part_size(tarball_size_bound(release))
+    sent = 0
+    for attempt in range(1, UPLOAD_ATTEMPTS + 1):
+        accumulator = ChecksumAccumulator(part_size, index_digests=True)
+        with storage.open_upload(key, part_size, {"manifest-sha256": release.manifest_sha256}) as upload:
+            write_historical_tarball(release, _HashingWriter(upload, accumulator))
+        checksums = accumulator.result()
+        sent += checksums.size
+        try:
+            verify_object(storage, key, checksums)
+            break
+        except ChecksumMismatchError as exc:
+            logger.warning("attempt %d: %s; deleting it", attempt, exc)
+            storage.delete(key)
+    else:
+        raise ChecksumMismatchError(f"{storage.description}/{key}: still corrupt after {UPLOAD_ATTEMPTS} uploads")
+    record = {"file": f"{HISTORICAL_FOLDER}/cord-19_{release.release_date}.tar.gz", "size": checksums.size,
+              "md5": checksums.md5, "sha1": checksums.sha1, "sha256": checksums.sha256, "etag": checksums.etag,
+              "manifest_sha256": release.manifest_sha256}
+    _write_small_verified(storage, historical_checksums_key(prefix, release.release_date),
+                          (json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    return sent
 
 
 class _HashingWriter:
-    """A write-only file object that checksums what passes through it."""
+    """A write-only stream that checksums what passes through it on its way to `out`."""
 
-    def __init__(self, raw, accumulator: ChecksumAccumulator) -> None:
-        self.raw = raw
+    def __init__(self, out: Writable, accumulator: ChecksumAccumulator) -> None:
+        self.out = out
         self.accumulator = accumulator
 
     def write(self, data: bytes) -> int:
         self.accumulator.update(data)
-        return self.raw.write(data)
+        return self.out.write(data)
 
     def flush(self) -> None:
-        self.raw.flush()
+        """Nothing is buffered here (gzip calls flush when it closes)."""
 
 
 def _tar_info(name: str, kind: bytes, mode: int, size: int, mtime: int) -> tarfile.TarInfo:
@@ -244,19 +286,28 @@ def release_index(storage: Storage, prefix: str) -> list[dict]:
         name = key[len(folder):]
         if not (name.startswith("cord-19_") and name.endswith(".tar.gz")):
             continue
-        found = storage.stat(key)
-        if found is None or found.etag != found.metadata.get("etag"):
+        date = name[len("cord-19_"):-len(".tar.gz")]
+        record = _verified_tarball_record(storage, prefix, date)
+        if record is None:
             logger.warning("%s/%s: no verified checksums, left out of the index", storage.description, key)
             continue
-        entries.append({
-            "date": name[len("cord-19_"):-len(".tar.gz")],
-            "file": f"{HISTORICAL_FOLDER}/{name}",
-            "size": found.size,
-            "md5": found.metadata["md5"],
-            "sha1": found.metadata["sha1"],
-            "sha256": found.metadata["sha256"],
-        })
+        entries.append({"date": date, **{field: record[field] for field in ("file", "size", "md5", "sha1", "sha256")}})
     return sorted(entries, key=lambda entry: entry["date"], reverse=True)
+
+
+def _verified_tarball_record(storage: Storage, prefix: str, release_date: str) -> dict | None:
+    """The checksums object of a historical tarball when it describes the stored tarball, else None."""
+    found = storage.stat(historical_key(prefix, release_date))
+    checksums_key = historical_checksums_key(prefix, release_date)
+    if found is None or storage.stat(checksums_key) is None:
+        return None
+    try:
+        record = json.loads(storage.read_bytes(checksums_key))
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or (record.get("size"), record.get("etag")) != (found.size, found.etag):
+        return None
+    return record
 
 
 def index_json_bytes(entries: list[dict]) -> bytes:
@@ -316,14 +367,14 @@ def _plan_dated_files(storage: Storage, prefix: str, release: LocalRelease) -> _
     return plan
 
 
-def _historical_state(storage: Storage, key: str, manifest_sha256: str) -> str:
-    """'missing', 'same' (verified, built from this manifest), 'corrupt' or 'different'."""
-    found = storage.stat(key)
+def _historical_state(storage: Storage, prefix: str, release: LocalRelease) -> str:
+    """'missing', 'same' (verified, built from this manifest), 'unverified' or 'different'."""
+    found = storage.stat(historical_key(prefix, release.release_date))
     if found is None:
         return "missing"
-    if found.metadata.get("manifest-sha256") != manifest_sha256:
+    if found.metadata.get("manifest-sha256") != release.manifest_sha256:
         return "different"
-    return "same" if found.etag == found.metadata.get("etag") else "corrupt"
+    return "same" if _verified_tarball_record(storage, prefix, release.release_date) is not None else "unverified"
 
 
 def move_latest(storage: Storage, prefix: str, release: LocalRelease, checksums: dict[str, Checksums]) -> str:
@@ -336,15 +387,20 @@ def move_latest(storage: Storage, prefix: str, release: LocalRelease, checksums:
         logger.info("latest stays at %s (newer than %s)", current["release_date"], release.release_date)
         return current["release_date"]
     latest_folder = join_key(prefix, LATEST_FOLDER)
-    for name in release.names:
+
+    def copy_to_latest(name: str) -> None:
         source_key = join_key(prefix, release.release_date, name)
         latest_key = join_key(latest_folder, name)
         if storage.holds_copy(latest_key, checksums[name]):
-            continue
+            return
         storage.copy(source_key, latest_key)
         if not storage.holds_copy(latest_key, checksums[name]):
             storage.delete(latest_key)
             raise ChecksumMismatchError(f"{storage.description}/{latest_key}: the copy does not match {source_key}")
+
+    with ThreadPoolExecutor(max_workers=LATEST_COPY_CONCURRENCY) as pool:
+        for done in [pool.submit(copy_to_latest, name) for name in release.names]:
+            done.result()
     for key in storage.list_keys(latest_folder + "/"):
         if key[len(latest_folder) + 1:] not in release.names:
             storage.delete(key)
@@ -359,8 +415,7 @@ def move_latest(storage: Storage, prefix: str, release: LocalRelease, checksums:
     return release.release_date
 
 
-def publish_release(release_dir: Path, storage: Storage, prefix: str = "", force: bool = False,
-                    work_dir: Path | None = None) -> PublishResult:
+def publish_release(release_dir: Path, storage: Storage, prefix: str = "", force: bool = False) -> PublishResult:
     """Publish the release in `release_dir` under `prefix` in `storage` (see the module docstring)."""
     release = read_local_release(release_dir)
     date = release.release_date
@@ -368,7 +423,7 @@ def publish_release(release_dir: Path, storage: Storage, prefix: str = "", force
     pending, skipped, conflicts = plan.pending, plan.skipped, plan.conflicts
     checksums = dict(plan.checksums)
     tar_key = historical_key(prefix, date)
-    tar_state = _historical_state(storage, tar_key, release.manifest_sha256)
+    tar_state = _historical_state(storage, prefix, release)
     if tar_state == "different":
         conflicts.append(tar_key)
     if conflicts and not force:
@@ -379,6 +434,7 @@ def publish_release(release_dir: Path, storage: Storage, prefix: str = "", force
     if conflicts:
         logger.warning("replacing a different release under %s (--force): %s", date, ", ".join(conflicts))
     uploaded: list[str] = []
+    skipped_keys = [join_key(prefix, date, name) for name in skipped]
     sent = 0
     date_folder = join_key(prefix, date) + "/"
 
@@ -388,28 +444,18 @@ def publish_release(release_dir: Path, storage: Storage, prefix: str = "", force
         checksums.update({key[len(date_folder):]: value for key, value in group_checksums.items()})
         return group_sent
 
-    def build_and_upload_tarball(tar_path: Path) -> int:
-        tar_checksums = build_historical_tarball(release, tar_path, storage.part_size)
-        metadata = {"sha256": tar_checksums.sha256, "sha1": tar_checksums.sha1, "md5": tar_checksums.md5,
-                    "etag": tar_checksums.etag, "manifest-sha256": release.manifest_sha256}
-        return _upload_verified(storage, [(tar_key, tar_path, metadata)], pool, {tar_key: tar_checksums})[0]
-
-    # The historical tarball is built and uploaded while the dated files go up.
-    with tempfile.TemporaryDirectory(dir=work_dir, prefix="cord19-publish-") as scratch, \
-            ThreadPoolExecutor(max_workers=2) as pool:
-        tar_future = None
-        if tar_state != "same":
-            tar_future = pool.submit(build_and_upload_tarball, Path(scratch) / f"cord-19_{date}.tar.gz")
+    # The historical tarball is written straight into the store while the dated files go up.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        tar_future = pool.submit(upload_historical_tarball, storage, prefix, release) if tar_state != "same" else None
         sent += upload_dated([name for name in pending if name != MANIFEST])
         for key in storage.list_keys(date_folder):
             if key[len(date_folder):] not in release.names:
                 storage.delete(key)
         sent += upload_dated([name for name in pending if name == MANIFEST])
         uploaded += [date_folder + name for name in pending]
-        skipped_keys = [date_folder + name for name in skipped]
         if tar_future is not None:
             sent += tar_future.result()
-            uploaded.append(tar_key)
+            uploaded += [tar_key, historical_checksums_key(prefix, date)]
         else:
             skipped_keys.append(tar_key)
     entries = release_index(storage, prefix)

@@ -18,11 +18,14 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import boto3
 import botocore.config
@@ -35,6 +38,9 @@ from release.errors import ChecksumMismatchError, StorageError
 HASH_CHUNK_BYTES = 8 * 1024 * 1024
 MAX_COPY_OBJECT_BYTES = 5 * 1024**3
 LOCAL_METADATA_FOLDER = ".cord19-metadata"
+PART_CHECKSUM = "CRC32"  # what boto3's transfer manager asks for: S3 checks each part on receipt
+
+logger = logging.getLogger(__name__)
 
 CONTENT_TYPES = {
     ".csv": "text/csv; charset=utf-8",
@@ -143,6 +149,13 @@ class Upload:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
+class Writable(Protocol):
+    """What `Storage.open_upload` gives: a binary stream one can only write to."""
+
+    def write(self, data: bytes) -> int:
+        """Take `data`; return its length."""
+
+
 class Storage(Protocol):
     """The operations publish and load need from a store."""
 
@@ -153,6 +166,10 @@ class Storage(Protocol):
 
     def upload_files(self, uploads: Iterable[Upload]) -> None:
         """Store every file (concurrently where the store allows); existing keys are replaced."""
+
+    def open_upload(self, key: str, part_size: int | None, metadata: dict[str, str]) -> AbstractContextManager[Writable]:
+        """A stream stored under `key` (in parts of `part_size` bytes, while it is written)
+        when its `with` block ends without error; on an error nothing is stored."""
 
     def write_bytes(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
         """Store a small object."""
@@ -212,13 +229,15 @@ class LocalStorage:
     def _metadata_path(self, key: str) -> Path:
         return self.root / LOCAL_METADATA_FOLDER / f"{key}.json"
 
-    def _write_atomically(self, key: str, write) -> None:
+    @contextmanager
+    def _open_atomically(self, key: str) -> Iterator[BinaryIO]:
+        """A temporary file beside the object, moved into place when the block ends without error."""
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
         try:
             with os.fdopen(handle, "wb") as out:
-                write(out)
+                yield out
             os.replace(temp_name, target)
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
@@ -234,12 +253,19 @@ class LocalStorage:
 
     def upload_files(self, uploads: Iterable[Upload]) -> None:
         for upload in uploads:
-            with open(upload.path, "rb") as source:
-                self._write_atomically(upload.key, lambda out: shutil.copyfileobj(source, out, HASH_CHUNK_BYTES))
+            with open(upload.path, "rb") as source, self._open_atomically(upload.key) as out:
+                shutil.copyfileobj(source, out, HASH_CHUNK_BYTES)
             self._write_metadata(upload.key, upload.metadata)
 
+    @contextmanager
+    def open_upload(self, key: str, part_size: int | None, metadata: dict[str, str]) -> Iterator[Writable]:
+        with self._open_atomically(key) as out:
+            yield out
+        self._write_metadata(key, metadata)
+
     def write_bytes(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
-        self._write_atomically(key, lambda out: out.write(data))
+        with self._open_atomically(key) as out:
+            out.write(data)
         self._write_metadata(key, metadata or {})
 
     def read_bytes(self, key: str) -> bytes:
@@ -258,8 +284,8 @@ class LocalStorage:
         metadata = self.stat(source_key)
         if metadata is None:
             raise StorageError(f"{self.description}/{source_key}: no such object")
-        with open(self._path(source_key), "rb") as source:
-            self._write_atomically(dest_key, lambda out: shutil.copyfileobj(source, out, HASH_CHUNK_BYTES))
+        with open(self._path(source_key), "rb") as source, self._open_atomically(dest_key) as out:
+            shutil.copyfileobj(source, out, HASH_CHUNK_BYTES)
         self._write_metadata(dest_key, metadata.metadata)
 
     def holds_copy(self, key: str, checksums: Checksums) -> bool:
@@ -336,6 +362,16 @@ class S3Storage:
                     future.result()
         except _S3_ERRORS as exc:
             raise StorageError(f"{self.description}: upload failed: {exc}") from exc
+
+    @contextmanager
+    def open_upload(self, key: str, part_size: int | None, metadata: dict[str, str]) -> Iterator[Writable]:
+        upload = _S3StreamingUpload(self, key, part_size, metadata)
+        try:
+            yield upload
+            upload.finish()
+        except BaseException:
+            upload.abort()
+            raise
 
     def write_bytes(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
         try:
@@ -415,6 +451,95 @@ class S3Storage:
             self.client.delete_object(Bucket=self.bucket, Key=key)
         except _S3_ERRORS as exc:
             raise StorageError(f"{self.description}/{key}: delete failed: {exc}") from exc
+
+
+class _S3StreamingUpload:
+    """Bytes written here go up as the parts of one multipart upload while they are written.
+
+    Like boto3's own multipart uploads, every part carries a CRC32 that the store checks
+    on receipt. Parts are sent by a pool as wide as the transfer config's concurrency; the writer
+    waits while that many parts are in flight, so memory stays at about
+    `concurrency x part_size`. A stream that ends before its first full part (or has no
+    part size) is stored with one PutObject. Publish verifies the whole object's ETag
+    afterwards, as for every other upload.
+    """
+
+    def __init__(self, storage: S3Storage, key: str, part_size: int | None, metadata: dict[str, str]) -> None:
+        self.storage = storage
+        self.key = key
+        self.part_size = part_size
+        self.metadata = metadata
+        self.buffer = bytearray()
+        self.upload_id: str | None = None
+        concurrency = storage.transfer_config.max_request_concurrency
+        self.pool = ThreadPoolExecutor(max_workers=concurrency)
+        self.slots = threading.BoundedSemaphore(concurrency)
+        self.parts: list[Future] = []
+
+    def write(self, data: bytes) -> int:
+        self.buffer += data
+        while self.part_size is not None and len(self.buffer) >= self.part_size:
+            self._send_part(bytes(self.buffer[: self.part_size]))
+            del self.buffer[: self.part_size]
+        return len(data)
+
+    def _send_part(self, data: bytes) -> None:
+        client, bucket = self.storage.client, self.storage.bucket
+        try:
+            if self.upload_id is None:
+                self.upload_id = client.create_multipart_upload(
+                    Bucket=bucket, Key=self.key, Metadata=self.metadata, ContentType=content_type_for(self.key),
+                    ChecksumAlgorithm=PART_CHECKSUM,
+                )["UploadId"]
+        except _S3_ERRORS as exc:
+            raise StorageError(f"{self.storage.description}/{self.key}: upload failed: {exc}") from exc
+        for part in self.parts:
+            if part.done():
+                part.result()  # a failed part stops the stream now
+        self.slots.acquire()
+        self.parts.append(self.pool.submit(self._upload_part, len(self.parts) + 1, data))
+
+    def _upload_part(self, number: int, data: bytes) -> dict:
+        try:
+            answer = self.storage.client.upload_part(
+                Bucket=self.storage.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=data,
+                ChecksumAlgorithm=PART_CHECKSUM,
+            )
+            return {"PartNumber": number, "ETag": answer["ETag"], "ChecksumCRC32": answer["ChecksumCRC32"]}
+        except _S3_ERRORS as exc:
+            raise StorageError(f"{self.storage.description}/{self.key}: part {number} failed: {exc}") from exc
+        finally:
+            self.slots.release()
+
+    def finish(self) -> None:
+        """Send what is left and complete the upload (one PutObject when no part was sent)."""
+        client, bucket = self.storage.client, self.storage.bucket
+        if self.upload_id is None:
+            self.pool.shutdown()
+            self.storage.write_bytes(self.key, bytes(self.buffer), self.metadata)
+            return
+        if self.buffer:
+            self._send_part(bytes(self.buffer))
+            self.buffer.clear()
+        parts = [part.result() for part in self.parts]
+        self.pool.shutdown()
+        try:
+            client.complete_multipart_upload(
+                Bucket=bucket, Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": parts}
+            )
+        except _S3_ERRORS as exc:
+            raise StorageError(f"{self.storage.description}/{self.key}: completing the upload failed: {exc}") from exc
+
+    def abort(self) -> None:
+        """Stop the parts still waiting and abort the multipart upload (best effort: the store may be down)."""
+        self.pool.shutdown(cancel_futures=True)
+        if self.upload_id is None:
+            return
+        try:
+            self.storage.client.abort_multipart_upload(Bucket=self.storage.bucket, Key=self.key, UploadId=self.upload_id)
+        except _S3_ERRORS as exc:
+            logger.warning("%s/%s: could not abort the multipart upload %s: %s",
+                           self.storage.description, self.key, self.upload_id, exc)
 
 
 # botocore's DEBUG log prints signed request headers (the access key id among them).

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import EndpointConnectionError
 
 from pipeline.cli import main
 from release.errors import ChecksumMismatchError, NotAReleaseError, ReleaseConflictError, ReleaseError, StorageError
-from release.publish import publish_release
+from release.publish import publish_release, release_index
 from release.safe_tar import iter_tarball_files
 from release.storage import ChecksumAccumulator, LocalStorage, Upload, file_checksums
 from release.writer import ReleaseContent, write_release_files
@@ -79,6 +80,11 @@ def test_full_publish_layout_and_checksums(s3, tmp_path: Path) -> None:
     }]
     page = objects["historical_releases.html"][3].decode()
     assert 'href="historical_releases/cord-19_2026-01-02.tar.gz"' in page and hashlib.sha1(tarball).hexdigest() in page
+    # The tarball's digests, known only after it is written, are stored beside it once it is verified.
+    checksums = json.loads(objects["historical_releases/cord-19_2026-01-02.checksums.json"][3])
+    index_entry = {key: value for key, value in index["releases"][0].items() if key != "date"}
+    assert checksums == {**index_entry, "etag": objects["historical_releases/cord-19_2026-01-02.tar.gz"][1],
+                         "manifest_sha256": hashlib.sha256((release_dir / "manifest.json").read_bytes()).hexdigest()}
     latest = json.loads(objects["latest.json"][3])
     assert latest["release_date"] == "2026-01-02" and latest["path"] == "2026-01-02/"
     assert latest["manifest_sha256"] == hashlib.sha256((release_dir / "manifest.json").read_bytes()).hexdigest()
@@ -188,6 +194,62 @@ def test_multipart_upload_corrupted_part_is_caught(moto, tmp_path: Path) -> None
     # latest/ is a server-side CopyObject: a single-part object whose ETag is the plain MD5.
     assert stored["latest/metadata.csv"][1] == hashlib.md5(data).hexdigest()
     assert stored["latest/metadata.csv"][3] == data
+
+
+def test_historical_tarball_part_corrupted_in_transit_is_caught(moto, tmp_path: Path) -> None:
+    release_dir = write_big_release(tmp_path / "out", "2026-02-01")
+    bucket = new_bucket(moto.url)
+    corrupted_parts: list[str] = []
+
+    def second_tarball_part_once(method: str, path: str) -> bool:
+        hit = method == "PUT" and "cord-19_2026-02-01.tar.gz" in path and "partNumber=2" in path and not corrupted_parts
+        corrupted_parts.extend([path] if hit else [])
+        return hit
+
+    with CorruptingProxy(moto.port, second_tarball_part_once) as proxy:
+        result = publish_release(release_dir, storage_for(proxy.url, bucket, transfer_config=SMALL_PARTS), "p")
+    assert len(corrupted_parts) == 1
+    stored = all_objects(storage_for(moto.url, bucket), "p/")
+    size, etag, _, tarball = stored["historical_releases/cord-19_2026-02-01.tar.gz"]
+    assert etag.endswith("-3") and result.uploaded_bytes > 2 * size  # sent twice, plus the dated files
+    members = dict(iter_tarball_files(io.BytesIO(tarball)))
+    assert members["2026-02-01/metadata.csv"] == (release_dir / "metadata.csv").read_bytes()
+    assert json.loads(stored["releases.json"][3])["releases"][0]["sha256"] == hashlib.sha256(tarball).hexdigest()
+
+
+def test_a_failed_tarball_stream_is_aborted_and_the_rerun_completes(moto, tmp_path: Path) -> None:
+    release_dir = write_big_release(tmp_path / "out", "2026-02-01")
+    bucket = new_bucket(moto.url)
+    storage = storage_for(moto.url, bucket, transfer_config=SMALL_PARTS)
+
+    def fail_tarball_part_two(params, **kwargs) -> None:
+        if "cord-19_" in params["Key"] and params["PartNumber"] == 2:
+            raise EndpointConnectionError(endpoint_url=moto.url)
+
+    storage.client.meta.events.register("before-parameter-build.s3.UploadPart", fail_tarball_part_two)
+    with pytest.raises(StorageError, match="part 2"):
+        publish_release(release_dir, storage, "p")
+    storage.client.meta.events.unregister("before-parameter-build.s3.UploadPart", fail_tarball_part_two)
+    assert "Uploads" not in storage.client.list_multipart_uploads(Bucket=bucket)
+    stored = all_objects(storage, "p/")
+    assert not any(key.startswith(("historical_releases/", "latest")) for key in stored)
+
+    resumed = publish_release(release_dir, storage, "p")
+    assert "p/historical_releases/cord-19_2026-02-01.tar.gz" in resumed.uploaded
+    assert json.loads(all_objects(storage, "p/")["latest.json"][3])["release_date"] == "2026-02-01"
+
+
+def test_a_tampered_historical_tarball_leaves_the_index_and_is_sent_again(s3, tmp_path: Path) -> None:
+    release_dir = write_small_release(tmp_path / "out", "2026-01-02")
+    publish_release(release_dir, s3, "p")
+    tar_key = "p/historical_releases/cord-19_2026-01-02.tar.gz"
+    good = s3.read_bytes(tar_key)
+    manifest_sha256 = hashlib.sha256((release_dir / "manifest.json").read_bytes()).hexdigest()
+    s3.write_bytes(tar_key, good[:-1] + bytes([good[-1] ^ 1]), {"manifest-sha256": manifest_sha256})
+    assert release_index(s3, "p") == []
+    repaired = publish_release(release_dir, s3, "p")
+    assert tar_key in repaired.uploaded and s3.read_bytes(tar_key) == good
+    assert [entry["date"] for entry in release_index(s3, "p")] == ["2026-01-02"]
 
 
 def test_interrupted_publish_resumes_to_the_same_end_state(moto, tmp_path: Path) -> None:

@@ -20,14 +20,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("dest", help="s3://bucket/prefix or a local folder")
     parser.add_argument("--endpoint-url", help="S3-compatible endpoint (credentials: the standard AWS chain)")
     parser.add_argument("--force", action="store_true", help="replace a different release stored under the same date")
-    parser.add_argument("--work-dir", type=Path, help="scratch folder for the historical tarball (default: system temp)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
     keep_credentials_out_of_logs()
     storage, prefix = open_store(args.dest, endpoint_url=args.endpoint_url)
-    result = publish_release(args.release_dir, storage, prefix, force=args.force, work_dir=args.work_dir)
+    result = publish_release(args.release_dir, storage, prefix, force=args.force)
     print(
         f"published {result.release_date}: {len(result.uploaded)} objects uploaded "
         f"({result.uploaded_bytes} bytes), {len(result.skipped)} already there; latest is {result.latest_date}"
