@@ -14,7 +14,10 @@ Plain orchestration over the library calls, in this order:
    document SHA-1 and parser version, and GROBID's TEI cache), so only new or changed
    documents are parsed;
 5. validate the release; an invalid release is never published;
-6. publish it (latest moves only when everything is verified).
+6. publish it (latest moves only when everything is verified);
+7. remove all but the newest `keep_runs` dated folders from `<work_dir>/snapshots/`,
+   `releases/` and `previous/`, so the work folder does not grow night after night
+   (the parse cache stays: it is what makes the next night cheap).
 
 Exit codes: EXIT_OK; EXIT_PARTIAL when the release was published but failed inputs
 (dead letters other than the ignored reasons, over all inputs) exceed the threshold or
@@ -25,6 +28,7 @@ import fcntl
 import json
 import logging
 import os
+import shutil
 import time
 import tomllib
 from collections.abc import Iterator
@@ -50,6 +54,7 @@ EXIT_PARTIAL = 3
 EXIT_LOCKED = 4
 
 LOCK_FILE = "nightly.lock"
+DATED_WORK_FOLDERS = ("snapshots", "releases", "previous")  # under work_dir, one <date>/ per run
 PREVIOUS_FILES = ("manifest.json", "metadata.csv", "changelog", "cord_uid_registry.json")
 PARSES_TARBALL = "document_parses.tar.gz"
 PDF_JSON_PREFIX = "document_parses/pdf_json/"
@@ -75,6 +80,7 @@ class NightlyConfig:
     max_dead_letter_fraction: float = 0.05
     ignored_dead_letter_reasons: tuple[str, ...] = ("out_of_scope", "not_a_paper")
     beam_args: tuple[str, ...] = ()
+    keep_runs: int = 3
 
 
 def load_nightly_config(path: Path) -> NightlyConfig:
@@ -105,6 +111,9 @@ def load_nightly_config(path: Path) -> NightlyConfig:
     fraction = table.get("max_dead_letter_fraction", 0.05)
     if not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
         raise NightlyConfigError(f"{path}: 'max_dead_letter_fraction' must be a number from 0 to 1")
+    keep_runs = table.get("keep_runs", NightlyConfig.keep_runs)
+    if not isinstance(keep_runs, int) or isinstance(keep_runs, bool) or keep_runs < 1:
+        raise NightlyConfigError(f"{path}: 'keep_runs' must be a whole number of at least 1")
     lists = {}
     for key in ("ignored_dead_letter_reasons", "beam_args"):
         value = table.get(key, list(getattr(NightlyConfig, key)))
@@ -120,6 +129,7 @@ def load_nightly_config(path: Path) -> NightlyConfig:
         snapshot=local_path("snapshot"),
         grobid_url=table.get("grobid_url") or None,
         max_dead_letter_fraction=float(fraction),
+        keep_runs=keep_runs,
         **lists,
     )
 
@@ -141,6 +151,20 @@ def nightly_lock(work_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def prune_work_dir(work_dir: Path, keep_runs: int) -> list[Path]:
+    """Remove all but the newest `keep_runs` dated folders of each of DATED_WORK_FOLDERS; return the removed ones."""
+    removed = []
+    for name in DATED_WORK_FOLDERS:
+        folder = work_dir / name
+        if not folder.is_dir():
+            continue
+        dated = sorted(path for path in folder.iterdir() if path.is_dir() and _is_date(path.name))
+        for old in dated[:-keep_runs]:
+            shutil.rmtree(old)
+            removed.append(old)
+    return removed
 
 
 def previous_release_date(storage: Storage, prefix: str, release_date: str) -> str | None:
@@ -322,6 +346,9 @@ def _run_locked(config: NightlyConfig, release_date: str, result: NightlyResult)
     with _step(result, "publish"):
         published = publish_release(release_dir, storage, prefix)
         result.published_objects, result.published_bytes = len(published.uploaded), published.uploaded_bytes
+    removed = prune_work_dir(work, config.keep_runs)
+    if removed:
+        logger.info("removed %d old dated folders from %s", len(removed), work)
     over = result.inputs and result.failed_inputs / result.inputs > config.max_dead_letter_fraction
     if over or result.ingest_failures:
         result.status, result.exit_code = "partial", EXIT_PARTIAL

@@ -98,6 +98,21 @@ def test_dead_letters_over_the_threshold_give_partial(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "store/latest.json").read_text())["release_date"] == "2026-01-05"
 
 
+def test_a_published_night_prunes_old_dated_work_folders(tmp_path: Path) -> None:
+    config = load_nightly_config(write_config(tmp_path, "store", snapshot=str(bundled_sample_snapshot()), keep_runs=2))
+    work = tmp_path / "work"
+    for folder in ("releases/2026-01-01", "releases/2026-01-03", "previous/2026-01-02", "snapshots/2026-01-04",
+                   "releases/notes"):
+        (work / folder).mkdir(parents=True)
+        (work / folder / "file").write_text("x")
+    result = run_nightly(config, "2026-01-05")
+    assert result.status in ("ok", "partial"), result.line()
+    assert sorted(p.name for p in (work / "releases").iterdir()) == ["2026-01-03", "2026-01-05", "notes"]
+    assert sorted(p.name for p in (work / "previous").iterdir()) == ["2026-01-02"]
+    assert sorted(p.name for p in (work / "snapshots").iterdir()) == ["2026-01-04"]
+    assert (work / "parse_cache").is_dir()
+
+
 def test_a_held_lock_stops_a_second_run(tmp_path: Path, capsys) -> None:
     path = write_config(tmp_path, "store", snapshot=str(bundled_sample_snapshot()))
     with nightly_lock(tmp_path / "work"):
@@ -137,6 +152,8 @@ def test_seed_parse_cache_only_for_the_same_parser_version(tmp_path: Path) -> No
     ('[nightly]\nwork_dir = "w"\nstore = "s"\ncolour = "blue"\n', "unknown settings colour"),
     ('[nightly]\nwork_dir = "w"\nstore = "s"\nmax_dead_letter_fraction = 2\n', "from 0 to 1"),
     ('[nightly]\nwork_dir = "w"\nstore = "s"\nbeam_args = "--x"\n', "list of strings"),
+    ('[nightly]\nwork_dir = "w"\nstore = "s"\nkeep_runs = 0\n', "'keep_runs' must be"),
+    ('[nightly]\nwork_dir = "w"\nstore = "s"\nkeep_runs = "3"\n', "'keep_runs' must be"),
     ("not toml [", "nightly.toml"),
 ])
 def test_bad_config_files_are_refused(tmp_path: Path, text: str, message: str, capsys) -> None:
