@@ -122,14 +122,14 @@ def tarball_size_bound(release: LocalRelease) -> int:
     """An upper bound on the size of the historical tarball (fixes its part size before it is written).
 
     Each member adds at most three 512-byte header blocks (pax extended header and its
-    data, the header) and 511 bytes of padding; gzip adds 5 bytes per stored block of
-    at most 64 KiB, plus its header and trailer; tar ends with two zero blocks and
-    pads to 10 KiB.
+    data, the header) and 511 bytes of padding; tar ends with two zero blocks and pads
+    to 10 KiB; gzip adds its header and trailer and 5 bytes per stored block (zlib's
+    are about 64 KiB; 16 KiB is assumed to stay on the safe side).
     """
     sizes = [(release.folder / name).stat().st_size for name in release.names]
     members = len(sizes) + 1
     data = sum(sizes) + members * 4 * 512 + 10 * 1024
-    return data + 5 * (data // 65535 + 1) + 64
+    return data + 5 * (data // 16384 + 1) + 64
 
 
 def write_historical_tarball(release: LocalRelease, out: Writable) -> None:

@@ -14,7 +14,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from pipeline.cli import main
 from release.errors import ChecksumMismatchError, NotAReleaseError, ReleaseConflictError, ReleaseError, StorageError
-from release.publish import publish_release, release_index
+from release.publish import publish_release, read_local_release, release_index, tarball_size_bound
 from release.safe_tar import iter_tarball_files
 from release.storage import ChecksumAccumulator, LocalStorage, Upload, file_checksums
 from release.writer import ReleaseContent, write_release_files
@@ -71,6 +71,7 @@ def test_full_publish_layout_and_checksums(s3, tmp_path: Path) -> None:
     tarball = objects["historical_releases/cord-19_2026-01-02.tar.gz"][3]
     members = dict(iter_tarball_files(io.BytesIO(tarball)))
     assert members == {f"2026-01-02/{name}": (release_dir / name).read_bytes() for name in DATED_FILES}
+    assert len(tarball) <= tarball_size_bound(read_local_release(release_dir))  # the part size was chosen from it
 
     index = json.loads(objects["releases.json"][3])
     assert index["releases"] == [{
@@ -212,6 +213,7 @@ def test_historical_tarball_part_corrupted_in_transit_is_caught(moto, tmp_path: 
     stored = all_objects(storage_for(moto.url, bucket), "p/")
     size, etag, _, tarball = stored["historical_releases/cord-19_2026-02-01.tar.gz"]
     assert etag.endswith("-3") and result.uploaded_bytes > 2 * size  # sent twice, plus the dated files
+    assert size <= tarball_size_bound(read_local_release(release_dir))
     members = dict(iter_tarball_files(io.BytesIO(tarball)))
     assert members["2026-02-01/metadata.csv"] == (release_dir / "metadata.csv").read_bytes()
     assert json.loads(stored["releases.json"][3])["releases"][0]["sha256"] == hashlib.sha256(tarball).hexdigest()
