@@ -433,10 +433,13 @@ def publish_release(release_dir: Path, storage: Storage, prefix: str = "", force
         )
     if conflicts:
         logger.warning("replacing a different release under %s (--force): %s", date, ", ".join(conflicts))
+    date_folder = join_key(prefix, date) + "/"
+    aborted = sum(storage.abort_unfinished_uploads(key) for key in (date_folder, tar_key))
+    if aborted:
+        logger.info("aborted %d unfinished uploads left by an interrupted publish", aborted)
     uploaded: list[str] = []
     skipped_keys = [join_key(prefix, date, name) for name in skipped]
     sent = 0
-    date_folder = join_key(prefix, date) + "/"
 
     def upload_dated(names: list[str]) -> int:
         files = [(date_folder + name, release.folder / name, {"sha256": release.sha256[name]}) for name in names]

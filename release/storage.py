@@ -195,6 +195,9 @@ class Storage(Protocol):
     def delete(self, key: str) -> None:
         """Remove an object (no error when it is already gone)."""
 
+    def abort_unfinished_uploads(self, prefix: str) -> int:
+        """Drop what interrupted uploads to keys under `prefix` left behind; return how many."""
+
 
 def join_key(*parts: str) -> str:
     """Join key parts with single slashes, ignoring empty parts."""
@@ -316,6 +319,15 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
         self._metadata_path(key).unlink(missing_ok=True)
+
+    def abort_unfinished_uploads(self, prefix: str) -> int:
+        """Remove the temporary files a killed run left (a clean failure removes its own)."""
+        removed = 0
+        for path in self.root.rglob(".partial-*"):
+            if path.is_file() and path.relative_to(self.root).as_posix().startswith(prefix):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
 
 # Errors boto3 and s3transfer raise for a store that fails or cannot be reached.
@@ -451,6 +463,18 @@ class S3Storage:
             self.client.delete_object(Bucket=self.bucket, Key=key)
         except _S3_ERRORS as exc:
             raise StorageError(f"{self.description}/{key}: delete failed: {exc}") from exc
+
+    def abort_unfinished_uploads(self, prefix: str) -> int:
+        """Abort the multipart uploads an interrupted run could not abort (S3 bills their parts)."""
+        aborted = 0
+        try:
+            for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=prefix):
+                for upload in page.get("Uploads", []):
+                    self.client.abort_multipart_upload(Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+                    aborted += 1
+        except _S3_ERRORS as exc:
+            raise StorageError(f"{self.description}/{prefix}: aborting unfinished uploads failed: {exc}") from exc
+        return aborted
 
 
 class _S3StreamingUpload:

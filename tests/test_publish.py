@@ -282,9 +282,12 @@ def test_interrupted_publish_resumes_to_the_same_end_state(moto, tmp_path: Path)
     interrupted = all_objects(storage_for(moto.url, bucket), "p/")
     assert {k: v for k, v in interrupted.items() if k.startswith("latest")} == latest_before
     assert "2026-02-01/manifest.json" not in interrupted
+    # The server was gone, so the interrupted multipart uploads could not be aborted then.
+    assert storage.client.list_multipart_uploads(Bucket=bucket).get("Uploads")
 
     resumed = publish_release(new, storage, "p")
     assert resumed.skipped, "objects stored before the interruption are not sent again"
+    assert "Uploads" not in storage.client.list_multipart_uploads(Bucket=bucket)
     publish_release(old, storage_for(moto.url, reference_bucket), "p")
     publish_release(new, storage_for(moto.url, reference_bucket, transfer_config=SMALL_PARTS), "p")
     assert all_objects(storage_for(moto.url, bucket), "p/") == all_objects(storage_for(moto.url, reference_bucket), "p/")
@@ -308,7 +311,9 @@ def test_publish_to_a_local_mirror(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "mirror/latest.json").read_text())["release_date"] == "2026-01-02"
     with tarfile.open(tmp_path / "mirror/historical_releases/cord-19_2026-01-02.tar.gz") as tar:
         assert sorted(tar.getnames()) == ["2026-01-02"] + sorted(f"2026-01-02/{n}" for n in DATED_FILES)
+    (tmp_path / "mirror/2026-01-02/.partial-killed").write_bytes(b"left by a killed run")
     assert publish_release(release_dir, mirror, "").uploaded == ()
+    assert not (tmp_path / "mirror/2026-01-02/.partial-killed").exists()
     (tmp_path / "mirror/2026-01-02/metadata.csv").write_bytes(b"tampered")
     repaired = publish_release(release_dir, mirror, "")
     assert repaired.uploaded == ("2026-01-02/metadata.csv",)
