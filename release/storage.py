@@ -529,7 +529,10 @@ class _S3StreamingUpload:
                 Bucket=self.storage.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=data,
                 ChecksumAlgorithm=PART_CHECKSUM,
             )
-            return {"PartNumber": number, "ETag": answer["ETag"], "ChecksumCRC32": answer["ChecksumCRC32"]}
+            part = {"PartNumber": number, "ETag": answer["ETag"]}
+            if "ChecksumCRC32" in answer:  # some S3-compatible stores do not echo it
+                part["ChecksumCRC32"] = answer["ChecksumCRC32"]
+            return part
         except _S3_ERRORS as exc:
             raise StorageError(f"{self.storage.description}/{self.key}: part {number} failed: {exc}") from exc
         finally:
