@@ -12,12 +12,14 @@ needs one call per PDF with bounded retries and typed failures.
 - a disk cache keyed by the PDF's SHA-1, GROBID's version and the options, so a rerun
   never sends a PDF twice (definitive refusals are cached as well);
 - at most `concurrency` requests in flight to one server per process (shared by all
-  clients, e.g. every Beam DoFn instance of a worker), fewer while the server
-  answers 503 (see _InFlightLimit).
+  clients, e.g. every Beam DoFn instance of a worker), fewer while the server answers
+  503: the limit adapts (see _InFlightLimit), so worker processes that share one GROBID
+  settle on shares of its capacity instead of racing each other into 503s.
 
 The client is picklable (its HTTP session and lock are rebuilt lazily), so a Beam
 DoFn can be given one and use it from `setup()`.
 """
+import collections
 import concurrent.futures
 import hashlib
 import json
@@ -36,6 +38,7 @@ from parsers.errors import ParseError
 logger = logging.getLogger(__name__)
 
 FULLTEXT_PATH = "/api/processFulltextDocument"
+DEFAULT_CONCURRENCY = 4  # requests in flight per worker process
 # GROBID answers 500 with one of these prefixes when the PDF itself is unusable;
 # sending it again cannot help.
 _BAD_INPUT_MARKERS = ("[BAD_INPUT_DATA]", "[NO_BLOCKS]", "[TOO_MANY_BLOCKS]", "[PDFALTO_CONVERSION_FAILURE]")
@@ -98,7 +101,7 @@ class GrobidClient:
         timeout_s: float = 120.0,
         max_attempts: int = 6,
         max_total_s: float = 600.0,
-        concurrency: int = 4,
+        concurrency: int = DEFAULT_CONCURRENCY,
         cache_dir: str | None = None,
         consolidate_header: bool = False,
         include_raw_citations: bool = True,
@@ -227,12 +230,14 @@ class GrobidClient:
 
     def _post_with_retries(self, pdf: bytes, sha1: str) -> bytes:
         session = self._session()
+        limit = self._in_flight
         deadline = time.monotonic() + self.max_total_s
         jitter = random.Random()
         failure: GrobidError | None = None
         for attempt in range(1, self.max_attempts + 1):
-            retry_after, response = None, None
-            self._in_flight.acquire()
+            response = None
+            limit.acquire(retry=attempt > 1)
+            started = time.monotonic()
             try:
                 response = session.post(
                     self.url + FULLTEXT_PATH,
@@ -245,9 +250,12 @@ class GrobidClient:
             except requests.RequestException as exc:  # refused, reset, dropped mid-answer
                 failure = GrobidConnectionError(f"connection to GROBID failed on {sha1}: {exc}")
             finally:
-                self._in_flight.release(busy=response is not None and response.status_code in (503, 429))
+                status = None if response is None else response.status_code
+                if status in (503, 429):
+                    limit.release_busy(self._busy_pause_s(response, jitter))
+                else:
+                    limit.release(answer_s=time.monotonic() - started if status == 200 else None)
             if response is not None:
-                status = response.status_code
                 if status == 200:
                     return response.content
                 body = response.text.strip()[:300]
@@ -255,49 +263,108 @@ class GrobidClient:
                     raise GrobidNoContentError(f"GROBID found no content to structure in {sha1}")
                 if status in (503, 429):
                     failure = GrobidBusyError(f"GROBID stayed busy (HTTP {status}) for {sha1}")
-                    retry_after = _retry_after_s(response)
                 elif status >= 500 and not body.startswith(_BAD_INPUT_MARKERS):
                     failure = GrobidServerError(f"GROBID answered HTTP {status} for {sha1}: {body!r}")
                 else:
                     raise GrobidBadInputError(f"GROBID refused {sha1} (HTTP {status}): {body!r}")
-            delay = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1)) * jitter.uniform(0.5, 1.0)
-            if retry_after is not None:
-                delay = max(delay, min(retry_after, self.backoff_max_s))
-            if attempt == self.max_attempts or time.monotonic() + delay > deadline:
+            # A busy answer is paced by the limit (lowered, or paused); other failures back off here.
+            if status in (503, 429):
+                delay, wait_s = 0.0, limit.pause_left_s()
+            else:
+                delay = wait_s = self._backoff_s(self.backoff_base_s, attempt - 1, jitter)
+            if attempt == self.max_attempts or time.monotonic() + wait_s > deadline:
                 break
-            logger.debug("GROBID attempt %d for %s failed (%s); retrying in %.2fs", attempt, sha1, failure, delay)
+            logger.debug("GROBID attempt %d for %s failed (%s); retrying in %.2fs", attempt, sha1, failure, wait_s)
             time.sleep(delay)
         raise failure.__class__(f"{failure} (gave up after {attempt} attempt(s))")
 
+    def _backoff_s(self, base_s: float, exponent: int, jitter: random.Random) -> float:
+        """Exponential backoff with jitter: base x 2^exponent, capped, times 0.5-1."""
+        return min(self.backoff_max_s, base_s * 2 ** exponent) * jitter.uniform(0.5, 1.0)
+
+    def _busy_pause_s(self, response: requests.Response, jitter: random.Random) -> float:
+        """How long to pause this process's requests when GROBID is busy and none of ours is in flight.
+
+        Doubles with each busy answer in a row; starts at one typical answer time when that
+        is shorter than `backoff_base_s` (a full server frees a slot within about one
+        answer time); never shorter than the server's Retry-After.
+        """
+        limit = self._in_flight
+        base = min(self.backoff_base_s, limit.typical_answer_s or self.backoff_base_s)
+        pause = self._backoff_s(base, limit.busy_pauses, jitter)
+        return max(pause, min(_retry_after_s(response) or 0.0, self.backoff_max_s))
+
 
 class _InFlightLimit:
-    """At most `limit` requests in flight; the others wait their turn here.
+    """How many requests one process may have in flight to one GROBID; the rest queue here.
 
-    A busy answer (503/429) lowers the limit to what the server was accepting from us;
-    each success raises it by 1/limit (one step per round) up to `maximum`: additive
-    increase, multiplicative decrease. Requests then queue in the client instead of
-    racing each other into the server's 503s.
+    GROBID answers 503 when all its threads are taken; with several worker processes
+    sharing one server, no process knows the others' load, so each adapts its own limit,
+    never above `maximum` nor below 1:
+
+    - a busy answer cuts it to what the server was accepting from us (our other requests
+      in flight), and at least by one;
+    - each success raises it by 1/limit (one more request per round of answers);
+    - a busy answer while none of this process's other requests is in flight means the
+      server is full with other clients: the whole process pauses (exponential backoff
+      with jitter, see GrobidClient._busy_pause_s) instead of every queued request
+      trying its luck in turn.
+
+    Requests are served first come, first served, except that retries go to the head
+    of the queue, so a refused request is not overtaken by fresh ones.
     """
 
     def __init__(self, maximum: int) -> None:
         self.maximum = maximum
         self.limit = float(maximum)
         self.in_flight = 0
+        self.busy_pauses = 0  # pauses since the last success
+        self.typical_answer_s: float | None = None
+        self._paused_until = 0.0
+        self._queue: collections.deque[object] = collections.deque()
         self._changed = threading.Condition()
 
-    def acquire(self) -> None:
+    def acquire(self, retry: bool = False) -> None:
+        """Wait for a free slot (our turn, under the limit, not paused) and take it."""
+        turn = object()
         with self._changed:
-            while self.in_flight >= int(self.limit):
-                self._changed.wait()
+            if retry:
+                self._queue.appendleft(turn)
+            else:
+                self._queue.append(turn)
+            while True:
+                pause_s = self._paused_until - time.monotonic()
+                if pause_s <= 0 and self._queue[0] is turn and self.in_flight < int(self.limit):
+                    break
+                self._changed.wait(timeout=pause_s if pause_s > 0 else None)
+            self._queue.popleft()
             self.in_flight += 1
+            self._changed.notify_all()  # the next in line may fit too
 
-    def release(self, busy: bool) -> None:
+    def pause_left_s(self) -> float:
+        """How long this process still waits before its next request to the server."""
+        with self._changed:
+            return max(0.0, self._paused_until - time.monotonic())
+
+    def release(self, answer_s: float | None) -> None:
+        """Give a slot back after any answer but a busy one (`answer_s`: a success's duration)."""
         with self._changed:
             self.in_flight -= 1
-            if busy:
-                self.limit = float(max(1, min(int(self.limit) - 1, self.in_flight)))
-            else:
-                self.limit = min(float(self.maximum), self.limit + 1.0 / self.limit)
+            self.limit = min(float(self.maximum), self.limit + 1.0 / self.limit)
+            self.busy_pauses = 0
+            if answer_s is not None:
+                previous = self.typical_answer_s
+                self.typical_answer_s = answer_s if previous is None else 0.8 * previous + 0.2 * answer_s
+            self._changed.notify_all()
+
+    def release_busy(self, pause_s: float) -> None:
+        """Give a slot back after a busy answer: cut the limit; pause when nothing else is in flight."""
+        with self._changed:
+            self.in_flight -= 1
+            self.limit = float(max(1, min(int(self.limit) - 1, self.in_flight)))
+            if self.in_flight == 0:
+                self.busy_pauses += 1
+                self._paused_until = max(self._paused_until, time.monotonic() + pause_s)
             self._changed.notify_all()
 
 

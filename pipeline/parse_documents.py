@@ -18,6 +18,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from parsers import jats, pdf_text, tei
 from parsers.errors import ParseError
+from parsers.grobid import DEFAULT_CONCURRENCY as GROBID_CONCURRENCY
 from parsers.grobid import GrobidClient
 from schemas.invariants import paper_problems
 from parsers.jats import parse_jats
@@ -146,16 +147,20 @@ def parse_document_line(number: int, line: str, snapshot_dir: Path, grobid: Grob
 class ParseDocument(beam.DoFn):
     """Thin wrapper over `parse_document_line`.
 
-    With GROBID, the documents of a bundle are parsed by a thread pool as wide as the
-    client's concurrency, so one worker keeps several requests in flight (GROBID is
-    slow and remote; a single request at a time leaves it idle). Outcomes are emitted
-    as they complete, and the rest at the end of the bundle.
+    With GROBID, the documents of a bundle are parsed by a thread pool twice as wide as
+    the client's concurrency, so one worker keeps several requests in flight (GROBID is
+    slow and remote; a single request at a time leaves it idle). The client's in-flight
+    limit is the bound on requests; the extra threads read the next PDFs and convert
+    the TEI of finished ones meanwhile, so a slot freed by an answer is taken again at
+    once. Outcomes are emitted as they complete, and the rest at the end of the bundle.
     """
 
-    def __init__(self, snapshot_dir: str, grobid_url: str | None, cache_dir: str | None):
+    def __init__(self, snapshot_dir: str, grobid_url: str | None, cache_dir: str | None,
+                 grobid_concurrency: int = GROBID_CONCURRENCY):
         self.snapshot_dir = snapshot_dir
         self.grobid_url = grobid_url
         self.cache_dir = cache_dir
+        self.grobid_concurrency = grobid_concurrency
         self.grobid: GrobidClient | None = None
         self.pool: concurrent.futures.ThreadPoolExecutor | None = None
         self.pending: list[tuple[concurrent.futures.Future, object, object]] = []
@@ -163,8 +168,8 @@ class ParseDocument(beam.DoFn):
     def setup(self):
         if self.grobid_url:
             cache = str(Path(self.cache_dir) / "tei") if self.cache_dir else None
-            self.grobid = GrobidClient(self.grobid_url, cache_dir=cache)
-            self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.grobid.concurrency)
+            self.grobid = GrobidClient(self.grobid_url, cache_dir=cache, concurrency=self.grobid_concurrency)
+            self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=2 * self.grobid.concurrency)
 
     def teardown(self):
         if self.pool is not None:
@@ -183,7 +188,7 @@ class ParseDocument(beam.DoFn):
             yield from emit(self.parse(numbered_line))
             return
         self.pending.append((self.pool.submit(self.parse, numbered_line), window, timestamp))
-        if len(self.pending) >= 2 * self.grobid.concurrency:
+        if len(self.pending) >= 4 * self.grobid.concurrency:  # every pool thread busy, as many queued
             concurrent.futures.wait([future for future, _, _ in self.pending], return_when=concurrent.futures.FIRST_COMPLETED)
         still_pending = []
         for future, future_window, future_timestamp in self.pending:
@@ -220,6 +225,7 @@ class ParseDocuments(beam.PTransform):
     snapshot_dir: str
     grobid_url: str | None = None
     cache_dir: str | None = None
+    grobid_concurrency: int = GROBID_CONCURRENCY
 
     def __post_init__(self):
         super().__init__()
@@ -228,5 +234,5 @@ class ParseDocuments(beam.PTransform):
         return (
             lines
             | "SpreadDocuments" >> beam.Reshuffle()
-            | "Parse" >> beam.ParDo(ParseDocument(self.snapshot_dir, self.grobid_url, self.cache_dir)).with_outputs(DEAD_LETTERS, main="parsed")
+            | "Parse" >> beam.ParDo(ParseDocument(self.snapshot_dir, self.grobid_url, self.cache_dir, self.grobid_concurrency)).with_outputs(DEAD_LETTERS, main="parsed")
         )

@@ -13,6 +13,7 @@ next requests: "503", "500", "drop" (close the connection without answering),
 """
 import hashlib
 import json
+import multiprocessing
 import re
 import sys
 import threading
@@ -222,6 +223,49 @@ class GrobidTestServer:
             self.stats[name] += 1
             if name == "served":
                 self.served_at.append(time.monotonic())
+
+
+def _serve_in_child(connection, settings: dict) -> None:
+    with GrobidTestServer(**settings) as server:
+        connection.send(server.url)
+        connection.recv()  # the parent's "stop"
+        connection.send({"served_at": server.served_at, "stats": dict(server.stats), "max_in_flight": server.max_in_flight})
+
+
+class GrobidServerProcess:
+    """A GrobidTestServer (same settings) in a process of its own, like a real GROBID.
+
+    For benchmarks: in one process, the client's threads (Beam's multi_threading mode
+    runs every worker in the benchmark's process) would slow the server's answers through
+    the GIL. `results()` stops the server and returns its served_at, stats and
+    max_in_flight (served_at is time.monotonic(), one clock for every process on Linux).
+    """
+
+    def __init__(self, **settings) -> None:
+        self.settings = settings
+        self.url = ""
+        self._connection = None
+        self._process = None
+
+    def __enter__(self) -> "GrobidServerProcess":
+        context = multiprocessing.get_context("spawn")
+        self._connection, child = context.Pipe()
+        self._process = context.Process(target=_serve_in_child, args=(child, self.settings), daemon=True)
+        self._process.start()
+        self.url = self._connection.recv()
+        return self
+
+    def results(self) -> dict:
+        self._connection.send("stop")
+        answer = self._connection.recv()
+        self._process.join()
+        self._process = None
+        return answer
+
+    def __exit__(self, *exc_info) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join()
 
 
 def pdf_variants(pdf: bytes, count: int) -> list[bytes]:
