@@ -11,16 +11,18 @@ needs one call per PDF with bounded retries and typed failures.
   bounded in attempts and total time, then a typed GrobidError (a ParseError);
 - a disk cache keyed by the PDF's SHA-1, GROBID's version and the options, so a rerun
   never sends a PDF twice (definitive refusals are cached as well);
-- at most `concurrency` requests in flight to one server per process (shared by all
-  clients, e.g. every Beam DoFn instance of a worker), fewer while the server answers
-  503: the limit adapts (see _InFlightLimit), so worker processes that share one GROBID
-  settle on shares of its capacity instead of racing each other into 503s.
+- at most `concurrency` requests in flight to one server per machine (shared by all
+  clients of all processes, e.g. every Beam DoFn instance of every worker process on a
+  worker machine), fewer while the server answers 503: each process's limit adapts
+  (see _InFlightLimit), so workers on several machines that share one GROBID settle on
+  shares of its capacity instead of racing each other into 503s.
 
 The client is picklable (its HTTP session and lock are rebuilt lazily), so a Beam
 DoFn can be given one and use it from `setup()`.
 """
 import collections
 import concurrent.futures
+import fcntl
 import hashlib
 import json
 import logging
@@ -236,7 +238,7 @@ class GrobidClient:
         failure: GrobidError | None = None
         for attempt in range(1, self.max_attempts + 1):
             response = None
-            limit.acquire(retry=attempt > 1)
+            slot = limit.acquire(retry=attempt > 1)
             started = time.monotonic()
             try:
                 response = session.post(
@@ -252,9 +254,9 @@ class GrobidClient:
             finally:
                 status = None if response is None else response.status_code
                 if status in (503, 429):
-                    limit.release_busy(self._busy_pause_s(response, jitter))
+                    limit.release_busy(slot, self._busy_pause_s(response, jitter))
                 else:
-                    limit.release(answer_s=time.monotonic() - started if status == 200 else None)
+                    limit.release(slot, answer_s=time.monotonic() - started if status == 200 else None)
             if response is not None:
                 if status == 200:
                     return response.content
@@ -298,6 +300,10 @@ class GrobidClient:
 class _InFlightLimit:
     """How many requests one process may have in flight to one GROBID; the rest queue here.
 
+    Two bounds: `maximum` slots per machine, taken through _HostSlots by every worker
+    process on it (so the processes of one worker machine never overshoot `maximum`
+    together), and this process's own adaptive limit.
+
     GROBID answers 503 when all its threads are taken; with several worker processes
     sharing one server, no process knows the others' load, so each adapts its own limit,
     never above `maximum` nor below 1:
@@ -314,8 +320,9 @@ class _InFlightLimit:
     of the queue, so a refused request is not overtaken by fresh ones.
     """
 
-    def __init__(self, maximum: int) -> None:
+    def __init__(self, url: str, maximum: int) -> None:
         self.maximum = maximum
+        self.host_slots = _HostSlots(url, maximum)
         self.limit = float(maximum)
         self.in_flight = 0
         self.busy_pauses = 0  # pauses since the last success
@@ -324,8 +331,8 @@ class _InFlightLimit:
         self._queue: collections.deque[object] = collections.deque()
         self._changed = threading.Condition()
 
-    def acquire(self, retry: bool = False) -> None:
-        """Wait for a free slot (our turn, under the limit, not paused) and take it."""
+    def acquire(self, retry: bool = False) -> int:
+        """Wait for our turn under the limit (not paused), then for a free machine slot; its number."""
         turn = object()
         with self._changed:
             if retry:
@@ -340,14 +347,16 @@ class _InFlightLimit:
             self._queue.popleft()
             self.in_flight += 1
             self._changed.notify_all()  # the next in line may fit too
+        return self.host_slots.take()
 
     def pause_left_s(self) -> float:
         """How long this process still waits before its next request to the server."""
         with self._changed:
             return max(0.0, self._paused_until - time.monotonic())
 
-    def release(self, answer_s: float | None) -> None:
+    def release(self, slot: int, answer_s: float | None) -> None:
         """Give a slot back after any answer but a busy one (`answer_s`: a success's duration)."""
+        self.host_slots.give(slot)
         with self._changed:
             self.in_flight -= 1
             self.limit = min(float(self.maximum), self.limit + 1.0 / self.limit)
@@ -357,8 +366,9 @@ class _InFlightLimit:
                 self.typical_answer_s = answer_s if previous is None else 0.8 * previous + 0.2 * answer_s
             self._changed.notify_all()
 
-    def release_busy(self, pause_s: float) -> None:
+    def release_busy(self, slot: int, pause_s: float) -> None:
         """Give a slot back after a busy answer: cut the limit; pause when nothing else is in flight."""
+        self.host_slots.give(slot)
         with self._changed:
             self.in_flight -= 1
             self.limit = float(max(1, min(int(self.limit) - 1, self.in_flight)))
@@ -368,15 +378,64 @@ class _InFlightLimit:
             self._changed.notify_all()
 
 
-_LIMITS: dict[tuple[str, int], _InFlightLimit] = {}
+class _HostSlots:
+    """`count` request slots to one server, shared by every process of this machine.
+
+    Slot i is an exclusive flock on a small file in the temp folder (named after the
+    server and the count); the kernel drops the locks of a process that dies. A waiting
+    request polls the slots every _SLOT_POLL_S.
+    """
+
+    def __init__(self, url: str, count: int) -> None:
+        key = hashlib.sha1(f"{url} {count}".encode()).hexdigest()[:16]
+        folder = os.path.join(tempfile.gettempdir(), f"cord19-grobid-slots-{os.getuid()}", key)
+        os.makedirs(folder, exist_ok=True)
+        self._files = [open(os.path.join(folder, f"slot-{n}"), "ab") for n in range(count)]
+        self._held: set[int] = set()  # flock is per open file: our own threads are told apart here
+        self._lock = threading.Lock()
+        self._next = random.randrange(count)
+
+    def take(self) -> int:
+        """Wait for a free slot and hold it; its number."""
+        while True:
+            with self._lock:
+                for step in range(len(self._files)):
+                    slot = (self._next + step) % len(self._files)
+                    if slot not in self._held and _try_lock(self._files[slot]):
+                        self._held.add(slot)
+                        self._next = slot + 1
+                        return slot
+            time.sleep(_SLOT_POLL_S)
+
+    def give(self, slot: int) -> None:
+        with self._lock:
+            fcntl.flock(self._files[slot], fcntl.LOCK_UN)
+            self._held.discard(slot)
+
+
+_SLOT_POLL_S = 0.002
+
+
+def _try_lock(handle) -> bool:
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+_LIMITS: dict[tuple[int, str, int], _InFlightLimit] = {}
 _LIMITS_LOCK = threading.Lock()
 
 
 def _shared_in_flight_limit(url: str, concurrency: int) -> _InFlightLimit:
     """One limit per server and process, shared by every client (e.g. one per Beam DoFn
-    instance and thread), so the bound holds per worker process."""
+    instance and thread); keyed by process id too, so a forked child gets its own."""
+    key = (os.getpid(), url, concurrency)
     with _LIMITS_LOCK:
-        return _LIMITS.setdefault((url, concurrency), _InFlightLimit(concurrency))
+        if key not in _LIMITS:
+            _LIMITS[key] = _InFlightLimit(url, concurrency)
+        return _LIMITS[key]
 
 
 _DEFINITIVE_ERRORS = {cls.__name__: cls for cls in (GrobidBadInputError, GrobidNoContentError)}

@@ -1,8 +1,10 @@
 """parsers.grobid and parsers.pdf_document against the loopback GROBID test server."""
 import concurrent.futures
 import hashlib
+import multiprocessing
 import pickle
 import socket
+import uuid
 
 import pytest
 
@@ -14,6 +16,7 @@ from parsers.grobid import (
     GrobidDownError,
     GrobidServerError,
     GrobidTimeoutError,
+    _InFlightLimit,
 )
 from schemas.invariants import paper_problems
 from parsers.pdf_document import pdf_to_pdf_json
@@ -224,3 +227,60 @@ def test_pdf_to_pdf_json_checks_bytes_before_sending(server):
 def test_pdf_to_pdf_json_without_grobid_uses_pdfminer(corpus_pdf):
     paper = pdf_to_pdf_json(corpus_pdf, None)
     assert paper["paper_id"] == PDF_SHA1 and paper["body_text"]
+
+
+def _process_many_in_child(url: str, pdfs: list[bytes], concurrency: int) -> int:
+    """Run in a worker process: how many of `pdfs` came back as TEI."""
+    results = fast_client(url, concurrency=concurrency).process_many(pdfs)
+    return sum(1 for result in results if isinstance(result, bytes))
+
+
+def test_concurrency_bound_is_shared_by_the_processes_of_a_machine(server, corpus_pdf, corpus_tei):
+    pdfs = pdf_variants(corpus_pdf, 12)
+    for pdf in pdfs:
+        server.add_document(pdf, corpus_tei)
+    server.latency_s = 0.1
+    context = multiprocessing.get_context("spawn")  # like Beam's worker processes: no state shared
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        parsed = list(pool.map(_process_many_in_child, [server.url] * 2, [pdfs[:6], pdfs[6:]], [2, 2]))
+    assert parsed == [6, 6] and server.stats["served"] == 12
+    assert server.max_in_flight == 2
+
+
+def test_clients_sharing_a_busy_server_cut_their_limits_and_do_not_fail(server, corpus_pdf, corpus_tei):
+    # Two clients with their own limits (different concurrencies, like two machines)
+    # ask for 3 + 4 requests at once from a server that serves 4: the 503s must end in
+    # retries, not failures, and each client's limit must come down from its maximum.
+    pdfs = pdf_variants(corpus_pdf, 24)
+    for pdf in pdfs:
+        server.add_document(pdf, corpus_tei)
+    server.capacity, server.latency_s = 4, 0.05
+    clients = [fast_client(server.url, concurrency=n, max_attempts=30, max_total_s=120.0) for n in (3, 4)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        batches = list(pool.map(lambda client, batch: list(client.process_many(batch)), clients, [pdfs[::2], pdfs[1::2]]))
+    assert batches == [[corpus_tei] * 12] * 2
+    assert server.stats["503"] > 0 and server.stats["served"] == 24
+
+
+def test_in_flight_limit_is_cut_by_busy_answers_and_grows_back():
+    limit = _InFlightLimit(f"http://limit-test.invalid/{uuid.uuid4().hex}", 4)
+    slots = [limit.acquire() for _ in range(4)]
+    assert sorted(slots) == [0, 1, 2, 3] and limit.in_flight == 4
+    limit.release_busy(slots.pop(), pause_s=10.0)  # 3 others still in flight: no pause
+    assert limit.limit == 3 and limit.pause_left_s() == 0
+    limit.release_busy(slots.pop(), pause_s=10.0)
+    assert limit.limit == 2
+    limit.release(slots.pop(), answer_s=0.5)
+    assert limit.limit == 2.5 and limit.typical_answer_s == 0.5
+    limit.release_busy(slots.pop(), pause_s=10.0)  # none of ours left in flight: the process pauses
+    assert limit.limit == 1 and limit.pause_left_s() > 0 and limit.busy_pauses == 1
+
+
+def test_in_flight_limit_never_goes_below_one_nor_above_its_maximum():
+    limit = _InFlightLimit(f"http://limit-test.invalid/{uuid.uuid4().hex}", 2)
+    for _ in range(3):
+        limit.release_busy(limit.acquire(), pause_s=0.0)
+    assert limit.limit == 1
+    for _ in range(10):
+        limit.release(limit.acquire(), answer_s=None)
+    assert limit.limit == 2 and limit.busy_pauses == 0

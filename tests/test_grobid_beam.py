@@ -65,3 +65,23 @@ def test_parse_stage_with_grobid_on_two_workers(tmp_path, corpus_dir):
             assert len(paper["body_text"]) == 40 and len(paper["bib_entries"]) == 39
         reasons = sorted(dead["reason"] for dead in outputs["dead"])
         assert reasons == ["grobid_bad_input", "not_pdf"]
+
+
+def test_parse_stage_workers_of_one_machine_share_its_grobid_concurrency(tmp_path, corpus_dir):
+    pdf = (corpus_dir / DOC2JSON / "5cd28c171f9f3b6a8bcebe246159c464980c.pdf").read_bytes()
+    tei = (corpus_dir / DOC2JSON / "f2235cd28c171f9f3b6a8bcebe246159c464980c.tei.xml").read_bytes()
+    variants = pdf_variants(pdf, 12)
+    snapshot = tmp_path / "snapshot"
+    lines = write_snapshot(snapshot, {f"paper{n}": data for n, data in enumerate(variants)})
+    with GrobidTestServer() as server:  # no capacity: it would serve everything sent at once
+        for data in variants:
+            server.add_document(data, tei)
+        server.latency_s = 0.2
+
+        def build(p):
+            outputs = p | beam.Create(lines) | ParseDocuments(str(snapshot), server.url, None, grobid_concurrency=2)
+            return {"parsed": outputs["parsed"], "dead": outputs[DEAD_LETTERS]}
+
+        outputs = run_and_collect(tmp_path, build, beam_args=TWO_WORKERS)
+    assert len(outputs["parsed"]) == 12 and outputs["dead"] == []
+    assert server.stats["served"] == 12 and server.max_in_flight == 2
