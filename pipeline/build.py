@@ -21,7 +21,7 @@ from pipeline.dead_letters import DEAD_LETTERS
 from pipeline.filter_by_query import FilterByQuery
 from pipeline.harmonize import ATTACHED, HarmonizeMetadata
 from pipeline.options import make_pipeline_options
-from pipeline.parse_documents import ParseDocuments, parser_versions
+from pipeline.parse_documents import GROBID_CONCURRENCY, ParseDocuments, parser_versions
 from pipeline.read_records import ReadSourceRecords
 from pipeline.snapshot import document_lines, feed_files, load_snapshot
 from pipeline.validate_rows import ValidateRows
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 def build_pipeline(p: beam.Pipeline, snapshot_dir: Path, staging_dir: Path, release_dir: Path,
                    base: ReleaseContent, previous_registry: str | None, grobid_url: str | None,
-                   parse_cache_dir: Path | None) -> None:
+                   parse_cache_dir: Path | None, grobid_concurrency: int = GROBID_CONCURRENCY) -> None:
     """Add every stage of a build to pipeline `p`."""
     snapshot = load_snapshot(snapshot_dir)
     read = p | "ReadSourceRecords" >> ReadSourceRecords(str(snapshot_dir), feed_files(snapshot))
@@ -44,7 +44,8 @@ def build_pipeline(p: beam.Pipeline, snapshot_dir: Path, staging_dir: Path, rele
     parsed = (
         p
         | "ListDocuments" >> beam.Create(document_lines(snapshot_dir))
-        | "ParseDocuments" >> ParseDocuments(str(snapshot_dir), grobid_url, str(parse_cache_dir) if parse_cache_dir else None)
+        | "ParseDocuments" >> ParseDocuments(str(snapshot_dir), grobid_url, str(parse_cache_dir) if parse_cache_dir else None,
+                                              grobid_concurrency)
     )
     harmonized = {"assigned": assigned["assigned"], "parsed": parsed.parsed} | "HarmonizeMetadata" >> HarmonizeMetadata()
     validated = harmonized["rows"] | "Validate" >> ValidateRows()
@@ -69,7 +70,8 @@ def build_pipeline(p: beam.Pipeline, snapshot_dir: Path, staging_dir: Path, rele
 
 def run_build(snapshot_dir: Path, out_dir: Path, release_date: str, previous_dir: Path | None = None,
               grobid_url: str | None = None, beam_args: list[str] | tuple = (),
-              parse_cache_dir: Path | None = None, on_grobid_down: str = "fail") -> Path:
+              parse_cache_dir: Path | None = None, on_grobid_down: str = "fail",
+              grobid_concurrency: int = GROBID_CONCURRENCY) -> Path:
     """Build the release of `release_date` from `snapshot_dir` into `out_dir/<date>/`; return that folder.
 
     When GROBID does not answer its health check, `on_grobid_down="fail"` stops here and
@@ -104,7 +106,7 @@ def run_build(snapshot_dir: Path, out_dir: Path, release_date: str, previous_dir
     options = make_pipeline_options(beam_args)
     with beam.Pipeline(options=options) as p:
         build_pipeline(p, snapshot_dir, staging_dir, release_dir, base,
-                       previous.registry_json if previous else None, grobid_url, parse_cache_dir)
+                       previous.registry_json if previous else None, grobid_url, parse_cache_dir, grobid_concurrency)
     log_summary(release_dir)
     return release_dir
 

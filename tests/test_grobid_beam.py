@@ -1,11 +1,15 @@
-"""The Beam ParseDocuments stage with GROBID (the loopback test server), on two worker processes."""
+"""The Beam ParseDocuments stage with GROBID (the loopback test server), on two worker processes,
+and `cord19 build --grobid-concurrency`."""
 import hashlib
 import json
 
 import apache_beam as beam
+import pytest
 
+from pipeline.cli import main
 from pipeline.dead_letters import DEAD_LETTERS
 from pipeline.parse_documents import ParseDocuments
+from pipeline.snapshot import bundled_sample_snapshot
 from tests.beam_helpers import run_and_collect
 from tests.grobid_server import GrobidTestServer, pdf_variants
 
@@ -85,3 +89,22 @@ def test_parse_stage_workers_of_one_machine_share_its_grobid_concurrency(tmp_pat
         outputs = run_and_collect(tmp_path, build, beam_args=TWO_WORKERS)
     assert len(outputs["parsed"]) == 12 and outputs["dead"] == []
     assert server.stats["served"] == 12 and server.max_in_flight == 2
+
+
+def test_build_takes_the_grobid_concurrency_per_machine(tmp_path, corpus_dir):
+    tei = (corpus_dir / DOC2JSON / "f2235cd28c171f9f3b6a8bcebe246159c464980c.tei.xml").read_bytes()
+    pdfs = [path.read_bytes() for path in sorted((bundled_sample_snapshot() / "documents" / "pdf").glob("*.pdf"))]
+    with GrobidTestServer() as server:
+        for pdf in pdfs:
+            server.add_document(pdf, tei)
+        server.latency_s = 0.2
+        args = ["build", "--out", str(tmp_path), "--release-date", "2026-03-01", "--grobid-url", server.url,
+                "--grobid-concurrency", "1", *TWO_WORKERS]
+        assert main(args) == 0
+    assert server.stats["served"] >= 4 and server.max_in_flight == 1
+
+
+def test_build_refuses_a_grobid_concurrency_below_one(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["build", "--grobid-url", "http://127.0.0.1:1", "--grobid-concurrency", "0"])
+    assert exc.value.code == 2 and "not a positive integer" in capsys.readouterr().err

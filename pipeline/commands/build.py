@@ -3,6 +3,7 @@ import argparse
 import datetime
 from pathlib import Path
 
+from parsers.grobid import DEFAULT_CONCURRENCY
 from pipeline.snapshot import bundled_sample_snapshot
 
 
@@ -12,6 +13,13 @@ def release_date(text: str) -> str:
         return datetime.date.fromisoformat(text).isoformat()
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from exc
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}")
+    return int(text)
 
 
 def today_utc() -> str:
@@ -32,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--on-grobid-down", choices=("fail", "fallback"), default="fail",
                         help="when GROBID fails its health check: stop (default) or parse PDFs with pdfminer.six")
     parser.add_argument("--parse-cache", type=Path, default=None, help="reuse parses of unchanged documents from this folder")
+    parser.add_argument("--grobid-concurrency", type=positive_int, default=DEFAULT_CONCURRENCY,
+                        help=f"GROBID requests in flight per worker machine (default {DEFAULT_CONCURRENCY})")
     parser.set_defaults(run=run)
 
 
@@ -47,5 +57,6 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
         beam_args=beam_args,
         parse_cache_dir=args.parse_cache,
         on_grobid_down=args.on_grobid_down,
+        grobid_concurrency=args.grobid_concurrency,
     )
     return 0
