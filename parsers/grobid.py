@@ -6,9 +6,11 @@ needs one call per PDF with bounded retries and typed failures.
 
 - `check_alive()` before a run (GrobidDownError with a clear message when down);
 - `process_fulltext(pdf)` posts to /api/processFulltextDocument with explicit
-  options; 503 (and 429) is back-pressure, answered by exponential backoff with
-  jitter; timeouts, other 5xx and connection errors are retried the same way; all
-  bounded in attempts and total time, then a typed GrobidError (a ParseError);
+  options; 503 (and 429) is back-pressure: it lowers the process's in-flight limit,
+  or, when none of its other requests is in flight, pauses the process with
+  exponential backoff and jitter; timeouts, other 5xx and connection errors are
+  retried after exponential backoff with jitter; all bounded in attempts and total
+  time, then a typed GrobidError (a ParseError);
 - a disk cache keyed by the PDF's SHA-1, GROBID's version and the options, so a rerun
   never sends a PDF twice (definitive refusals are cached as well);
 - at most `concurrency` requests in flight to one server per machine (shared by all
@@ -287,9 +289,10 @@ class GrobidClient:
     def _busy_pause_s(self, response: requests.Response, jitter: random.Random) -> float:
         """How long to pause this process's requests when GROBID is busy and none of ours is in flight.
 
-        Doubles with each busy answer in a row; starts at one typical answer time when that
-        is shorter than `backoff_base_s` (a full server frees a slot within about one
-        answer time); never shorter than the server's Retry-After.
+        Doubles with each such pause since the process's last success; starts at one
+        typical answer time when that is shorter than `backoff_base_s` (a full server
+        frees a slot within about one answer time); never shorter than the server's
+        Retry-After.
         """
         limit = self._in_flight
         base = min(self.backoff_base_s, limit.typical_answer_s or self.backoff_base_s)
