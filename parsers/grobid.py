@@ -240,7 +240,7 @@ class GrobidClient:
         failure: GrobidError | None = None
         for attempt in range(1, self.max_attempts + 1):
             response = None
-            slot = limit.acquire(retry=attempt > 1)
+            slot = limit.acquire()
             started = time.monotonic()
             try:
                 response = session.post(
@@ -319,8 +319,9 @@ class _InFlightLimit:
       with jitter, see GrobidClient._busy_pause_s) instead of every queued request
       trying its luck in turn.
 
-    Requests are served first come, first served, except that retries go to the head
-    of the queue, so a refused request is not overtaken by fresh ones.
+    Requests are served first come, first served, and a retry queues again behind the
+    others: while the server stays full, each new try is made by another document,
+    instead of one document spending all its attempts.
     """
 
     def __init__(self, url: str, maximum: int) -> None:
@@ -334,14 +335,11 @@ class _InFlightLimit:
         self._queue: collections.deque[object] = collections.deque()
         self._changed = threading.Condition()
 
-    def acquire(self, retry: bool = False) -> int:
+    def acquire(self) -> int:
         """Wait for our turn under the limit (not paused), then for a free machine slot; its number."""
         turn = object()
         with self._changed:
-            if retry:
-                self._queue.appendleft(turn)
-            else:
-                self._queue.append(turn)
+            self._queue.append(turn)
             while True:
                 pause_s = self._paused_until - time.monotonic()
                 if pause_s <= 0 and self._queue[0] is turn and self.in_flight < int(self.limit):
