@@ -24,16 +24,19 @@ DoFn can be given one and use it from `setup()`.
 """
 import collections
 import concurrent.futures
+import contextlib
 import fcntl
 import hashlib
 import json
 import logging
 import os
 import random
+import struct
 import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 import requests
 
@@ -301,119 +304,178 @@ class GrobidClient:
 
 
 class _InFlightLimit:
-    """How many requests one process may have in flight to one GROBID; the rest queue here.
+    """How many requests the worker processes of one machine may have in flight to one GROBID.
 
-    Two bounds: `maximum` slots per machine, taken through _HostSlots by every worker
-    process on it (so the processes of one worker machine never overshoot `maximum`
-    together), and this process's own adaptive limit.
+    The state is shared by every process of the machine through small files in the temp
+    folder, named after the server and `maximum`: slot i is an exclusive flock on file
+    `slot-<i>` (the kernel drops the locks of a process that dies), and the adaptive
+    limit lives in file `state`, read and changed under its own flock. A request takes a
+    slot only while fewer than the limit are taken, so the machine as a whole never has
+    more requests in flight than the limit, however many processes it runs.
 
-    GROBID answers 503 when all its threads are taken; with several worker processes
-    sharing one server, no process knows the others' load, so each adapts its own limit,
-    never above `maximum` nor below 1:
+    GROBID answers 503 when all its threads are taken; machines sharing one server do
+    not know each other's load, so the limit adapts, never above `maximum` nor below 1:
 
-    - a busy answer cuts it to what the server was accepting from us (our other requests
-      in flight), and at least by one;
+    - a busy answer cuts it to what the server was accepting from this machine (its
+      other requests in flight), and at least by one;
     - each success raises it by 1/limit (one more request per round of answers);
-    - a busy answer while none of this process's other requests is in flight means the
-      server is full with other clients: the whole process pauses (exponential backoff
+    - a busy answer while none of the machine's other requests is in flight means the
+      server is full with other clients: the whole machine pauses (exponential backoff
       with jitter, see GrobidClient._busy_pause_s) instead of every queued request
       trying its luck in turn.
 
-    Requests are served first come, first served, and a retry queues again behind the
+    Within a process, requests are served first come, first served (the head of the
+    queue polls the slots every _SLOT_POLL_S, and at once when one of this process's
+    requests gives its slot back), and a retry queues again behind the
     others: while the server stays full, each new try is made by another document,
     instead of one document spending all its attempts.
     """
 
     def __init__(self, url: str, maximum: int) -> None:
         self.maximum = maximum
-        self.host_slots = _HostSlots(url, maximum)
-        self.limit = float(maximum)
-        self.in_flight = 0
-        self.busy_pauses = 0  # pauses since the last success
-        self.typical_answer_s: float | None = None
-        self._paused_until = 0.0
+        key = hashlib.sha1(f"{url} {maximum}".encode()).hexdigest()[:16]
+        folder = os.path.join(tempfile.gettempdir(), f"cord19-grobid-slots-{os.getuid()}", key)
+        os.makedirs(folder, exist_ok=True)
+        self._slots = [open(os.path.join(folder, f"slot-{n}"), "ab") for n in range(maximum)]
+        self._held: set[int] = set()  # flock is per open file: our own threads are told apart here
+        self._next = random.randrange(maximum)
+        self._state = os.open(os.path.join(folder, "state"), os.O_RDWR | os.O_CREAT, 0o600)  # no O_APPEND: pwrite at 0
+        self._users = open(os.path.join(folder, "users"), "ab")
+        self._lock = threading.Lock()  # our threads, around the machine-wide flock
         self._queue: collections.deque[object] = collections.deque()
-        self._changed = threading.Condition()
+        self._turns = threading.Condition()
+        self._slot_given = threading.Condition()  # wakes the head of the queue early
+        if _try_lock(self._users):  # no other live process uses this state: start afresh
+            with self._machine():
+                self._write(_LimitState(float(maximum), 0.0, 0, 0.0))
+        fcntl.flock(self._users, fcntl.LOCK_SH)  # held while this process lives
 
-    def acquire(self) -> int:
-        """Wait for our turn under the limit (not paused), then for a free machine slot; its number."""
-        turn = object()
-        with self._changed:
-            self._queue.append(turn)
-            while True:
-                pause_s = self._paused_until - time.monotonic()
-                if pause_s <= 0 and self._queue[0] is turn and self.in_flight < int(self.limit):
-                    break
-                self._changed.wait(timeout=pause_s if pause_s > 0 else None)
-            self._queue.popleft()
-            self.in_flight += 1
-            self._changed.notify_all()  # the next in line may fit too
-        return self.host_slots.take()
+    @property
+    def limit(self) -> float:
+        with self._machine():
+            return self._read().limit
+
+    @property
+    def busy_pauses(self) -> int:
+        """Pauses since the machine's last success."""
+        with self._machine():
+            return self._read().busy_pauses
+
+    @property
+    def typical_answer_s(self) -> float | None:
+        """A moving average of successful answer times (None before the first)."""
+        with self._machine():
+            return self._read().typical_answer_s or None
+
+    @property
+    def in_flight(self) -> int:
+        """This process's requests in flight."""
+        with self._lock:
+            return len(self._held)
 
     def pause_left_s(self) -> float:
-        """How long this process still waits before its next request to the server."""
-        with self._changed:
-            return max(0.0, self._paused_until - time.monotonic())
+        """How long the machine still waits before its next request to the server."""
+        with self._machine():
+            return max(0.0, self._read().paused_until - time.monotonic())
+
+    def acquire(self) -> int:
+        """Wait for our turn, then for a free slot under the limit (not paused); its number."""
+        turn = object()
+        with self._turns:
+            self._queue.append(turn)
+            self._turns.wait_for(lambda: self._queue[0] is turn)
+        try:
+            while True:
+                with self._machine():
+                    state = self._read()
+                    wait_s = state.paused_until - time.monotonic()
+                    slot = self._take_slot(int(state.limit)) if wait_s <= 0 else None
+                if slot is not None:
+                    return slot
+                with self._slot_given:
+                    self._slot_given.wait(timeout=max(wait_s, _SLOT_POLL_S))
+        finally:
+            with self._turns:
+                self._queue.popleft()
+                self._turns.notify_all()
 
     def release(self, slot: int, answer_s: float | None) -> None:
         """Give a slot back after any answer but a busy one (`answer_s`: a success's duration)."""
-        self.host_slots.give(slot)
-        with self._changed:
-            self.in_flight -= 1
-            self.limit = min(float(self.maximum), self.limit + 1.0 / self.limit)
-            self.busy_pauses = 0
+        with self._machine():
+            state = self._read()
+            typical = state.typical_answer_s
             if answer_s is not None:
-                previous = self.typical_answer_s
-                self.typical_answer_s = answer_s if previous is None else 0.8 * previous + 0.2 * answer_s
-            self._changed.notify_all()
+                typical = answer_s if not typical else 0.8 * typical + 0.2 * answer_s
+            limit = min(float(self.maximum), state.limit + 1.0 / state.limit)
+            self._write(_LimitState(limit, state.paused_until, 0, typical))
+            self._give_slot(slot)
 
     def release_busy(self, slot: int, pause_s: float) -> None:
         """Give a slot back after a busy answer: cut the limit; pause when nothing else is in flight."""
-        self.host_slots.give(slot)
-        with self._changed:
-            self.in_flight -= 1
-            self.limit = float(max(1, min(int(self.limit) - 1, self.in_flight)))
-            if self.in_flight == 0:
-                self.busy_pauses += 1
-                self._paused_until = max(self._paused_until, time.monotonic() + pause_s)
-            self._changed.notify_all()
+        with self._machine():
+            state = self._read()
+            self._give_slot(slot)
+            others = self._slots_taken()
+            limit = float(max(1, min(int(state.limit) - 1, others)))
+            if others:
+                self._write(state._replace(limit=limit))
+            else:
+                paused_until = max(state.paused_until, time.monotonic() + pause_s)
+                self._write(state._replace(limit=limit, paused_until=paused_until, busy_pauses=state.busy_pauses + 1))
 
-
-class _HostSlots:
-    """`count` request slots to one server, shared by every process of this machine.
-
-    Slot i is an exclusive flock on a small file in the temp folder (named after the
-    server and the count); the kernel drops the locks of a process that dies. A waiting
-    request polls the slots every _SLOT_POLL_S.
-    """
-
-    def __init__(self, url: str, count: int) -> None:
-        key = hashlib.sha1(f"{url} {count}".encode()).hexdigest()[:16]
-        folder = os.path.join(tempfile.gettempdir(), f"cord19-grobid-slots-{os.getuid()}", key)
-        os.makedirs(folder, exist_ok=True)
-        self._files = [open(os.path.join(folder, f"slot-{n}"), "ab") for n in range(count)]
-        self._held: set[int] = set()  # flock is per open file: our own threads are told apart here
-        self._lock = threading.Lock()
-        self._next = random.randrange(count)
-
-    def take(self) -> int:
-        """Wait for a free slot and hold it; its number."""
-        while True:
-            with self._lock:
-                for step in range(len(self._files)):
-                    slot = (self._next + step) % len(self._files)
-                    if slot not in self._held and _try_lock(self._files[slot]):
-                        self._held.add(slot)
-                        self._next = slot + 1
-                        return slot
-            time.sleep(_SLOT_POLL_S)
-
-    def give(self, slot: int) -> None:
+    @contextlib.contextmanager
+    def _machine(self) -> Iterator[None]:
         with self._lock:
-            fcntl.flock(self._files[slot], fcntl.LOCK_UN)
-            self._held.discard(slot)
+            fcntl.flock(self._state, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._state, fcntl.LOCK_UN)
+
+    def _read(self) -> "_LimitState":
+        data = os.pread(self._state, _LIMIT_STATE.size, 0)
+        return _LimitState(*_LIMIT_STATE.unpack(data))
+
+    def _write(self, state: "_LimitState") -> None:
+        os.pwrite(self._state, _LIMIT_STATE.pack(*state), 0)
+
+    def _slots_taken(self) -> int:
+        """Slots taken by any process of the machine (inside _machine())."""
+        taken = 0
+        for number, handle in enumerate(self._slots):
+            if number in self._held or not _try_lock(handle):
+                taken += 1
+            else:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return taken
+
+    def _take_slot(self, limit: int) -> int | None:
+        """A free slot, now held, if fewer than `limit` are taken (inside _machine())."""
+        if self._slots_taken() >= limit:
+            return None
+        for step in range(self.maximum):
+            number = (self._next + step) % self.maximum
+            if number not in self._held and _try_lock(self._slots[number]):
+                self._held.add(number)
+                self._next = number + 1
+                return number
+        return None
+
+    def _give_slot(self, slot: int) -> None:
+        fcntl.flock(self._slots[slot], fcntl.LOCK_UN)
+        self._held.discard(slot)
+        with self._slot_given:
+            self._slot_given.notify()
 
 
+class _LimitState(NamedTuple):
+    limit: float
+    paused_until: float  # time.monotonic(): one clock for every process of the machine
+    busy_pauses: int
+    typical_answer_s: float  # 0.0 before the first success
+
+
+_LIMIT_STATE = struct.Struct("<ddqd")
 _SLOT_POLL_S = 0.002
 
 

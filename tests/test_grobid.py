@@ -284,3 +284,15 @@ def test_in_flight_limit_never_goes_below_one_nor_above_its_maximum():
     for _ in range(10):
         limit.release(limit.acquire(), answer_s=None)
     assert limit.limit == 2 and limit.busy_pauses == 0
+
+
+def test_in_flight_limit_is_one_for_the_whole_machine():
+    url = f"http://limit-test.invalid/{uuid.uuid4().hex}"
+    first, second = _InFlightLimit(url, 4), _InFlightLimit(url, 4)  # as in two worker processes
+    first.release_busy(first.acquire(), pause_s=0.0)
+    assert second.limit == 1  # the cut is seen by every process of the machine
+    held = second.acquire()
+    with first._machine():
+        assert first._take_slot(1) is None  # the machine's one slot is taken
+    second.release(held, answer_s=0.2)
+    assert first.limit == 2 and first.typical_answer_s == 0.2
