@@ -6,18 +6,18 @@ needs one call per PDF with bounded retries and typed failures.
 
 - `check_alive()` before a run (GrobidDownError with a clear message when down);
 - `process_fulltext(pdf)` posts to /api/processFulltextDocument with explicit
-  options; 503 (and 429) is back-pressure: it lowers the process's in-flight limit,
-  or, when none of its other requests is in flight, pauses the process with
-  exponential backoff and jitter; timeouts, other 5xx and connection errors are
+  options; 503 (and 429) is back-pressure: it lowers the machine's in-flight limit,
+  or, when none of the machine's other requests is in flight, pauses the machine's
+  requests with exponential backoff and jitter; timeouts, other 5xx and connection errors are
   retried after exponential backoff with jitter; all bounded in attempts and total
   time, then a typed GrobidError (a ParseError);
 - a disk cache keyed by the PDF's SHA-1, GROBID's version and the options, so a rerun
   never sends a PDF twice (definitive refusals are cached as well);
 - at most `concurrency` requests in flight to one server per machine (shared by all
   clients of all processes, e.g. every Beam DoFn instance of every worker process on a
-  worker machine), fewer while the server answers 503: each process's limit adapts
-  (see _InFlightLimit), so workers on several machines that share one GROBID settle on
-  shares of its capacity instead of racing each other into 503s.
+  worker machine, through small lock files), fewer while the server answers 503: the
+  machine's limit adapts (see _InFlightLimit), so machines that share one GROBID
+  settle on shares of its capacity instead of racing each other into 503s.
 
 The client is picklable (its HTTP session and lock are rebuilt lazily), so a Beam
 DoFn can be given one and use it from `setup()`.
@@ -290,9 +290,9 @@ class GrobidClient:
         return min(self.backoff_max_s, base_s * 2 ** exponent) * jitter.uniform(0.5, 1.0)
 
     def _busy_pause_s(self, response: requests.Response, jitter: random.Random) -> float:
-        """How long to pause this process's requests when GROBID is busy and none of ours is in flight.
+        """How long to pause the machine's requests when GROBID is busy and none of them is in flight.
 
-        Doubles with each such pause since the process's last success; starts at one
+        Doubles with each such pause since the machine's last success; starts at one
         typical answer time when that is shorter than `backoff_base_s` (a full server
         frees a slot within about one answer time); never shorter than the server's
         Retry-After.
@@ -492,8 +492,9 @@ _LIMITS_LOCK = threading.Lock()
 
 
 def _shared_in_flight_limit(url: str, concurrency: int) -> _InFlightLimit:
-    """One limit per server and process, shared by every client (e.g. one per Beam DoFn
-    instance and thread); keyed by process id too, so a forked child gets its own."""
+    """One limit object per server and process, shared by every client (e.g. one per Beam
+    DoFn instance and thread); keyed by process id too, so a forked child opens its own
+    lock files (flocks belong to open files, which a fork shares)."""
     key = (os.getpid(), url, concurrency)
     with _LIMITS_LOCK:
         if key not in _LIMITS:
