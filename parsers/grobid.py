@@ -45,7 +45,7 @@ from parsers.errors import ParseError
 logger = logging.getLogger(__name__)
 
 FULLTEXT_PATH = "/api/processFulltextDocument"
-DEFAULT_CONCURRENCY = 4  # requests in flight per worker process
+DEFAULT_CONCURRENCY = 4  # requests in flight per worker machine
 # GROBID answers 500 with one of these prefixes when the PDF itself is unusable;
 # sending it again cannot help.
 _BAD_INPUT_MARKERS = ("[BAD_INPUT_DATA]", "[NO_BLOCKS]", "[TOO_MANY_BLOCKS]", "[PDFALTO_CONVERSION_FAILURE]")

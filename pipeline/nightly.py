@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from parsers.errors import ParseError
+from parsers.grobid import DEFAULT_CONCURRENCY as GROBID_DEFAULT_CONCURRENCY
 from pipeline.ingest import IngestError, Progress, ingest, load_sources
 from pipeline.parse_cache import parse_cache_folder, write_cached_parse
 from pipeline.snapshot import SnapshotError
@@ -77,6 +78,7 @@ class NightlyConfig:
     sources: Path | None = None
     snapshot: Path | None = None
     grobid_url: str | None = None
+    grobid_concurrency: int = GROBID_DEFAULT_CONCURRENCY  # requests in flight per worker machine
     max_dead_letter_fraction: float = 0.05
     ignored_dead_letter_reasons: tuple[str, ...] = ("out_of_scope", "not_a_paper")
     beam_args: tuple[str, ...] = ()
@@ -111,9 +113,12 @@ def load_nightly_config(path: Path) -> NightlyConfig:
     fraction = table.get("max_dead_letter_fraction", 0.05)
     if not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
         raise NightlyConfigError(f"{path}: 'max_dead_letter_fraction' must be a number from 0 to 1")
-    keep_runs = table.get("keep_runs", NightlyConfig.keep_runs)
-    if not isinstance(keep_runs, int) or isinstance(keep_runs, bool) or keep_runs < 1:
-        raise NightlyConfigError(f"{path}: 'keep_runs' must be a whole number of at least 1")
+    counts = {}
+    for key in ("keep_runs", "grobid_concurrency"):
+        value = table.get(key, getattr(NightlyConfig, key))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise NightlyConfigError(f"{path}: '{key}' must be a whole number of at least 1")
+        counts[key] = value
     lists = {}
     for key in ("ignored_dead_letter_reasons", "beam_args"):
         value = table.get(key, list(getattr(NightlyConfig, key)))
@@ -129,7 +134,7 @@ def load_nightly_config(path: Path) -> NightlyConfig:
         snapshot=local_path("snapshot"),
         grobid_url=table.get("grobid_url") or None,
         max_dead_letter_fraction=float(fraction),
-        keep_runs=keep_runs,
+        **counts,
         **lists,
     )
 
@@ -332,8 +337,8 @@ def _run_locked(config: NightlyConfig, release_date: str, result: NightlyResult)
                 result.seeded_parses = seed_parse_cache(previous_dir, cache_dir, pdf_version)
     with _step(result, "build"):
         release_dir = run_build(snapshot_dir, work / "releases", release_date, previous_dir=previous_dir,
-                                grobid_url=config.grobid_url, beam_args=list(config.beam_args),
-                                parse_cache_dir=cache_dir)
+                                grobid_url=config.grobid_url, grobid_concurrency=config.grobid_concurrency,
+                                beam_args=list(config.beam_args), parse_cache_dir=cache_dir)
     with _step(result, "validate"):
         problems = validate_release_dir(release_dir)
         if problems:

@@ -154,6 +154,7 @@ def test_seed_parse_cache_only_for_the_same_parser_version(tmp_path: Path) -> No
     ('[nightly]\nwork_dir = "w"\nstore = "s"\nbeam_args = "--x"\n', "list of strings"),
     ('[nightly]\nwork_dir = "w"\nstore = "s"\nkeep_runs = 0\n', "'keep_runs' must be"),
     ('[nightly]\nwork_dir = "w"\nstore = "s"\nkeep_runs = "3"\n', "'keep_runs' must be"),
+    ('[nightly]\nwork_dir = "w"\nstore = "s"\ngrobid_concurrency = 0\n', "'grobid_concurrency' must be"),
     ("not toml [", "nightly.toml"),
 ])
 def test_bad_config_files_are_refused(tmp_path: Path, text: str, message: str, capsys) -> None:
@@ -166,8 +167,10 @@ def test_bad_config_files_are_refused(tmp_path: Path, text: str, message: str, c
 
 
 def test_relative_paths_come_from_the_config_folder(tmp_path: Path) -> None:
-    path = write_config(tmp_path / "etc", "mirror", sources="sources.toml", beam_args=["--direct_num_workers=2"])
+    path = write_config(tmp_path / "etc", "mirror", sources="sources.toml", beam_args=["--direct_num_workers=2"],
+                        grobid_concurrency=8)
     config = load_nightly_config(path)
+    assert (config.grobid_concurrency, config.keep_runs) == (8, 3)
     assert config.work_dir == tmp_path / "etc/work" and config.store == str(tmp_path / "etc/mirror")
     assert config.sources == tmp_path / "etc/sources.toml" and config.snapshot is None
     assert config.beam_args == ("--direct_num_workers=2",)
