@@ -14,14 +14,14 @@ from pathlib import Path
 
 import apache_beam as beam
 
-from parsers.grobid import GrobidClient, GrobidDownError
+from parsers.grobid import DEFAULT_CONCURRENCY, GrobidClient, GrobidDownError
 from pipeline.assign_cord_uids import CHANGES, REGISTRY, AssignCordUids
 from pipeline.cluster_papers import REPORT, ClusterPapers
 from pipeline.dead_letters import DEAD_LETTERS
 from pipeline.filter_by_query import FilterByQuery
 from pipeline.harmonize import ATTACHED, HarmonizeMetadata
 from pipeline.options import make_pipeline_options
-from pipeline.parse_documents import GROBID_CONCURRENCY, ParseDocuments, parser_versions
+from pipeline.parse_documents import ParseDocuments, parser_versions
 from pipeline.read_records import ReadSourceRecords
 from pipeline.snapshot import document_lines, feed_files, load_snapshot
 from pipeline.validate_rows import ValidateRows
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 def build_pipeline(p: beam.Pipeline, snapshot_dir: Path, staging_dir: Path, release_dir: Path,
                    base: ReleaseContent, previous_registry: str | None, grobid_url: str | None,
-                   parse_cache_dir: Path | None, grobid_concurrency: int = GROBID_CONCURRENCY) -> None:
+                   parse_cache_dir: Path | None, grobid_concurrency: int = DEFAULT_CONCURRENCY) -> None:
     """Add every stage of a build to pipeline `p`."""
     snapshot = load_snapshot(snapshot_dir)
     read = p | "ReadSourceRecords" >> ReadSourceRecords(str(snapshot_dir), feed_files(snapshot))
@@ -71,7 +71,7 @@ def build_pipeline(p: beam.Pipeline, snapshot_dir: Path, staging_dir: Path, rele
 def run_build(snapshot_dir: Path, out_dir: Path, release_date: str, previous_dir: Path | None = None,
               grobid_url: str | None = None, beam_args: list[str] | tuple = (),
               parse_cache_dir: Path | None = None, on_grobid_down: str = "fail",
-              grobid_concurrency: int = GROBID_CONCURRENCY) -> Path:
+              grobid_concurrency: int = DEFAULT_CONCURRENCY) -> Path:
     """Build the release of `release_date` from `snapshot_dir` into `out_dir/<date>/`; return that folder.
 
     When GROBID does not answer its health check, `on_grobid_down="fail"` stops here and

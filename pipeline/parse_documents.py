@@ -18,8 +18,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from parsers import jats, pdf_text, tei
 from parsers.errors import ParseError
-from parsers.grobid import DEFAULT_CONCURRENCY as GROBID_CONCURRENCY
-from parsers.grobid import GrobidClient
+from parsers.grobid import DEFAULT_CONCURRENCY, GrobidClient
 from schemas.invariants import paper_problems
 from parsers.jats import parse_jats
 from parsers.pdf_document import pdf_to_pdf_json
@@ -156,7 +155,7 @@ class ParseDocument(beam.DoFn):
     """
 
     def __init__(self, snapshot_dir: str, grobid_url: str | None, cache_dir: str | None,
-                 grobid_concurrency: int = GROBID_CONCURRENCY):
+                 grobid_concurrency: int = DEFAULT_CONCURRENCY):
         self.snapshot_dir = snapshot_dir
         self.grobid_url = grobid_url
         self.cache_dir = cache_dir
@@ -225,7 +224,7 @@ class ParseDocuments(beam.PTransform):
     snapshot_dir: str
     grobid_url: str | None = None
     cache_dir: str | None = None
-    grobid_concurrency: int = GROBID_CONCURRENCY
+    grobid_concurrency: int = DEFAULT_CONCURRENCY
 
     def __post_init__(self):
         super().__init__()
