@@ -38,6 +38,7 @@ from release.errors import ChecksumMismatchError, StorageError
 HASH_CHUNK_BYTES = 8 * 1024 * 1024
 MAX_COPY_OBJECT_BYTES = 5 * 1024**3
 LOCAL_METADATA_FOLDER = ".cord19-metadata"
+PARTIAL_PREFIX = ".partial-"  # a local store's file being written
 PART_CHECKSUM = "CRC32"  # what boto3's transfer manager asks for: S3 checks each part on receipt
 
 logger = logging.getLogger(__name__)
@@ -237,7 +238,7 @@ class LocalStorage:
         """A temporary file beside the object, moved into place when the block ends without error."""
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
+        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f"{PARTIAL_PREFIX}{target.name}.")
         try:
             with os.fdopen(handle, "wb") as out:
                 yield out
@@ -312,7 +313,7 @@ class LocalStorage:
         for path in self.root.rglob("*"):
             key = path.relative_to(self.root).as_posix()
             if path.is_file() and key.startswith(prefix) and not key.startswith(LOCAL_METADATA_FOLDER + "/"):
-                if not path.name.startswith(".partial-"):
+                if not path.name.startswith(PARTIAL_PREFIX):
                     keys.append(key)
         return sorted(keys)
 
@@ -321,11 +322,15 @@ class LocalStorage:
         self._metadata_path(key).unlink(missing_ok=True)
 
     def abort_unfinished_uploads(self, prefix: str) -> int:
-        """Remove the temporary files a killed run left (a clean failure removes its own)."""
+        """Remove the temporary files a killed run left (a clean failure removes its own).
+
+        A temporary file is `<folder>/.partial-<name>.<random>` for the key `<folder>/<name>`.
+        """
         removed = 0
-        for path in self.root.rglob(".partial-*"):
-            if path.is_file() and path.relative_to(self.root).as_posix().startswith(prefix):
-                path.unlink(missing_ok=True)
+        for path in self.root.rglob(f"{PARTIAL_PREFIX}*"):
+            name = path.name[len(PARTIAL_PREFIX):].rpartition(".")[0]
+            if path.is_file() and (path.parent / name).relative_to(self.root).as_posix().startswith(prefix):
+                path.unlink()
                 removed += 1
         return removed
 

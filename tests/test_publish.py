@@ -311,9 +311,13 @@ def test_publish_to_a_local_mirror(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "mirror/latest.json").read_text())["release_date"] == "2026-01-02"
     with tarfile.open(tmp_path / "mirror/historical_releases/cord-19_2026-01-02.tar.gz") as tar:
         assert sorted(tar.getnames()) == ["2026-01-02"] + sorted(f"2026-01-02/{n}" for n in DATED_FILES)
-    (tmp_path / "mirror/2026-01-02/.partial-killed").write_bytes(b"left by a killed run")
+    left_by_a_killed_run = ["2026-01-02/.partial-metadata.csv.k1ll3d",
+                             "historical_releases/.partial-cord-19_2026-01-02.tar.gz.k1ll3d",
+                             "historical_releases/.partial-cord-19_2026-01-01.tar.gz.0th3r"]
+    for name in left_by_a_killed_run:
+        (tmp_path / "mirror" / name).write_bytes(b"half a file")
     assert publish_release(release_dir, mirror, "").uploaded == ()
-    assert not (tmp_path / "mirror/2026-01-02/.partial-killed").exists()
+    assert [(tmp_path / "mirror" / name).exists() for name in left_by_a_killed_run] == [False, False, True]
     (tmp_path / "mirror/2026-01-02/metadata.csv").write_bytes(b"tampered")
     repaired = publish_release(release_dir, mirror, "")
     assert repaired.uploaded == ("2026-01-02/metadata.csv",)
