@@ -13,8 +13,8 @@ uploaded (manifest.json last) and each is verified against its checksum, while t
 historical tarball is written straight into a multipart upload (no local copy),
 verified, and its checksums stored beside it; then the index is rewritten; only then
 are the files copied to `latest/` (each verified) and `latest.json`, the single switch
-readers should follow, is rewritten to name the new date. Objects already holding the right bytes are skipped,
-so a re-run is cheap and an interrupted run resumes. A different release already
+readers should follow, is rewritten to name the new date. Objects already holding the
+right bytes are skipped, so a re-run is cheap and an interrupted run resumes. A different release already
 stored under the same date is refused unless `force` is set.
 """
 import calendar
@@ -34,6 +34,7 @@ from release.storage import (
     HASH_CHUNK_BYTES,
     ChecksumAccumulator,
     Checksums,
+    ObjectStat,
     Storage,
     Upload,
     Writable,
@@ -287,7 +288,8 @@ def release_index(storage: Storage, prefix: str) -> list[dict]:
         if not (name.startswith("cord-19_") and name.endswith(".tar.gz")):
             continue
         date = name[len("cord-19_"):-len(".tar.gz")]
-        record = _verified_tarball_record(storage, prefix, date)
+        found = storage.stat(key)
+        record = _verified_tarball_record(storage, prefix, date, found) if found is not None else None
         if record is None:
             logger.warning("%s/%s: no verified checksums, left out of the index", storage.description, key)
             continue
@@ -295,11 +297,10 @@ def release_index(storage: Storage, prefix: str) -> list[dict]:
     return sorted(entries, key=lambda entry: entry["date"], reverse=True)
 
 
-def _verified_tarball_record(storage: Storage, prefix: str, release_date: str) -> dict | None:
-    """The checksums object of a historical tarball when it describes the stored tarball, else None."""
-    found = storage.stat(historical_key(prefix, release_date))
+def _verified_tarball_record(storage: Storage, prefix: str, release_date: str, found: ObjectStat) -> dict | None:
+    """The checksums object of a historical tarball when it describes the stored one (`found`), else None."""
     checksums_key = historical_checksums_key(prefix, release_date)
-    if found is None or storage.stat(checksums_key) is None:
+    if storage.stat(checksums_key) is None:
         return None
     try:
         record = json.loads(storage.read_bytes(checksums_key))
@@ -374,7 +375,7 @@ def _historical_state(storage: Storage, prefix: str, release: LocalRelease) -> s
         return "missing"
     if found.metadata.get("manifest-sha256") != release.manifest_sha256:
         return "different"
-    return "same" if _verified_tarball_record(storage, prefix, release.release_date) is not None else "unverified"
+    return "same" if _verified_tarball_record(storage, prefix, release.release_date, found) is not None else "unverified"
 
 
 def move_latest(storage: Storage, prefix: str, release: LocalRelease, checksums: dict[str, Checksums]) -> str:
