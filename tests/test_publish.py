@@ -253,6 +253,12 @@ def test_a_tampered_historical_tarball_leaves_the_index_and_is_sent_again(s3, tm
     assert tar_key in repaired.uploaded and s3.read_bytes(tar_key) == good
     assert [entry["date"] for entry in release_index(s3, "p")] == ["2026-01-02"]
 
+    # A checksums object that is not JSON (cut short, say) marks nothing as verified either.
+    s3.write_bytes("p/historical_releases/cord-19_2026-01-02.checksums.json", b'{"size": 12')
+    assert release_index(s3, "p") == []
+    assert tar_key in publish_release(release_dir, s3, "p").uploaded
+    assert [entry["date"] for entry in release_index(s3, "p")] == ["2026-01-02"]
+
 
 def test_interrupted_publish_resumes_to_the_same_end_state(moto, tmp_path: Path) -> None:
     old = write_small_release(tmp_path / "a", "2026-01-02")
