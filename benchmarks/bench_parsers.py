@@ -6,7 +6,8 @@ Run by hand, on one core:
 
 FOLDER defaults to ../shared/corpus/jats. Files our parser refuses (e.g. a Git-LFS
 pointer) are left out of every row so all rows read the same bytes. Prints docs/s and
-MB/s for each contender, the ratio to lxml, docs/s on the median-sized article, and the
+MB/s for each contender, the ratio to lxml, the floor any Python converter of the same
+output stays under (see python_floor.py), docs/s on the median-sized article, and the
 resident memory before and after thousands of documents (flat means no leak).
 pubmed_parser (`pip install -e '.[dev]'`) is timed on fewer passes and scaled; its
 "failed files" are those it raises on (e.g. KeyError 'year' for articles without a date).
@@ -26,15 +27,16 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from parsers.errors import ParseError  # noqa: E402
 from parsers.jats import parse_jats  # noqa: E402
+from python_floor import build_output, pickle_output, read_every_element  # noqa: E402
 
 logger = logging.getLogger("bench_parsers")
 
 
-def bare_lxml_parse(data: bytes) -> None:
+def bare_lxml_parse(data: bytes) -> etree._Element:
     """The floor: what parsing alone costs, with the same parser settings as parsers.xmlsafe."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              remove_comments=True, remove_pis=True)
-    etree.fromstring(data, parser=parser)
+    return etree.fromstring(data, parser=parser)
 
 
 def our_conversion(data: bytes) -> None:
@@ -85,16 +87,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passes", type=int, default=200, help="rounds over the folder (default 200)")
     args = parser.parse_args(argv)
 
-    paths, blobs = [], []
+    paths, blobs, outputs = [], [], []
     for path in sorted(p for p in args.folder.iterdir() if p.is_file()):
         data = path.read_bytes()
         try:
-            parse_jats(data)
+            parsed = parse_jats(data, fallback_paper_id="bench")
         except ParseError as exc:
             print(f"left out {path.name}: {type(exc).__name__}")
             continue
         paths.append(str(path))
         blobs.append(data)
+        outputs.append(pickle_output(parsed))
     if not blobs:
         print("no parsable files")
         return 1
@@ -111,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     rss_after = rss_mb()
     peak_after_ours = peak_rss_mb()
     rows.append(("parse_jats (full conversion)", ours_seconds, ours_failures // args.passes))
+    trees = [bare_lxml_parse(data) for data in blobs]
+    floor_seconds = (lxml_seconds + time_passes(read_every_element, trees, args.passes)[0]
+                     + time_passes(build_output, outputs, args.passes)[0])
+    rows.append(("floor: parse+read each element+build output", floor_seconds, 0))
     try:
         import pubmed_parser  # noqa: F401
         logging.getLogger().setLevel(logging.ERROR)
