@@ -4,7 +4,7 @@ Layout under the store prefix:
 
     <date>/<file>                                  each top-level release file
     historical_releases/cord-19_<date>.tar.gz      one tarball holding `<date>/` with those files
-    historical_releases/cord-19_<date>.checksums.json  its size, md5, sha1, sha256 and ETag
+    historical_releases/cord-19_<date>.checksums.json  its size, md5, sha1, sha256 and stored ETag
     releases.json, historical_releases.html        index of every historical tarball
     latest/<file>, latest.json                     the newest release
 
@@ -40,6 +40,7 @@ from release.storage import (
     Writable,
     file_checksums,
     join_key,
+    stored_object_matches,
     verify_object,
 )
 from schemas import schema_errors
@@ -165,7 +166,7 @@ def upload_historical_tarball(storage: Storage, prefix: str, release: LocalRelea
         checksums = accumulator.result()
         sent += checksums.size
         try:
-            verify_object(storage, key, checksums)
+            stored = verify_object(storage, key, checksums)
             break
         except ChecksumMismatchError as exc:
             logger.warning("attempt %d: %s; deleting it", attempt, exc)
@@ -173,7 +174,7 @@ def upload_historical_tarball(storage: Storage, prefix: str, release: LocalRelea
     else:
         raise ChecksumMismatchError(f"{storage.description}/{key}: still corrupt after {UPLOAD_ATTEMPTS} uploads")
     record = {"file": f"{HISTORICAL_FOLDER}/cord-19_{release.release_date}.tar.gz", "size": checksums.size,
-              "md5": checksums.md5, "sha1": checksums.sha1, "sha256": checksums.sha256, "etag": checksums.etag,
+              "md5": checksums.md5, "sha1": checksums.sha1, "sha256": checksums.sha256, "etag": stored.etag,
               "manifest_sha256": release.manifest_sha256}
     _write_small_verified(storage, historical_checksums_key(prefix, release.release_date),
                           (json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8"))
@@ -218,7 +219,7 @@ def _stored_state(storage: Storage, key: str, path: Path, sha256: str) -> tuple[
     if found.metadata.get("sha256") != sha256:
         return "different", None
     checksums = file_checksums(path, storage.part_size(path.stat().st_size))
-    if found.size == checksums.size and found.etag == checksums.etag:
+    if stored_object_matches(found, checksums):
         return "same", checksums
     return "corrupt", checksums
 
@@ -267,7 +268,7 @@ def _write_small_verified(storage: Storage, key: str, data: bytes) -> bool:
     accumulator.update(data)
     checksums = accumulator.result()
     found = storage.stat(key)
-    if found is not None and found.size == checksums.size and found.etag == checksums.etag:
+    if found is not None and stored_object_matches(found, checksums):
         return False
     for attempt in range(1, UPLOAD_ATTEMPTS + 1):
         storage.write_bytes(key, data, {"sha256": checksums.sha256})

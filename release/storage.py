@@ -5,11 +5,15 @@ small objects, copy, stat, list, delete. `open_store(url)` picks one from a URL:
 `s3://bucket/prefix` (boto3, credentials from the standard AWS chain, an optional
 `endpoint_url` for S3-compatible stores) or a local path.
 
-Integrity: `Checksums` holds a file's size, md5, sha1, sha256 and the ETag S3 computes
-for it. S3 computes the ETag from the bytes it stored (the MD5, or for a multipart upload
-the MD5 of the parts' MD5s plus "-<parts>"), so comparing the stored ETag with the one
-computed locally from the same part size proves the object holds our bytes. The local
-store computes the MD5 of the file it holds instead.
+Integrity: `Checksums` holds a file's size, md5, sha1, sha256, CRC32s and the ETag S3
+computes for it. S3 computes the ETag from the bytes it stored (the MD5, or for a
+multipart upload the MD5 of the parts' MD5s plus "-<parts>"), so comparing the stored
+ETag with the one computed locally from the same part size proves the object holds our
+bytes. Objects encrypted with SSE-KMS or SSE-C are the exception: their ETag is not an
+MD5 of the data, so for them the CRC32 checksum S3 keeps (computed from the bytes it
+received, for the whole object or as the CRC32 of the parts' CRC32s plus "-<parts>") is
+compared instead (`stored_object_matches`). The local store computes the MD5 of the
+file it holds.
 """
 import base64
 import hashlib
@@ -39,7 +43,9 @@ HASH_CHUNK_BYTES = 8 * 1024 * 1024
 MAX_COPY_OBJECT_BYTES = 5 * 1024**3
 LOCAL_METADATA_FOLDER = ".cord19-metadata"
 PARTIAL_PREFIX = ".partial-"  # a local store's file being written
-PART_CHECKSUM = "CRC32"  # what boto3's transfer manager asks for: S3 checks each part on receipt
+PART_CHECKSUM = "CRC32"  # sent with every object and part: S3 checks it on receipt and keeps it
+# Server-side encryptions whose ETag is not the MD5 of the object's bytes.
+NON_MD5_ETAG_ENCRYPTIONS = frozenset({"aws:kms", "aws:kms:dsse"})
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +69,8 @@ class Checksums:
     """Size and digests of one file; `etag` is what S3 reports for it after an upload.
 
     `md5` and `sha1` of the whole file are taken only when asked for (the release index
-    lists them); a single-part file always has its md5, which is its ETag.
+    lists them); a single-part file always has its md5, which is its ETag. `crc32` is the
+    whole file's, `part_crc32s` those of its upload parts (empty for a single part).
     """
 
     size: int
@@ -72,6 +79,20 @@ class Checksums:
     crc32: int
     md5: str | None = None
     sha1: str | None = None
+    part_crc32s: tuple[int, ...] = ()
+
+    def s3_crc32_values(self) -> set[str]:
+        """The ChecksumCRC32 values S3 can keep for these bytes, without the "-<parts>" a
+        multipart one ends with: the whole object's CRC32, and for a multipart upload
+        the CRC32 of its parts' CRC32s."""
+        values = {_base64_crc32(self.crc32)}
+        if self.part_crc32s:
+            values.add(_base64_crc32(zlib.crc32(b"".join(crc.to_bytes(4, "big") for crc in self.part_crc32s))))
+        return values
+
+
+def _base64_crc32(crc32: int) -> str:
+    return base64.b64encode(crc32.to_bytes(4, "big")).decode("ascii")
 
 
 class ChecksumAccumulator:
@@ -86,7 +107,9 @@ class ChecksumAccumulator:
         self._md5 = hashlib.md5() if index_digests and part_size is not None else None
         self._sha1 = hashlib.sha1() if index_digests else None
         self._part_digests: list[bytes] = []
+        self._part_crc32s: list[int] = []
         self._part = hashlib.md5()
+        self._part_crc32 = 0
         self._part_filled = 0
 
     def update(self, chunk: bytes) -> None:
@@ -103,24 +126,30 @@ class ChecksumAccumulator:
         while view:
             take = min(len(view), self.part_size - self._part_filled)
             self._part.update(view[:take])
+            self._part_crc32 = zlib.crc32(view[:take], self._part_crc32)
             self._part_filled += take
             view = view[take:]
             if self._part_filled == self.part_size:
                 self._part_digests.append(self._part.digest())
+                self._part_crc32s.append(self._part_crc32)
                 self._part = hashlib.md5()
+                self._part_crc32 = 0
                 self._part_filled = 0
 
     def result(self) -> Checksums:
+        part_crc32s: tuple[int, ...] = ()
         if self.part_size is None:
             etag = md5 = self._part.hexdigest()
         else:
             digests = list(self._part_digests)
+            part_crc32s = tuple(self._part_crc32s)
             if self._part_filled or not digests:
                 digests.append(self._part.digest())
+                part_crc32s += (self._part_crc32,)
             etag = f"{hashlib.md5(b''.join(digests)).hexdigest()}-{len(digests)}"
             md5 = self._md5.hexdigest() if self._md5 is not None else None
         sha1 = self._sha1.hexdigest() if self._sha1 is not None else None
-        return Checksums(self.size, self._sha256.hexdigest(), etag, self._crc32, md5, sha1)
+        return Checksums(self.size, self._sha256.hexdigest(), etag, self._crc32, md5, sha1, part_crc32s)
 
 
 def file_checksums(path: Path, part_size: int | None, index_digests: bool = False) -> Checksums:
@@ -134,11 +163,14 @@ def file_checksums(path: Path, part_size: int | None, index_digests: bool = Fals
 
 @dataclass(frozen=True)
 class ObjectStat:
-    """What a store says about one object: size, ETag and user metadata."""
+    """What a store says about one object: size, ETag, user metadata, whether the ETag
+    is an MD5 of the bytes (not under SSE-KMS or SSE-C) and the CRC32 checksum S3 keeps."""
 
     size: int
     etag: str
     metadata: dict[str, str] = field(default_factory=dict)
+    etag_is_md5: bool = True
+    crc32: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,16 +237,32 @@ def join_key(*parts: str) -> str:
     return "/".join(part.strip("/") for part in parts if part.strip("/"))
 
 
-def verify_object(storage: Storage, key: str, expected: Checksums) -> None:
-    """Raise ChecksumMismatchError unless the stored object holds exactly the expected bytes."""
+def stored_object_matches(found: ObjectStat, expected: Checksums) -> bool:
+    """True when the stored object `found` holds the bytes of `expected`: by ETag, or by
+    S3's CRC32 checksum when the ETag is not an MD5 (SSE-KMS, SSE-C)."""
+    if found.size != expected.size:
+        return False
+    if found.etag_is_md5:
+        return found.etag == expected.etag
+    # Some stores (moto's HeadObject among them) leave out the "-<parts>" suffix.
+    return found.crc32 is not None and found.crc32.partition("-")[0] in expected.s3_crc32_values()
+
+
+def verify_object(storage: Storage, key: str, expected: Checksums) -> ObjectStat:
+    """The stored object's stat; ChecksumMismatchError unless it holds exactly the expected bytes."""
     found = storage.stat(key)
     if found is None:
         raise ChecksumMismatchError(f"{storage.description}/{key}: missing after upload")
-    if found.size != expected.size or found.etag != expected.etag:
+    if not stored_object_matches(found, expected):
+        if found.etag_is_md5:
+            stored, wanted = f"etag {found.etag}", f"etag {expected.etag}"
+        else:
+            stored = f"CRC32 {found.crc32 or '(none kept)'}"
+            wanted = f"CRC32 {' or '.join(sorted(expected.s3_crc32_values()))}"
         raise ChecksumMismatchError(
-            f"{storage.description}/{key}: stored size {found.size} etag {found.etag}, "
-            f"expected size {expected.size} etag {expected.etag}"
+            f"{storage.description}/{key}: stored size {found.size} {stored}, expected size {expected.size} {wanted}"
         )
+    return found
 
 
 class LocalStorage:
@@ -371,7 +419,8 @@ class S3Storage:
                         str(upload.path),
                         self.bucket,
                         upload.key,
-                        extra_args={"Metadata": upload.metadata, "ContentType": content_type_for(upload.key)},
+                        extra_args={"Metadata": upload.metadata, "ContentType": content_type_for(upload.key),
+                                    "ChecksumAlgorithm": PART_CHECKSUM},
                     )
                     for upload in uploads
                 ]
@@ -393,7 +442,8 @@ class S3Storage:
     def write_bytes(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
         try:
             self.client.put_object(
-                Bucket=self.bucket, Key=key, Body=data, Metadata=metadata or {}, ContentType=content_type_for(key)
+                Bucket=self.bucket, Key=key, Body=data, Metadata=metadata or {}, ContentType=content_type_for(key),
+                ChecksumAlgorithm=PART_CHECKSUM,
             )
         except _S3_ERRORS as exc:
             raise StorageError(f"{self.description}/{key}: write failed: {exc}") from exc
@@ -420,22 +470,23 @@ class S3Storage:
                 # A fresh full-object CRC32 for the copy: a multipart source's composite
                 # checksum does not describe a single-part copy.
                 self.client.copy_object(Bucket=self.bucket, Key=dest_key, CopySource=source,
-                                        MetadataDirective="COPY", ChecksumAlgorithm="CRC32")
+                                        MetadataDirective="COPY", ChecksumAlgorithm=PART_CHECKSUM)
                 return
             with create_transfer_manager(self.client, self.transfer_config) as manager:
-                manager.copy(source, self.bucket, dest_key).result()
+                manager.copy(source, self.bucket, dest_key, extra_args={"ChecksumAlgorithm": PART_CHECKSUM}).result()
         except _S3_ERRORS as exc:
             raise StorageError(f"{self.description}: copy {source_key} -> {dest_key} failed: {exc}") from exc
 
     def holds_copy(self, key: str, checksums: Checksums) -> bool:
         """A CopyObject copy carries the CRC32 S3 computed from its bytes; a multipart copy
-        uses the upload's part size, so its ETag is the upload's."""
-        head = self._head(key, ChecksumMode="ENABLED")
-        if head is None or head["ContentLength"] != checksums.size:
+        uses the upload's part size, so it is checked like the upload (its ETag, or under
+        SSE-KMS its CRC32 of the parts' CRC32s)."""
+        found = self.stat(key)
+        if found is None:
             return False
         if checksums.size > MAX_COPY_OBJECT_BYTES:
-            return head["ETag"].strip('"') == checksums.etag
-        return head.get("ChecksumCRC32") == base64.b64encode(checksums.crc32.to_bytes(4, "big")).decode("ascii")
+            return stored_object_matches(found, checksums)
+        return found.size == checksums.size and found.crc32 == _base64_crc32(checksums.crc32)
 
     def _head(self, key: str, **options) -> dict | None:
         """HeadObject's answer, or None when the object does not exist."""
@@ -449,10 +500,13 @@ class S3Storage:
             raise StorageError(f"{self.description}/{key}: stat failed: {exc}") from exc
 
     def stat(self, key: str) -> ObjectStat | None:
-        head = self._head(key)
+        head = self._head(key, ChecksumMode="ENABLED")
         if head is None:
             return None
-        return ObjectStat(head["ContentLength"], head["ETag"].strip('"'), dict(head.get("Metadata", {})))
+        etag_is_md5 = (head.get("ServerSideEncryption") not in NON_MD5_ETAG_ENCRYPTIONS
+                       and "SSECustomerAlgorithm" not in head)
+        return ObjectStat(head["ContentLength"], head["ETag"].strip('"'), dict(head.get("Metadata", {})),
+                          etag_is_md5, head.get("ChecksumCRC32"))
 
     def list_keys(self, prefix: str) -> list[str]:
         keys = []

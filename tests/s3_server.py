@@ -2,6 +2,7 @@
 
 Both listen on 127.0.0.1 on a free port and are stopped by the tests that start them.
 """
+import hashlib
 import http.client
 import http.server
 import os
@@ -77,9 +78,12 @@ class CorruptingProxy:
     """Forwards HTTP requests to `upstream`; flips one byte of the body of chosen uploads.
 
     `should_corrupt(method, path)` is asked for every request with a body; it decides.
+    With `opaque_etags`, the ETag of every HEAD answer is replaced by one that is no MD5
+    of the object's bytes (stable per object), as S3 answers for SSE-KMS objects.
     """
 
-    def __init__(self, upstream_port: int, should_corrupt: Callable[[str, str], bool]) -> None:
+    def __init__(self, upstream_port: int, should_corrupt: Callable[[str, str], bool],
+                 opaque_etags: bool = False) -> None:
         self.corrupted: list[str] = []
         proxy = self
 
@@ -106,6 +110,8 @@ class CorruptingProxy:
                     upstream.close()
                 self.send_response(response.status)
                 for key, value in response.getheaders():
+                    if opaque_etags and self.command == "HEAD" and key.lower() == "etag":
+                        value = '"' + hashlib.sha1(value.encode()).hexdigest() + '"'
                     if key.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
                         self.send_header(key, value)
                 if self.command != "HEAD":

@@ -1,10 +1,12 @@
 """Publishing releases to moto's S3 server on loopback (and to a local mirror)."""
+import base64
 import hashlib
 import io
 import json
 import logging
 import os
 import tarfile
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,8 +17,9 @@ from botocore.exceptions import EndpointConnectionError
 from pipeline.cli import main
 from release.errors import ChecksumMismatchError, NotAReleaseError, ReleaseConflictError, ReleaseError, StorageError
 from release.publish import publish_release, read_local_release, release_index, tarball_size_bound
+from release import storage as storage_module
 from release.safe_tar import iter_tarball_files
-from release.storage import ChecksumAccumulator, LocalStorage, Upload, file_checksums
+from release.storage import ChecksumAccumulator, LocalStorage, Upload, file_checksums, stored_object_matches
 from release.writer import ReleaseContent, write_release_files
 from tests.release_fixtures import make_row, write_small_release
 from tests.s3_server import CorruptingProxy, all_objects, new_bucket, running_moto, storage_for
@@ -260,6 +263,52 @@ def test_a_tampered_historical_tarball_leaves_the_index_and_is_sent_again(s3, tm
     assert [entry["date"] for entry in release_index(s3, "p")] == ["2026-01-02"]
 
 
+def test_objects_under_sse_kms_are_verified_by_their_crc32(moto, tmp_path: Path, caplog) -> None:
+    """Under SSE-KMS, S3's ETag is no MD5 of the bytes: publish checks S3's CRC32 instead."""
+    release_dir = write_big_release(tmp_path / "out", "2026-02-01")
+    bucket = new_bucket(moto.url)
+    direct = storage_for(moto.url, bucket, transfer_config=SMALL_PARTS)
+    direct.client.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]})
+    with CorruptingProxy(moto.port, lambda method, path: False, opaque_etags=True) as proxy:
+        kms = storage_for(proxy.url, bucket, transfer_config=SMALL_PARTS)
+        first = publish_release(release_dir, kms, "p")
+        csv_key = "p/2026-02-01/metadata.csv"
+        found = kms.stat(csv_key)
+        assert not found.etag_is_md5 and found.etag != direct.stat(csv_key).etag
+        good = direct.read_bytes(csv_key)
+        whole_file_crc32 = base64.b64encode(zlib.crc32(good).to_bytes(4, "big")).decode()
+        assert found.crc32.partition("-")[0] != whole_file_crc32  # a multipart CRC32 of the parts' CRC32s
+        assert "attempt" not in caplog.text  # every object verified at the first upload
+        assert json.loads(kms.read_bytes("p/latest.json"))["release_date"] == "2026-02-01"
+        assert [entry["date"] for entry in release_index(kms, "p")] == ["2026-02-01"]
+        assert publish_release(release_dir, kms, "p").uploaded == ()
+
+        direct.write_bytes(csv_key, good[:-1] + b"!", found.metadata)  # same size and recorded sha256
+        repaired = publish_release(release_dir, kms, "p")
+    assert csv_key in repaired.uploaded and direct.read_bytes(csv_key) == good
+    assert first.latest_date == repaired.latest_date == "2026-02-01"
+
+
+@pytest.mark.parametrize("encryption", ["AES256", "aws:kms"])
+def test_latest_copies_above_the_copy_object_limit_are_multipart_and_verified(moto, tmp_path: Path, monkeypatch,
+                                                                               encryption: str) -> None:
+    """Files over 5 GiB (here: over 1 MiB) reach latest/ by a multipart copy with the upload's parts."""
+    monkeypatch.setattr(storage_module, "MAX_COPY_OBJECT_BYTES", MiB)
+    release_dir = write_big_release(tmp_path / "out", "2026-02-01")
+    bucket = new_bucket(moto.url)
+    direct = storage_for(moto.url, bucket)
+    direct.client.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": encryption}}]})
+    with CorruptingProxy(moto.port, lambda method, path: False, opaque_etags=encryption == "aws:kms") as proxy:
+        store = storage_for(proxy.url, bucket, transfer_config=SMALL_PARTS)
+        publish_release(release_dir, store, "p")
+        assert publish_release(release_dir, store, "p").uploaded == ()
+    latest = direct.stat("p/latest/metadata.csv")
+    assert latest.etag.endswith("-3") and latest.etag == direct.stat("p/2026-02-01/metadata.csv").etag
+    assert direct.read_bytes("p/latest/metadata.csv") == (release_dir / "metadata.csv").read_bytes()
+
+
 def test_interrupted_publish_resumes_to_the_same_end_state(moto, tmp_path: Path) -> None:
     old = write_small_release(tmp_path / "a", "2026-01-02")
     new = write_big_release(tmp_path / "b", "2026-02-01")
@@ -358,9 +407,16 @@ def test_checksums_match_s3_etag_rules_whatever_the_chunking(moto, tmp_path: Pat
     assert (chunked.etag, chunked.md5, chunked.sha1) == (expected_etag, hashlib.md5(data).hexdigest(),
                                                          hashlib.sha1(data).hexdigest())
     assert file_checksums(path, None).etag == hashlib.md5(data).hexdigest()
+    crc_parts = [zlib.crc32(p) for p in parts]
+    assert chunked.part_crc32s == tuple(crc_parts) and chunked.crc32 == zlib.crc32(data)
     storage = storage_for(moto.url, new_bucket(moto.url), transfer_config=SMALL_PARTS)
     storage.upload_files([Upload("k", path, {})])
     assert storage.stat("k").etag == expected_etag
+    composite = zlib.crc32(b"".join(crc.to_bytes(4, "big") for crc in crc_parts)).to_bytes(4, "big")
+    assert storage.stat("k").crc32.partition("-")[0] == base64.b64encode(composite).decode()
+    assert stored_object_matches(replace(storage.stat("k"), etag_is_md5=False), chunked)
+    assert not stored_object_matches(replace(storage.stat("k"), etag_is_md5=False),
+                                     replace(chunked, part_crc32s=(1, 2, 3)))
     storage.copy("k", "copy")
     assert storage.holds_copy("copy", chunked)
     assert not storage.holds_copy("copy", replace(chunked, crc32=chunked.crc32 ^ 1))
