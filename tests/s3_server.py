@@ -65,6 +65,12 @@ def storage_for(endpoint_url: str, bucket: str, **kwargs) -> S3Storage:
     return S3Storage(bucket, client=fast_failing_client(endpoint_url), **kwargs)
 
 
+def encrypt_by_default(storage: S3Storage, algorithm: str) -> None:
+    """Give the storage's bucket a default server-side encryption ("AES256", "aws:kms")."""
+    storage.client.put_bucket_encryption(Bucket=storage.bucket, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algorithm}}]})
+
+
 def all_objects(storage: S3Storage, prefix: str) -> dict[str, tuple]:
     """key (relative to prefix) -> (size, etag, metadata, bytes) for every object under prefix."""
     found = {}

@@ -22,7 +22,7 @@ from release.safe_tar import iter_tarball_files
 from release.storage import ChecksumAccumulator, LocalStorage, Upload, file_checksums, stored_object_matches
 from release.writer import ReleaseContent, write_release_files
 from tests.release_fixtures import make_row, write_small_release
-from tests.s3_server import CorruptingProxy, all_objects, new_bucket, running_moto, storage_for
+from tests.s3_server import CorruptingProxy, all_objects, encrypt_by_default, new_bucket, running_moto, storage_for
 
 MiB = 1024 * 1024
 SMALL_PARTS = TransferConfig(multipart_threshold=5 * MiB, multipart_chunksize=5 * MiB, max_concurrency=4)
@@ -268,8 +268,7 @@ def test_objects_under_sse_kms_are_verified_by_their_crc32(moto, tmp_path: Path,
     release_dir = write_big_release(tmp_path / "out", "2026-02-01")
     bucket = new_bucket(moto.url)
     direct = storage_for(moto.url, bucket, transfer_config=SMALL_PARTS)
-    direct.client.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
-        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]})
+    encrypt_by_default(direct, "aws:kms")
     with CorruptingProxy(moto.port, lambda method, path: False, opaque_etags=True) as proxy:
         kms = storage_for(proxy.url, bucket, transfer_config=SMALL_PARTS)
         first = publish_release(release_dir, kms, "p")
@@ -298,8 +297,7 @@ def test_latest_copies_above_the_copy_object_limit_are_multipart_and_verified(mo
     release_dir = write_big_release(tmp_path / "out", "2026-02-01")
     bucket = new_bucket(moto.url)
     direct = storage_for(moto.url, bucket)
-    direct.client.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
-        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": encryption}}]})
+    encrypt_by_default(direct, encryption)
     with CorruptingProxy(moto.port, lambda method, path: False, opaque_etags=encryption == "aws:kms") as proxy:
         store = storage_for(proxy.url, bucket, transfer_config=SMALL_PARTS)
         publish_release(release_dir, store, "p")
