@@ -6,8 +6,9 @@ import pytest
 
 from pipeline.cli import main
 from release.validate import validate_path
+from tests.sample_release_checksums import SAMPLE_DATE, recorded_checksums, release_checksums
 
-DATE = "2026-01-01"
+DATE = SAMPLE_DATE
 
 
 def build(out, date=DATE, *extra):
@@ -40,6 +41,14 @@ def test_sample_build_is_a_valid_release_with_merges_and_dead_letters(first_rele
                  "cord_uid_registry.json", "dead_letters.jsonl", "dedup_report.jsonl"):
         assert (first_release / name).is_file(), name
     assert not any(p.name.startswith(".staging") for p in first_release.parent.iterdir())
+
+
+def test_the_sample_release_matches_its_checksum_list(first_release):
+    recorded, built = recorded_checksums(), release_checksums(first_release)
+    assert built["versions"] == recorded["versions"], (
+        "schema or parser versions changed: regenerate with `python -m tests.sample_release_checksums`")
+    assert built["files"] == recorded["files"], (
+        "the release changed without a version bump: bump the version of what changed, then regenerate the list")
 
 
 def test_two_builds_are_byte_identical_even_with_two_worker_processes(first_release, tmp_path):
