@@ -1,0 +1,49 @@
+"""The one atomic write and the one file checksum every package uses.
+
+`schemas` is the package every other package may import, so these two small helpers
+live here rather than being written again in each package.
+"""
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+BLOCK_SIZE = 1 << 20
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str], prefix: str = ".") -> Iterator[BinaryIO]:
+    """A binary file that appears at `path` only when the block ends without error.
+
+    The bytes go to a temporary file beside `path` (named `<prefix><name>.<random>`),
+    which is renamed onto `path` at the end, so a reader never sees half a file and
+    several writers of the same path never mix their bytes.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f"{prefix}{target.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            yield out
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` atomically (see `atomic_output`)."""
+    with atomic_output(path) as out:
+        out.write(data)
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """The hex SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(BLOCK_SIZE):
+            digest.update(block)
+    return digest.hexdigest()
