@@ -3,22 +3,15 @@
 The same file serves `pip install .` and Beam's `--setup_file ./setup.py`, which
 ships this package to remote workers.
 """
-from setuptools import setup
+from setuptools import find_packages, setup
 
 setup(
     name="cord19-pipeline",
     version="0.1.0",
     description="An open, reproducible pipeline that builds CORD-19-style releases.",
     python_requires=">=3.10",
-    packages=[
-        "pipeline",
-        "pipeline.commands",
-        "parsers",
-        "parsers.feeds",
-        "dedup",
-        "release",
-        "schemas",
-    ],
+    packages=find_packages(include=["pipeline", "pipeline.*", "parsers", "parsers.*", "dedup", "dedup.*",
+                                    "release", "release.*", "schemas", "schemas.*"]),
     package_data={
         "schemas": ["*.json"],
         "pipeline": ["sample_snapshot/**/*", "sources.toml"],

@@ -71,8 +71,8 @@ def run_beam_scenario(pdfs: list[bytes], tei: bytes, mode: str, workers: int, co
     import apache_beam as beam
     from apache_beam.metrics.metric import MetricsFilter
 
-    from pipeline.options import make_pipeline_options
-    from pipeline.parse_documents import STAGE, ParseDocuments
+    from pipeline.stages.options import make_pipeline_options
+    from pipeline.stages.parse_documents import STAGE, ParseDocuments
     from tests.test_grobid_beam import write_snapshot
 
     snapshot = Path(tempfile.mkdtemp(prefix="bench-grobid-")) / "snapshot"

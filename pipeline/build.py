@@ -15,17 +15,17 @@ from pathlib import Path
 import apache_beam as beam
 
 from parsers.grobid import DEFAULT_CONCURRENCY, GrobidClient, GrobidDownError
-from pipeline.assign_cord_uids import CHANGES, REGISTRY, AssignCordUids
-from pipeline.cluster_papers import REPORT, ClusterPapers
-from pipeline.dead_letters import DEAD_LETTERS
-from pipeline.filter_by_query import FilterByQuery
-from pipeline.harmonize import ATTACHED, HarmonizeMetadata
-from pipeline.options import make_pipeline_options
-from pipeline.parse_documents import ParseDocuments, parser_versions
-from pipeline.read_records import ReadSourceRecords
+from pipeline.stages.assign_cord_uids import CHANGES, REGISTRY, AssignCordUids
+from pipeline.stages.cluster_papers import REPORT, ClusterPapers
+from pipeline.stages import DEAD_LETTERS
+from pipeline.stages.filter_by_query import FilterByQuery
+from pipeline.stages.harmonize import ATTACHED, HarmonizeMetadata
+from pipeline.stages.options import make_pipeline_options
+from pipeline.stages.parse_documents import ParseDocuments, parser_versions
+from pipeline.stages.read_records import ReadSourceRecords
 from pipeline.snapshot import document_lines, feed_files, load_snapshot
-from pipeline.validate_rows import ValidateRows
-from pipeline.write_release import WriteRelease
+from pipeline.stages.validate_rows import ValidateRows
+from pipeline.stages.write_release import WriteRelease
 from release.writer import DEAD_LETTERS as DEAD_LETTERS_FILE
 from release.writer import ReleaseContent, read_previous_release
 

@@ -314,7 +314,7 @@ def run_nightly(config: NightlyConfig, release_date: str) -> NightlyResult:
 
 def _run_locked(config: NightlyConfig, release_date: str, result: NightlyResult) -> None:
     from pipeline.build import run_build  # Beam is slow to import; only the build needs it
-    from pipeline.parse_documents import parser_version
+    from pipeline.stages.parse_documents import parser_version
 
     work = config.work_dir
     storage, prefix = open_store(config.store, endpoint_url=config.endpoint_url)

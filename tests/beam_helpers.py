@@ -5,7 +5,7 @@ from pathlib import Path
 
 import apache_beam as beam
 
-from pipeline.options import make_pipeline_options
+from pipeline.stages.options import make_pipeline_options
 
 
 class _Collect(beam.DoFn):

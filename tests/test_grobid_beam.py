@@ -7,8 +7,8 @@ import apache_beam as beam
 import pytest
 
 from pipeline.cli import main
-from pipeline.dead_letters import DEAD_LETTERS
-from pipeline.parse_documents import ParseDocuments
+from pipeline.stages import DEAD_LETTERS
+from pipeline.stages.parse_documents import ParseDocuments
 from pipeline.snapshot import bundled_sample_snapshot
 from tests.beam_helpers import run_and_collect
 from tests.grobid_server import GrobidTestServer, pdf_variants

@@ -3,11 +3,11 @@ import apache_beam as beam
 
 from dedup import cluster_records
 from parsers.feeds import iter_feed_records
-from pipeline.assign_cord_uids import CHANGES, REGISTRY, AssignCordUids
-from pipeline.cluster_papers import REPORT, ClusterPapers
-from pipeline.dead_letters import DEAD_LETTERS
-from pipeline.harmonize import ATTACHED, HarmonizeMetadata
-from pipeline.parse_documents import ParsedDocument
+from pipeline.stages.assign_cord_uids import CHANGES, REGISTRY, AssignCordUids
+from pipeline.stages.cluster_papers import REPORT, ClusterPapers
+from pipeline.stages import DEAD_LETTERS
+from pipeline.stages.harmonize import ATTACHED, HarmonizeMetadata
+from pipeline.stages.parse_documents import ParsedDocument
 from pipeline.snapshot import bundled_sample_snapshot, feed_files, load_snapshot
 from tests.beam_helpers import run_and_collect
 

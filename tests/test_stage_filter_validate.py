@@ -2,9 +2,9 @@
 import apache_beam as beam
 
 from dedup import Cluster
-from pipeline.dead_letters import DEAD_LETTERS
-from pipeline.filter_by_query import FilterByQuery, compile_query, drop_reason
-from pipeline.validate_rows import ValidateRows
+from pipeline.stages import DEAD_LETTERS
+from pipeline.stages.filter_by_query import FilterByQuery, compile_query, drop_reason
+from pipeline.stages.validate_rows import ValidateRows
 from tests.beam_helpers import run_and_collect
 from tests.release_fixtures import make_row
 

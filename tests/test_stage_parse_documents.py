@@ -4,8 +4,8 @@ import json
 
 import apache_beam as beam
 
-from pipeline.dead_letters import DEAD_LETTERS
-from pipeline.parse_documents import ParseDocuments
+from pipeline.stages import DEAD_LETTERS
+from pipeline.stages.parse_documents import ParseDocuments
 from tests.beam_helpers import run_and_collect
 
 JATS = b"""<?xml version="1.0"?>

@@ -2,8 +2,8 @@
 import hashlib
 import json
 
-from pipeline.dead_letters import DEAD_LETTERS
-from pipeline.read_records import ReadSourceRecords
+from pipeline.stages import DEAD_LETTERS
+from pipeline.stages.read_records import ReadSourceRecords
 from pipeline.snapshot import feed_files
 from tests.beam_helpers import run_and_collect
 

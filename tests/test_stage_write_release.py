@@ -3,7 +3,7 @@ import json
 
 import apache_beam as beam
 
-from pipeline.write_release import WriteRelease
+from pipeline.stages.write_release import WriteRelease
 from release.validate import validate_path
 from release.writer import ReleaseContent
 from tests.beam_helpers import run_and_collect

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import apache_beam as beam
 
-from pipeline.metrics import count
+from pipeline.stages.metrics import count
 from release.writer import ReleaseContent, publish_staging, write_paper_file, write_release_files
 
 STAGE = "write_release"

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import apache_beam as beam
 
 from dedup import Cluster
-from pipeline.dead_letters import DEAD_LETTERS, dead_letter
-from pipeline.metrics import count
+from pipeline.stages import DEAD_LETTERS
+from schemas.records import dead_letter
+from pipeline.stages.metrics import count
 
 STAGE = "filter_by_query"
 DEFAULT_FIELDS = ("title", "abstract")

@@ -22,8 +22,9 @@ from parsers.grobid import DEFAULT_CONCURRENCY, GrobidClient
 from schemas.invariants import paper_problems
 from parsers.jats import parse_jats
 from parsers.pdf_document import pdf_to_pdf_json
-from pipeline.dead_letters import DEAD_LETTERS, dead_letter, dead_letter_from_error
-from pipeline.metrics import count
+from pipeline.stages import DEAD_LETTERS
+from schemas.records import dead_letter, dead_letter_from_error
+from pipeline.stages.metrics import count
 from pipeline.parse_cache import parse_cache_folder, read_cached_parse, write_cached_parse
 from pipeline.snapshot import SnapshotError
 from release.writer import paper_json_bytes, paper_relative_path

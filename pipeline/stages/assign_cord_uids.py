@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import apache_beam as beam
 
 from dedup import Cluster, Registry, assign_cord_uids
-from pipeline.metrics import count
+from pipeline.stages.metrics import count
 
 STAGE = "assign_cord_uids"
 REGISTRY = "registry"

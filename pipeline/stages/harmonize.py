@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 import apache_beam as beam
 
 from dedup import harmonize_cluster, identifier_keys
-from pipeline.dead_letters import DEAD_LETTERS, dead_letter
-from pipeline.metrics import count
-from pipeline.parse_documents import ParsedDocument
+from pipeline.stages import DEAD_LETTERS
+from schemas.records import dead_letter
+from pipeline.stages.metrics import count
+from pipeline.stages.parse_documents import ParsedDocument
 
 STAGE = "harmonize_metadata"
 ATTACHED = "attached"

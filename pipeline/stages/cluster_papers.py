@@ -17,7 +17,7 @@ import apache_beam as beam
 from dedup.cluster import Cluster, link_records, make_cluster
 from dedup.features import MatchFeatures, match_features, record_label, record_sort_key
 from dedup.ids import cluster_ids
-from pipeline.metrics import count
+from pipeline.stages.metrics import count
 
 STAGE = "cluster_papers"
 REPORT = "report"

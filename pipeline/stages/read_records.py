@@ -12,8 +12,9 @@ import apache_beam as beam
 from parsers.errors import ParseError
 from parsers.feeds import iter_feed_records
 from parsers.feeds.errors import FeedRecordError
-from pipeline.dead_letters import DEAD_LETTERS, dead_letter, dead_letter_from_error
-from pipeline.metrics import count
+from pipeline.stages import DEAD_LETTERS
+from schemas.records import dead_letter, dead_letter_from_error
+from pipeline.stages.metrics import count
 from pipeline.snapshot import FeedFile, SnapshotError, checked_path
 from schemas import schema_errors
 
