@@ -27,6 +27,7 @@ setup(
         "rapidfuzz>=3.0",
         "boto3>=1.26",
         "jsonschema>=4.17",
+        "fastjsonschema>=2.19",
     ],
     extras_require={
         "test": [
