@@ -4,7 +4,7 @@ Beam stage ClusterPapers uses it and how it scales)."""
 from dedup.cluster import Cluster, ClusteringResult, Linkage, cluster_records, link_records, make_cluster
 from dedup.errors import DedupError, InvalidRecordError, RegistryError
 from dedup.features import MatchFeatures, match_features, record_label
-from dedup.harmonize import harmonize_cluster
+from dedup.harmonize import attach_documents, harmonize_cluster, harmonize_members
 from dedup.ids import CLUSTER_ID_FIELDS, cluster_ids, identifier_keys
 from dedup.registry import Assignment, Registry, assign_cord_uids
 
@@ -22,7 +22,9 @@ __all__ = [
     "assign_cord_uids",
     "cluster_ids",
     "cluster_records",
+    "attach_documents",
     "harmonize_cluster",
+    "harmonize_members",
     "identifier_keys",
     "link_records",
     "make_cluster",

@@ -80,9 +80,17 @@ def _unique(values) -> list[str]:
 
 def harmonize_cluster(cluster: Cluster, cord_uid: str, documents: list[dict]) -> dict:
     """The metadata.csv row of one cluster (all 19 columns, strings)."""
+    return attach_documents(harmonize_members(cluster), cord_uid, documents)
+
+
+def harmonize_members(cluster: Cluster) -> dict:
+    """The row of one cluster from its source records alone: cord_uid and the parse columns blank.
+
+    The build computes it as soon as a cluster is made, so that the source records need
+    not travel further; `attach_documents` completes it.
+    """
     members = canonical_order(cluster.members)
     row = dict.fromkeys(METADATA_COLUMNS, "")
-    row["cord_uid"] = cord_uid
     row["source_x"] = MULTI_SEPARATOR.join(sorted({m["source"] for m in members}))
     for column in ("title", "abstract", "journal"):
         row[column] = _first_present((m.get(column) or "").strip() for m in members)
@@ -97,11 +105,18 @@ def harmonize_cluster(cluster: Cluster, cord_uid: str, documents: list[dict]) ->
         urls += m.get("urls") or []
         urls += [document.get("url") or "" for document in m.get("documents") or []]
     row["url"] = MULTI_SEPARATOR.join(_unique(urls))
+    return row
+
+
+def attach_documents(row: dict, cord_uid: str, documents: list[dict]) -> dict:
+    """A copy of a `harmonize_members` row with its cord_uid and the parses attached to it."""
     pdfs = sorted((d for d in documents if d["type"] == "pdf"), key=lambda d: d["sha1"])
     jats = sorted((d for d in documents if d["type"] == "jats"), key=lambda d: d["json_path"])
     unknown = sorted({d["type"] for d in documents} - {"pdf", "jats"})
     if unknown:
         raise InvalidRecordError(f"unknown document type(s) {unknown} for cluster {cord_uid}")
+    row = dict(row)
+    row["cord_uid"] = cord_uid
     row["sha"] = MULTI_SEPARATOR.join(_unique(d["sha1"] for d in pdfs))
     row["pdf_json_files"] = MULTI_SEPARATOR.join(_unique(d["json_path"] for d in pdfs))
     row["pmc_json_files"] = MULTI_SEPARATOR.join(_unique(d["json_path"] for d in jats))
