@@ -26,8 +26,8 @@ from pipeline.stages.read_records import ReadSourceRecords
 from pipeline.snapshot import document_lines, feed_files, load_snapshot
 from pipeline.stages.validate_rows import ValidateRows
 from pipeline.stages.write_release import WriteRelease
-from release.writer import DEAD_LETTERS as DEAD_LETTERS_FILE
-from release.writer import ReleaseContent, read_previous_release
+from release import layout
+from release.writer import ReleaseContent
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def run_build(snapshot_dir: Path, out_dir: Path, release_date: str, previous_dir
                 raise
             logger.warning("%s; PDFs are parsed with pdfminer.six instead (--on-grobid-down fallback)", exc)
             grobid_url = None
-    previous = read_previous_release(Path(previous_dir)) if previous_dir else None
+    previous = layout.read_previous_release(Path(previous_dir)) if previous_dir else None
     base = ReleaseContent(
         release_date=release_date,
         rows=[],
@@ -100,8 +100,8 @@ def run_build(snapshot_dir: Path, out_dir: Path, release_date: str, previous_dir
         previous_manifest=previous.manifest if previous else {},
         previous_cord_uids=previous.cord_uids if previous else frozenset(),
     )
-    release_dir = out_dir / release_date
-    staging_dir = out_dir / f".staging-{release_date}"
+    release_dir = layout.release_folder(out_dir, release_date)
+    staging_dir = layout.staging_folder(out_dir, release_date)
     shutil.rmtree(staging_dir, ignore_errors=True)
     options = make_pipeline_options(beam_args)
     with beam.Pipeline(options=options) as p:
@@ -113,10 +113,10 @@ def run_build(snapshot_dir: Path, out_dir: Path, release_date: str, previous_dir
 
 def log_summary(release_dir: Path) -> None:
     """One short run summary: papers, full texts, duplicates merged, dead letters by reason."""
-    manifest = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest = layout.read_manifest(release_dir)
     counts = manifest["counts"]
     reasons: dict[str, int] = {}
-    for line in (release_dir / DEAD_LETTERS_FILE).read_text(encoding="utf-8").splitlines():
+    for line in (release_dir / layout.DEAD_LETTERS).read_text(encoding="utf-8").splitlines():
         reason = json.loads(line)["reason"]
         reasons[reason] = reasons.get(reason, 0) + 1
     logger.info(

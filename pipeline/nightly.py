@@ -42,9 +42,11 @@ from pipeline.ingest import IngestError, Progress, ingest, load_sources
 from pipeline.parse_cache import parse_cache_folder, write_cached_parse
 from pipeline.snapshot import SnapshotError
 from release.errors import LockHeldError, ReleaseError
-from release.publish import MANIFEST, publish_release
+from release.fetch import fetch_release_files
+from release.layout import DEAD_LETTERS, MANIFEST, PREVIOUS_RELEASE_FILES, TARBALL, pdf_sha1_of_path, read_manifest
+from release.publish import publish_release
 from release.safe_tar import iter_tarball_files
-from release.storage import Storage, file_checksums, join_key, open_store
+from release.storage import Storage, join_key, open_store
 from release.validate import validate_release_dir
 
 logger = logging.getLogger(__name__)
@@ -56,9 +58,6 @@ EXIT_LOCKED = 4
 
 LOCK_FILE = "nightly.lock"
 DATED_WORK_FOLDERS = ("snapshots", "releases", "previous")  # under work_dir, one <date>/ per run
-PREVIOUS_FILES = ("manifest.json", "metadata.csv", "changelog", "cord_uid_registry.json")
-PARSES_TARBALL = "document_parses.tar.gz"
-PDF_JSON_PREFIX = "document_parses/pdf_json/"
 
 # Failures a nightly run reports instead of crashing on (anything else propagates).
 STEP_ERRORS = (IngestError, ReleaseError, ParseError, SnapshotError, OSError, ValueError)
@@ -190,45 +189,20 @@ def _is_date(text: str) -> bool:
         return False
 
 
-def fetch_release_files(storage: Storage, prefix: str, date: str, names: tuple[str, ...], dest: Path) -> Path:
-    """Download `names` of the stored release `date` into `dest/<date>/`, checked against its manifest.
-
-    Files already there with the right sha256 are not fetched again.
-    """
-    folder = dest / date
-    folder.mkdir(parents=True, exist_ok=True)
-    manifest_key = join_key(prefix, date, MANIFEST)
-    manifest_bytes = storage.read_bytes(manifest_key)
-    manifest = json.loads(manifest_bytes)
-    (folder / MANIFEST).write_bytes(manifest_bytes)
-    for name in names:
-        if name == MANIFEST or name not in manifest["files"]:
-            continue
-        expected = manifest["files"][name]["sha256"]
-        target = folder / name
-        if target.is_file() and file_checksums(target, None).sha256 == expected:
-            continue
-        storage.download_file(join_key(prefix, date, name), target)
-        if file_checksums(target, None).sha256 != expected:
-            target.unlink()
-            raise ReleaseError(f"{storage.description}/{join_key(prefix, date, name)} does not match its manifest")
-    return folder
-
-
 def seed_parse_cache(previous_dir: Path, cache_dir: Path, pdf_parser_version: str) -> int:
     """Copy the previous release's pdf_json parses into the parse cache; return how many.
 
     Only when that release was parsed with `pdf_parser_version` (its manifest says so).
     """
-    manifest = json.loads((previous_dir / MANIFEST).read_text(encoding="utf-8"))
+    manifest = read_manifest(previous_dir)
     if manifest.get("parser_versions", {}).get("pdf_json") != pdf_parser_version:
         return 0
     target_dir = parse_cache_folder(cache_dir, pdf_parser_version)
     seeded = 0
-    for name, data in iter_tarball_files(previous_dir / PARSES_TARBALL):
-        if not (name.startswith(PDF_JSON_PREFIX) and name.endswith(".json")):
+    for name, data in iter_tarball_files(previous_dir / TARBALL):
+        sha1 = pdf_sha1_of_path(name)
+        if sha1 is None:
             continue
-        sha1 = name[len(PDF_JSON_PREFIX):-len(".json")]
         entry = target_dir / f"{sha1}.json"
         if not entry.exists():
             write_cached_parse(entry, json.loads(data), {})
@@ -276,9 +250,9 @@ class NightlyResult:
 
 def count_failed_inputs(release_dir: Path, snapshot_dir: Path, ignored_reasons: tuple[str, ...]) -> tuple[int, int]:
     """(dead letters not of an ignored reason, inputs = source records + documents)."""
-    manifest = json.loads((release_dir / MANIFEST).read_text(encoding="utf-8"))
+    manifest = read_manifest(release_dir)
     failed = 0
-    for line in (release_dir / "dead_letters.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (release_dir / DEAD_LETTERS).read_text(encoding="utf-8").splitlines():
         if line and json.loads(line)["reason"] not in ignored_reasons:
             failed += 1
     documents_file = snapshot_dir / "documents.jsonl"
@@ -331,8 +305,9 @@ def _run_locked(config: NightlyConfig, release_date: str, result: NightlyResult)
         if result.previous_date is not None:
             pdf_version = parser_version("pdf", bool(config.grobid_url))
             seed = not _has_cached_parses(cache_dir, pdf_version)
-            names = PREVIOUS_FILES + ((PARSES_TARBALL,) if seed else ())
-            previous_dir = fetch_release_files(storage, prefix, result.previous_date, names, work / "previous")
+            names = PREVIOUS_RELEASE_FILES + ((TARBALL,) if seed else ())
+            previous_dir = work / "previous" / result.previous_date
+            fetch_release_files(storage, join_key(prefix, result.previous_date), names, previous_dir)
             if seed:
                 result.seeded_parses = seed_parse_cache(previous_dir, cache_dir, pdf_version)
     with _step(result, "build"):
@@ -343,7 +318,7 @@ def _run_locked(config: NightlyConfig, release_date: str, result: NightlyResult)
         problems = validate_release_dir(release_dir)
         if problems:
             raise ReleaseError(f"{len(problems)} problems, first: {problems[0]}")
-        result.counts = json.loads((release_dir / MANIFEST).read_text(encoding="utf-8"))["counts"]
+        result.counts = read_manifest(release_dir)["counts"]
         if not result.counts["metadata_rows"]:
             raise ReleaseError("the release has no papers; not published")
         result.failed_inputs, result.inputs = count_failed_inputs(release_dir, snapshot_dir,

@@ -43,6 +43,12 @@ class NotAReleaseError(ReleaseError):
     reason = "not_a_release"
 
 
+class ManifestError(NotAReleaseError):
+    """A release whose manifest.json is missing, not JSON or breaks the manifest schema."""
+
+    reason = "invalid_manifest"
+
+
 class LockHeldError(ReleaseError):
     """Another nightly run holds the lock."""
 

@@ -13,10 +13,8 @@ checked against the release's manifest.json when it has one.
 """
 import contextlib
 import csv
-import hashlib
 import json
 import logging
-import os
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -26,20 +24,26 @@ from pathlib import Path, PurePosixPath
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from release.errors import ChecksumMismatchError, NotAReleaseError
+from release.errors import NotAReleaseError
+from release.fetch import fetch_release_files
+from release.layout import (
+    DOCUMENT_PARSES,
+    LATEST_FOLDER,
+    LATEST_JSON,
+    METADATA_CSV,
+    PDF_JSON,
+    PMC_JSON,
+    RELEASE_TARBALL_SUFFIXES,
+    TARBALL,
+)
 from release.safe_tar import extract_tarball_safely
 from release.storage import Storage, join_key, open_store
 from schemas import METADATA_COLUMNS
+from schemas.files import atomic_output
 
 logger = logging.getLogger(__name__)
 
-METADATA_CSV = "metadata.csv"
-MANIFEST = "manifest.json"
-PARSES_TARBALL = "document_parses.tar.gz"
-PARSES_FOLDER = "document_parses"
-TARBALL_SUFFIXES = (".tar.gz", ".tgz", ".tar")
-SEPARATOR = "; "
-FULL_TEXT_KINDS = ("pmc_json", "pdf_json")  # in order of preference
+FULL_TEXT_KINDS = (PMC_JSON, PDF_JSON)  # in order of preference
 RECORD_COLUMNS = METADATA_COLUMNS + ("full_text_source", "full_text")
 TABLE_BATCH_ROWS = 1000
 
@@ -63,7 +67,7 @@ class LoadStats:
 
 
 def _is_tarball(name: str) -> bool:
-    return name.endswith(TARBALL_SUFFIXES)
+    return name.endswith(RELEASE_TARBALL_SUFFIXES)
 
 
 def _find_metadata_csv(root: Path) -> Path:
@@ -80,12 +84,12 @@ def _prepare_folder(folder: Path, scratch: Path) -> OpenedRelease:
     """A release folder: use document_parses/ when present, else extract document_parses.tar.gz."""
     metadata = _find_metadata_csv(folder)
     release_dir = metadata.parent
-    if (release_dir / PARSES_FOLDER).is_dir():
+    if (release_dir / DOCUMENT_PARSES).is_dir():
         return OpenedRelease(metadata, release_dir)
-    if (release_dir / PARSES_TARBALL).is_file():
-        extract_tarball_safely(release_dir / PARSES_TARBALL, scratch / "parses")
+    if (release_dir / TARBALL).is_file():
+        extract_tarball_safely(release_dir / TARBALL, scratch / "parses")
         return OpenedRelease(metadata, scratch / "parses")
-    logger.warning("%s has no %s: records will have no full text", release_dir, PARSES_FOLDER)
+    logger.warning("%s has no %s: records will have no full text", release_dir, DOCUMENT_PARSES)
     return OpenedRelease(metadata, None)
 
 
@@ -95,40 +99,19 @@ def _prepare_tarball(tarball: Path, scratch: Path) -> OpenedRelease:
     return _prepare_folder(scratch / "release", scratch)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _fetch_release(storage: Storage, release_key: str, scratch: Path) -> OpenedRelease:
     """Download metadata.csv and document_parses.tar.gz of `release_key`, checked against its manifest."""
     folder = scratch / "download"
-    folder.mkdir()
-    manifest = None
-    if storage.stat(join_key(release_key, MANIFEST)) is not None:
-        manifest = json.loads(storage.read_bytes(join_key(release_key, MANIFEST)))
-    elif storage.stat(join_key(release_key, METADATA_CSV)) is None:
-        raise NotAReleaseError(f"{storage.description}/{release_key} holds no release ({METADATA_CSV} missing)")
-    for name in (METADATA_CSV, PARSES_TARBALL):
-        key = join_key(release_key, name)
-        if name == PARSES_TARBALL and storage.stat(key) is None:
-            continue
-        storage.download_file(key, folder / name)
-        expected = (manifest or {}).get("files", {}).get(name, {}).get("sha256")
-        if expected is not None and _sha256(folder / name) != expected:
-            raise ChecksumMismatchError(f"{storage.description}/{key} does not match the release manifest")
+    fetch_release_files(storage, release_key, (METADATA_CSV, TARBALL), folder)
     return _prepare_folder(folder, scratch)
 
 
 def _resolve_store_key(storage: Storage, key: str) -> str:
     """`.../latest` becomes the dated folder named by `.../latest.json`; other keys stay."""
     parent, _, last = key.rpartition("/")
-    if last != "latest":
+    if last != LATEST_FOLDER:
         return key
-    pointer_key = join_key(parent, "latest.json")
+    pointer_key = join_key(parent, LATEST_JSON)
     if storage.stat(pointer_key) is None:
         raise NotAReleaseError(f"{storage.description}/{pointer_key} does not exist")
     pointer = json.loads(storage.read_bytes(pointer_key))
@@ -163,7 +146,7 @@ def open_release(source: str | Path, endpoint_url: str | None = None,
 def _parse_path(parses_root: Path, relative: str) -> Path | None:
     """The local file for a metadata path like `document_parses/pdf_json/<sha>.json`, None when unsafe."""
     parts = PurePosixPath(relative).parts
-    if not parts or parts[0] != PARSES_FOLDER or ".." in parts or relative.startswith("/") or "\\" in relative:
+    if not parts or parts[0] != DOCUMENT_PARSES or ".." in parts or relative.startswith("/") or "\\" in relative:
         logger.warning("ignoring unsafe parse path %r in metadata.csv", relative)
         return None
     return parses_root.joinpath(*parts)
@@ -249,24 +232,12 @@ def load_table(source: str | Path, endpoint_url: str | None = None, work_dir: Pa
     return records_table(iter_papers(source, endpoint_url=endpoint_url, work_dir=work_dir))
 
 
-@contextlib.contextmanager
-def _atomic_output(path: Path) -> Iterator[Path]:
-    """A temporary path next to `path`, renamed onto it when the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.partial")
-    try:
-        yield temp
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-
-
 def write_jsonl(records: Iterable[dict], path: Path) -> int:
     """Write one JSON object per line; return the number of records."""
     count = 0
-    with _atomic_output(Path(path)) as temp, open(temp, "w", encoding="utf-8") as out:
+    with atomic_output(path) as out:
         for record in records:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
             count += 1
     return count
 
@@ -274,8 +245,8 @@ def write_jsonl(records: Iterable[dict], path: Path) -> int:
 def write_parquet(records: Iterable[dict], path: Path) -> int:
     """Write the records as Parquet in batches (bounded memory); return the number of records."""
     count = 0
-    with _atomic_output(Path(path)) as temp:
-        with pq.ParquetWriter(temp, TABLE_SCHEMA, compression="zstd") as writer:
+    with atomic_output(path) as out:
+        with pq.ParquetWriter(out, TABLE_SCHEMA, compression="zstd") as writer:
             for batch in _batches(records):
                 writer.write_table(_table_batch(batch))
                 count += len(batch)

@@ -20,7 +20,6 @@ stored under the same date is refused unless `force` is set.
 import calendar
 import datetime
 import gzip
-import hashlib
 import html
 import json
 import logging
@@ -30,6 +29,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from release.errors import ChecksumMismatchError, NotAReleaseError, ReleaseConflictError, ReleaseError
+from release.layout import (
+    HISTORICAL_FOLDER,
+    LATEST_FOLDER,
+    LATEST_JSON,
+    MANIFEST,
+    METADATA_CSV,
+    RELEASES_HTML,
+    RELEASES_JSON,
+    TARBALL,
+    historical_checksums_name,
+    historical_tarball_date,
+    historical_tarball_name,
+    read_manifest,
+)
 from release.storage import (
     HASH_CHUNK_BYTES,
     ChecksumAccumulator,
@@ -43,17 +56,11 @@ from release.storage import (
     stored_object_matches,
     verify_object,
 )
-from schemas import schema_errors
+from schemas.files import sha256_file
 
 logger = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
-REQUIRED_FILES = ("metadata.csv", "document_parses.tar.gz", MANIFEST)
-HISTORICAL_FOLDER = "historical_releases"
-RELEASES_JSON = "releases.json"
-RELEASES_HTML = "historical_releases.html"
-LATEST_FOLDER = "latest"
-LATEST_JSON = "latest.json"
+REQUIRED_FILES = (METADATA_CSV, TARBALL, MANIFEST)
 # Level 0 (stored deflate blocks, still a valid .tar.gz): almost every byte of a historical
 # tarball is already compressed (document_parses.tar.gz is gzip -9, metadata.parquet zstd);
 # deflating them again gains next to nothing and costs ~20 MB/s of CPU.
@@ -87,17 +94,7 @@ class LocalRelease:
 def read_local_release(release_dir: Path) -> LocalRelease:
     """Read and check the manifest of a release folder; NotAReleaseError when it is not one."""
     release_dir = Path(release_dir)
-    manifest_path = release_dir / MANIFEST
-    if not manifest_path.is_file():
-        raise NotAReleaseError(f"{release_dir} has no {MANIFEST}")
-    manifest_bytes = manifest_path.read_bytes()
-    try:
-        manifest = json.loads(manifest_bytes)
-    except ValueError as exc:
-        raise NotAReleaseError(f"{manifest_path} is not JSON: {exc}") from exc
-    problems = schema_errors("manifest", manifest)
-    if problems:
-        raise NotAReleaseError(f"{manifest_path} breaks the manifest schema: {problems[0]}")
+    manifest = read_manifest(release_dir)
     top_level = sorted(name for name in manifest["files"] if "/" not in name and name != MANIFEST)
     names = tuple(top_level) + (MANIFEST,)
     for name in REQUIRED_FILES:
@@ -107,17 +104,17 @@ def read_local_release(release_dir: Path) -> LocalRelease:
         if not (release_dir / name).is_file():
             raise NotAReleaseError(f"{release_dir}: {name} is missing")
     sha256 = {name: manifest["files"][name]["sha256"] for name in top_level}
-    sha256[MANIFEST] = hashlib.sha256(manifest_bytes).hexdigest()
+    sha256[MANIFEST] = sha256_file(release_dir / MANIFEST)
     return LocalRelease(release_dir, manifest["release_date"], sha256[MANIFEST], names, sha256)
 
 
 def historical_key(prefix: str, release_date: str) -> str:
-    return join_key(prefix, HISTORICAL_FOLDER, f"cord-19_{release_date}.tar.gz")
+    return join_key(prefix, HISTORICAL_FOLDER, historical_tarball_name(release_date))
 
 
 def historical_checksums_key(prefix: str, release_date: str) -> str:
     """The small JSON object beside a historical tarball holding its verified size and digests."""
-    return join_key(prefix, HISTORICAL_FOLDER, f"cord-19_{release_date}.checksums.json")
+    return join_key(prefix, HISTORICAL_FOLDER, historical_checksums_name(release_date))
 
 
 def tarball_size_bound(release: LocalRelease) -> int:
@@ -173,7 +170,7 @@ def upload_historical_tarball(storage: Storage, prefix: str, release: LocalRelea
             storage.delete(key)
     else:
         raise ChecksumMismatchError(f"{storage.description}/{key}: still corrupt after {UPLOAD_ATTEMPTS} uploads")
-    record = {"file": f"{HISTORICAL_FOLDER}/cord-19_{release.release_date}.tar.gz", "size": checksums.size,
+    record = {"file": f"{HISTORICAL_FOLDER}/{historical_tarball_name(release.release_date)}", "size": checksums.size,
               "md5": checksums.md5, "sha1": checksums.sha1, "sha256": checksums.sha256, "etag": stored.etag,
               "manifest_sha256": release.manifest_sha256}
     _write_small_verified(storage, historical_checksums_key(prefix, release.release_date),
@@ -285,10 +282,9 @@ def release_index(storage: Storage, prefix: str) -> list[dict]:
     entries = []
     folder = join_key(prefix, HISTORICAL_FOLDER) + "/"
     for key in storage.list_keys(folder):
-        name = key[len(folder):]
-        if not (name.startswith("cord-19_") and name.endswith(".tar.gz")):
+        date = historical_tarball_date(key[len(folder):])
+        if date is None:
             continue
-        date = name[len("cord-19_"):-len(".tar.gz")]
         found = storage.stat(key)
         record = _verified_tarball_record(storage, prefix, date, found) if found is not None else None
         if record is None:
@@ -410,7 +406,7 @@ def move_latest(storage: Storage, prefix: str, release: LocalRelease, checksums:
         "release_date": release.release_date,
         "path": f"{release.release_date}/",
         "manifest_sha256": release.manifest_sha256,
-        "historical_tarball": f"{HISTORICAL_FOLDER}/cord-19_{release.release_date}.tar.gz",
+        "historical_tarball": f"{HISTORICAL_FOLDER}/{historical_tarball_name(release.release_date)}",
     }
     _write_small_verified(storage, join_key(prefix, LATEST_JSON),
                           (json.dumps(pointer, indent=2, sort_keys=True) + "\n").encode("utf-8"))

@@ -19,9 +19,7 @@ import base64
 import hashlib
 import json
 import logging
-import os
 import shutil
-import tempfile
 import threading
 import zlib
 from collections.abc import Iterable, Iterator
@@ -38,6 +36,7 @@ from boto3.s3.transfer import S3UploadFailedError, TransferConfig, create_transf
 from s3transfer.utils import ChunksizeAdjuster
 
 from release.errors import ChecksumMismatchError, StorageError
+from schemas.files import atomic_output
 
 HASH_CHUNK_BYTES = 8 * 1024 * 1024
 MAX_COPY_OBJECT_BYTES = 5 * 1024**3
@@ -281,19 +280,10 @@ class LocalStorage:
     def _metadata_path(self, key: str) -> Path:
         return self.root / LOCAL_METADATA_FOLDER / f"{key}.json"
 
-    @contextmanager
-    def _open_atomically(self, key: str) -> Iterator[BinaryIO]:
-        """A temporary file beside the object, moved into place when the block ends without error."""
-        target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f"{PARTIAL_PREFIX}{target.name}.")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                yield out
-            os.replace(temp_name, target)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+    def _open_atomically(self, key: str) -> AbstractContextManager[BinaryIO]:
+        """A temporary file beside the object (`.partial-<name>.<random>`), moved into place
+        when the block ends without error."""
+        return atomic_output(self._path(key), prefix=PARTIAL_PREFIX)
 
     def _write_metadata(self, key: str, metadata: dict[str, str]) -> None:
         path = self._metadata_path(key)

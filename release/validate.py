@@ -19,23 +19,26 @@ from pathlib import Path
 from schemas.invariants import paper_problems
 from release.errors import NotAReleaseError, ReleaseError
 from release.safe_tar import extract_tarball_safely, iter_tarball_files
-from release.writer import (
+from release.layout import (
     DEAD_LETTERS,
     DOCUMENT_PARSES,
     MANIFEST,
     METADATA_CSV,
+    PDF_JSON,
     PDF_JSON_DIR,
+    PDF_JSON_SUFFIX,
+    PMC_JSON,
     PMC_JSON_DIR,
+    PMC_JSON_SUFFIX,
+    RELEASE_TARBALL_SUFFIXES,
     TARBALL,
-    list_release_files,
-    sha256_file,
-    split_multi,
 )
+from release.writer import list_release_files, split_multi
 from schemas import METADATA_COLUMNS, schema_errors
+from schemas.files import sha256_file
 
 logger = logging.getLogger(__name__)
 
-TARBALL_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 PDF_SHA1_LENGTH = 40
 CORD_UID = re.compile(r"^[a-z0-9]{8}$")
 
@@ -44,7 +47,7 @@ def validate_path(path: Path) -> list[str]:
     """Validate a release folder, a release tarball, a folder of loose files, or one file."""
     if not path.exists():
         raise NotAReleaseError(f"{path} does not exist")
-    if path.is_file() and path.name.endswith(TARBALL_SUFFIXES):
+    if path.is_file() and path.name.endswith(RELEASE_TARBALL_SUFFIXES):
         return validate_tarball(path)
     if path.is_dir() and ((path / METADATA_CSV).is_file() or (path / MANIFEST).is_file()):
         return validate_release_dir(path)
@@ -91,7 +94,7 @@ def validate_file(path: Path, label: str) -> list[str]:
         paper = load_json(path, label)
         if isinstance(paper, str):
             return [paper]
-        variant = "pdf_json" if looks_like_sha1(str(paper.get("paper_id", ""))) else "pmc_json"
+        variant = PDF_JSON if looks_like_sha1(str(paper.get("paper_id", ""))) else PMC_JSON
         return check_paper(paper, variant, label)
     raise NotAReleaseError(f"{label}: cannot validate this kind of file (expected .csv, .json or a tarball)")
 
@@ -125,8 +128,8 @@ def validate_release_dir(release_dir: Path) -> list[str]:
         problems.extend(csv_problems)
     else:
         problems.append(f"{METADATA_CSV}: missing")
-    problems.extend(check_parse_folder(release_dir, PDF_JSON_DIR, "pdf_json"))
-    problems.extend(check_parse_folder(release_dir, PMC_JSON_DIR, "pmc_json"))
+    problems.extend(check_parse_folder(release_dir, PDF_JSON_DIR, PDF_JSON))
+    problems.extend(check_parse_folder(release_dir, PMC_JSON_DIR, PMC_JSON))
     dead_letter_count = 0
     if (release_dir / DEAD_LETTERS).is_file():
         dead_problems, dead_letter_count = check_dead_letters(release_dir / DEAD_LETTERS)
@@ -184,7 +187,8 @@ def check_parse_folder(release_dir: Path, folder: str, variant: str) -> list[str
             problems.append(paper)
             continue
         problems.extend(check_paper(paper, variant, label))
-        expected_name = f"{paper.get('paper_id')}.json" if variant == "pdf_json" else f"{paper.get('paper_id')}.xml.json"
+        suffix = PDF_JSON_SUFFIX if variant == PDF_JSON else PMC_JSON_SUFFIX
+        expected_name = f"{paper.get('paper_id')}{suffix}"
         if path.name != expected_name:
             problems.append(f"{label}: file name does not match paper_id {paper.get('paper_id')!r}")
     return problems

@@ -7,13 +7,11 @@ so a failed run never leaves a half release behind.
 """
 import csv
 import gzip
-import hashlib
 import io
 import json
 import logging
 import os
 import shutil
-import sys
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,25 +20,27 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from release.errors import ReleaseError
+from release.layout import (
+    CHANGELOG,
+    DEAD_LETTERS,
+    DEDUP_REPORT,
+    DOCUMENT_PARSES,
+    MANIFEST,
+    METADATA_CSV,
+    METADATA_PARQUET,
+    PDF_JSON_DIR,
+    PMC_JSON_DIR,
+    REGISTRY,
+    TARBALL,
+)
 from schemas import METADATA_COLUMNS, schema_versions
+from schemas.files import atomic_write_bytes, sha256_file
 
 logger = logging.getLogger(__name__)
 
 MULTI_VALUE_SEPARATOR = "; "
 LIST_COLUMNS = ("sha", "source_x", "authors", "pdf_json_files", "pmc_json_files", "url")
 INTEGER_COLUMNS = ("pubmed_id",)
-DOCUMENT_PARSES = "document_parses"
-PDF_JSON_DIR = f"{DOCUMENT_PARSES}/pdf_json"
-PMC_JSON_DIR = f"{DOCUMENT_PARSES}/pmc_json"
-
-METADATA_CSV = "metadata.csv"
-METADATA_PARQUET = "metadata.parquet"
-TARBALL = "document_parses.tar.gz"
-CHANGELOG = "changelog"
-MANIFEST = "manifest.json"
-REGISTRY = "cord_uid_registry.json"
-DEAD_LETTERS = "dead_letters.jsonl"
-DEDUP_REPORT = "dedup_report.jsonl"
 
 
 @dataclass(frozen=True)
@@ -65,22 +65,9 @@ def paper_json_bytes(paper: dict) -> bytes:
     return json.dumps(paper, ensure_ascii=False).encode("utf-8")
 
 
-def paper_relative_path(kind: str, paper_id: str) -> str:
-    """`document_parses/pdf_json/<sha1>.json` or `document_parses/pmc_json/<PMCID>.xml.json`."""
-    if kind == "pdf":
-        return f"{PDF_JSON_DIR}/{paper_id}.json"
-    if kind == "jats":
-        return f"{PMC_JSON_DIR}/{paper_id}.xml.json"
-    raise ReleaseError(f"unknown document kind {kind!r}")
-
-
 def write_paper_file(staging_dir: Path, relative_path: str, data: bytes) -> None:
     """Write one parse file into the staging folder (atomically, by rename)."""
-    target = staging_dir / relative_path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(target.name + ".part")
-    temporary.write_bytes(data)
-    os.replace(temporary, target)
+    atomic_write_bytes(staging_dir / relative_path, data)
 
 
 def metadata_csv_bytes(rows: list[dict]) -> bytes:
@@ -160,14 +147,6 @@ def jsonl_bytes(records: list[dict]) -> bytes:
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def list_release_files(release_dir: Path) -> list[str]:
     """Every file of a release, relative, sorted (manifest.json itself excluded)."""
     names = [
@@ -228,8 +207,8 @@ def dead_letter_counts(dead_letters: list[dict]) -> dict[str, int]:
 def write_release_files(staging_dir: Path, content: ReleaseContent) -> dict:
     """Write every file of the release into `staging_dir` (parse files already there); return the manifest."""
     staging_dir.mkdir(parents=True, exist_ok=True)
-    (staging_dir / DOCUMENT_PARSES / "pdf_json").mkdir(parents=True, exist_ok=True)
-    (staging_dir / DOCUMENT_PARSES / "pmc_json").mkdir(parents=True, exist_ok=True)
+    (staging_dir / PDF_JSON_DIR).mkdir(parents=True, exist_ok=True)
+    (staging_dir / PMC_JSON_DIR).mkdir(parents=True, exist_ok=True)
     (staging_dir / METADATA_CSV).write_bytes(metadata_csv_bytes(content.rows))
     write_parquet(metadata_table(content.rows), staging_dir / METADATA_PARQUET)
     write_deterministic_tarball(staging_dir / DOCUMENT_PARSES, DOCUMENT_PARSES, staging_dir / TARBALL)
@@ -266,34 +245,6 @@ def build_manifest(release_dir: Path, content: ReleaseContent, pdf_files: list[s
         },
         "files": files,
     }
-
-
-@dataclass(frozen=True)
-class PreviousRelease:
-    """What a build takes from the release before it."""
-
-    changelog: str
-    manifest: dict
-    registry_json: str | None
-    cord_uids: frozenset[str]
-
-
-def read_previous_release(release_dir: Path) -> PreviousRelease:
-    """Read the changelog, manifest, cord_uid registry and cord_uids of an earlier release."""
-    if not (release_dir / METADATA_CSV).is_file():
-        raise ReleaseError(f"--previous {release_dir} is not a release folder (no {METADATA_CSV})")
-    registry_path = release_dir / REGISTRY
-    manifest_path = release_dir / MANIFEST
-    changelog_path = release_dir / CHANGELOG
-    csv.field_size_limit(sys.maxsize)
-    with (release_dir / METADATA_CSV).open(encoding="utf-8", newline="") as handle:
-        uids = frozenset(row["cord_uid"] for row in csv.DictReader(handle))
-    return PreviousRelease(
-        changelog=changelog_path.read_text(encoding="utf-8") if changelog_path.is_file() else "",
-        manifest=json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {},
-        registry_json=registry_path.read_text(encoding="utf-8") if registry_path.is_file() else None,
-        cord_uids=uids,
-    )
 
 
 def publish_staging(staging_dir: Path, release_dir: Path) -> None:

@@ -2,7 +2,8 @@
 from pathlib import Path
 
 from schemas import METADATA_COLUMNS
-from release.writer import ReleaseContent, paper_json_bytes, paper_relative_path, write_paper_file, write_release_files
+from release.layout import paper_relative_path
+from release.writer import ReleaseContent, paper_json_bytes, write_paper_file, write_release_files
 
 PDF_SHA1 = "0" * 39 + "1"
 

@@ -7,11 +7,11 @@ import tarfile
 
 import pyarrow.parquet as pq
 
+from release.layout import read_previous_release
 from release.writer import (
     ReleaseContent,
     metadata_csv_bytes,
     publish_staging,
-    read_previous_release,
     write_release_files,
 )
 from schemas import METADATA_COLUMNS

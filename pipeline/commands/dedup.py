@@ -12,11 +12,10 @@ from pathlib import Path
 
 from dedup import Registry, assign_cord_uids, cluster_records, harmonize_cluster
 from dedup.errors import InvalidRecordError, RegistryError
+from release import layout
 from schemas import schema_errors
 
 logger = logging.getLogger(__name__)
-
-REGISTRY_FILE = "cord_uid_registry.json"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,8 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("records", type=Path, help="source records, one JSON object per line")
     parser.add_argument("--out", type=Path, required=True, help="where to write the clusters (JSON lines)")
-    parser.add_argument("--previous", type=Path, help=f"previous release folder (its {REGISTRY_FILE} keeps ids stable)")
-    parser.add_argument("--registry-out", type=Path, help=f"also write the new {REGISTRY_FILE} here")
+    parser.add_argument("--previous", type=Path, help=f"previous release folder (its {layout.REGISTRY} keeps ids stable)")
+    parser.add_argument("--registry-out", type=Path, help=f"also write the new {layout.REGISTRY} here")
     parser.add_argument("--report-out", type=Path, help="also write the dedup report (JSON lines) here")
     parser.set_defaults(run=run)
 
@@ -53,9 +52,9 @@ def read_records(path: Path) -> list[dict]:
 
 
 def read_previous_registry(release_dir: Path) -> Registry:
-    path = release_dir / REGISTRY_FILE
+    path = release_dir / layout.REGISTRY
     if not path.is_file():
-        raise RegistryError(f"{release_dir} holds no {REGISTRY_FILE}")
+        raise RegistryError(f"{release_dir} holds no {layout.REGISTRY}")
     return Registry.from_json(path.read_text(encoding="utf-8"))
 
 

@@ -27,7 +27,8 @@ from schemas.records import dead_letter, dead_letter_from_error
 from pipeline.stages.metrics import count
 from pipeline.parse_cache import parse_cache_folder, read_cached_parse, write_cached_parse
 from pipeline.snapshot import SnapshotError
-from release.writer import paper_json_bytes, paper_relative_path
+from release.layout import paper_relative_path
+from release.writer import paper_json_bytes
 from schemas import schema_errors
 
 logger = logging.getLogger(__name__)

@@ -11,10 +11,11 @@ import pytest
 
 from pipeline.cli import main
 from release.errors import ChecksumMismatchError, NotAReleaseError, UnsafeArchiveError
+from release.layout import paper_relative_path
 from release.load import RECORD_COLUMNS, LoadStats, iter_papers, load_table
 from release.publish import publish_release
 from release.storage import LocalStorage
-from release.writer import ReleaseContent, paper_json_bytes, paper_relative_path, write_paper_file, write_release_files
+from release.writer import ReleaseContent, paper_json_bytes, write_paper_file, write_release_files
 from schemas import METADATA_COLUMNS
 from tests.release_fixtures import PDF_SHA1, make_pdf_paper, make_row, write_small_release
 from tests.s3_server import new_bucket, running_moto, storage_for

@@ -1,0 +1,142 @@
+"""The one owner of a release's layout: its file names, parse paths, manifest and store keys.
+
+A release folder `<out_dir>/<YYYY-MM-DD>/` holds the files named below; it is assembled
+in `<out_dir>/.staging-<date>/` and moved into place at the end. Everything that reads
+or writes a release (writer, validate, publish, load, the build, the nightly run) takes
+these names from here; `read_manifest` and `read_previous_release` are the one way to
+read a release's manifest and what a build takes from the release before it.
+"""
+import csv
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from release.errors import ManifestError, ReleaseError
+from schemas import schema_errors
+
+# Files of a release folder.
+METADATA_CSV = "metadata.csv"
+METADATA_PARQUET = "metadata.parquet"
+DOCUMENT_PARSES = "document_parses"
+PDF_JSON = "pdf_json"  # the folder of parses made from PDFs
+PMC_JSON = "pmc_json"  # the folder of parses made from PMC JATS XML
+PDF_JSON_DIR = f"{DOCUMENT_PARSES}/{PDF_JSON}"
+PMC_JSON_DIR = f"{DOCUMENT_PARSES}/{PMC_JSON}"
+TARBALL = "document_parses.tar.gz"
+CHANGELOG = "changelog"
+MANIFEST = "manifest.json"
+REGISTRY = "cord_uid_registry.json"
+DEAD_LETTERS = "dead_letters.jsonl"
+DEDUP_REPORT = "dedup_report.jsonl"
+
+STAGING_PREFIX = ".staging-"
+PDF_JSON_SUFFIX = ".json"
+PMC_JSON_SUFFIX = ".xml.json"
+# What a whole release (or a CORD-19 release) packed in one file may be called.
+RELEASE_TARBALL_SUFFIXES = (".tar.gz", ".tgz", ".tar")
+
+# Keys of a store a release is published to (see release/publish.py), under its prefix.
+HISTORICAL_FOLDER = "historical_releases"  # cord-19_<date>.tar.gz and cord-19_<date>.checksums.json
+HISTORICAL_PREFIX = "cord-19_"
+HISTORICAL_SUFFIX = ".tar.gz"
+HISTORICAL_CHECKSUMS_SUFFIX = ".checksums.json"
+RELEASES_JSON = "releases.json"
+RELEASES_HTML = "historical_releases.html"
+LATEST_FOLDER = "latest"
+LATEST_JSON = "latest.json"
+
+
+def release_folder(out_dir: Path, release_date: str) -> Path:
+    """`<out_dir>/<date>/`: where a finished release lives."""
+    return Path(out_dir) / release_date
+
+
+def staging_folder(out_dir: Path, release_date: str) -> Path:
+    """`<out_dir>/.staging-<date>/`: where a release is assembled before it is moved into place."""
+    return Path(out_dir) / f"{STAGING_PREFIX}{release_date}"
+
+
+def paper_relative_path(kind: str, paper_id: str) -> str:
+    """`document_parses/pdf_json/<sha1>.json` or `document_parses/pmc_json/<PMCID>.xml.json`."""
+    if kind == "pdf":
+        return f"{PDF_JSON_DIR}/{paper_id}{PDF_JSON_SUFFIX}"
+    if kind == "jats":
+        return f"{PMC_JSON_DIR}/{paper_id}{PMC_JSON_SUFFIX}"
+    raise ReleaseError(f"unknown document kind {kind!r}")
+
+
+def pdf_sha1_of_path(relative_path: str) -> str | None:
+    """The PDF's SHA-1 of a `document_parses/pdf_json/<sha1>.json` path; None for any other path."""
+    folder, _, name = relative_path.rpartition("/")
+    if folder != PDF_JSON_DIR or not name.endswith(PDF_JSON_SUFFIX):
+        return None
+    return name[: -len(PDF_JSON_SUFFIX)]
+
+
+def historical_tarball_name(release_date: str) -> str:
+    """`cord-19_<date>.tar.gz`: the one-file copy of a release kept under historical_releases/."""
+    return f"{HISTORICAL_PREFIX}{release_date}{HISTORICAL_SUFFIX}"
+
+
+def historical_checksums_name(release_date: str) -> str:
+    """`cord-19_<date>.checksums.json`: the verified size and digests of that tarball."""
+    return f"{HISTORICAL_PREFIX}{release_date}{HISTORICAL_CHECKSUMS_SUFFIX}"
+
+
+def historical_tarball_date(name: str) -> str | None:
+    """The date of a `cord-19_<date>.tar.gz` name; None for any other name."""
+    if not (name.startswith(HISTORICAL_PREFIX) and name.endswith(HISTORICAL_SUFFIX)):
+        return None
+    return name[len(HISTORICAL_PREFIX):-len(HISTORICAL_SUFFIX)]
+
+
+def parse_manifest(data: bytes, where: str) -> dict:
+    """The manifest in `data`; ManifestError (naming `where`) when it is not JSON or breaks the schema."""
+    try:
+        manifest = json.loads(data)
+    except ValueError as exc:
+        raise ManifestError(f"{where} is not JSON: {exc}") from exc
+    problems = schema_errors("manifest", manifest)
+    if problems:
+        raise ManifestError(f"{where} breaks the manifest schema: {problems[0]}")
+    return manifest
+
+
+def read_manifest(release_dir: Path) -> dict:
+    """The manifest.json of a release folder; ManifestError when it is missing or invalid."""
+    path = Path(release_dir) / MANIFEST
+    if not path.is_file():
+        raise ManifestError(f"{release_dir} has no {MANIFEST}")
+    return parse_manifest(path.read_bytes(), str(path))
+
+
+# The files `read_previous_release` reads (what a nightly run fetches of the release before).
+PREVIOUS_RELEASE_FILES = (MANIFEST, METADATA_CSV, CHANGELOG, REGISTRY)
+
+
+@dataclass(frozen=True)
+class PreviousRelease:
+    """What a build takes from the release before it."""
+
+    changelog: str
+    manifest: dict
+    registry_json: str | None
+    cord_uids: frozenset[str]
+
+
+def read_previous_release(release_dir: Path) -> PreviousRelease:
+    """Read the changelog, manifest, cord_uid registry and cord_uids of an earlier release."""
+    if not (release_dir / METADATA_CSV).is_file():
+        raise ReleaseError(f"--previous {release_dir} is not a release folder (no {METADATA_CSV})")
+    registry_path = release_dir / REGISTRY
+    changelog_path = release_dir / CHANGELOG
+    csv.field_size_limit(sys.maxsize)
+    with (release_dir / METADATA_CSV).open(encoding="utf-8", newline="") as handle:
+        uids = frozenset(row["cord_uid"] for row in csv.DictReader(handle))
+    return PreviousRelease(
+        changelog=changelog_path.read_text(encoding="utf-8") if changelog_path.is_file() else "",
+        manifest=read_manifest(release_dir) if (release_dir / MANIFEST).is_file() else {},
+        registry_json=registry_path.read_text(encoding="utf-8") if registry_path.is_file() else None,
+        cord_uids=uids,
+    )
