@@ -5,7 +5,7 @@ import socket
 from pipeline.cli import main
 from pipeline.snapshot import bundled_sample_snapshot
 from release.validate import validate_path
-from tests.grobid_server import GrobidTestServer
+from tests.support.grobid_server import GrobidTestServer
 
 DATE = "2026-03-01"
 

@@ -10,26 +10,12 @@ from pipeline.cli import main
 from pipeline.stages import DEAD_LETTERS
 from pipeline.stages.parse_documents import ParseDocuments
 from pipeline.snapshot import bundled_sample_snapshot
-from tests.beam_helpers import run_and_collect
-from tests.grobid_server import GrobidTestServer, pdf_variants
+from tests.support.beam_helpers import run_and_collect
+from tests.support.grobid_server import GrobidTestServer, pdf_variants
+from tests.support.pdf_snapshot import write_pdf_snapshot
 
 TWO_WORKERS = ("--direct_running_mode=multi_processing", "--direct_num_workers=2")
 DOC2JSON = "expected/doc2json_pdf_f2235cd"
-
-
-def write_snapshot(folder, documents: dict[str, bytes]) -> list[tuple[int, str]]:
-    """documents/pdf/<sha1>.pdf files and their numbered documents.jsonl lines."""
-    (folder / "documents" / "pdf").mkdir(parents=True)
-    lines = []
-    for number, (name, data) in enumerate(sorted(documents.items()), start=1):
-        sha1 = hashlib.sha1(data).hexdigest()
-        (folder / "documents" / "pdf" / f"{sha1}.pdf").write_bytes(data)
-        ids = {key: None for key in ("doi", "pmcid", "pubmed_id", "arxiv_id", "who_covidence_id", "mag_id", "s2_id")}
-        ids["doi"] = f"10.1234/{name}"
-        line = {"path": f"documents/pdf/{sha1}.pdf", "sha1": sha1, "type": "pdf", "source": "MedRxiv",
-                "ids": ids, "license": "medrxiv", "url": f"https://example.org/{name}.pdf"}
-        lines.append((number, json.dumps(line)))
-    return lines
 
 
 def run_stage(tmp_path, name, snapshot, lines, url, cache):
@@ -48,7 +34,7 @@ def test_parse_stage_with_grobid_on_two_workers(tmp_path, corpus_dir):
     documents["unknown"] = (corpus_dir / "pdf" / "grobid_two_pages.pdf").read_bytes()
     documents["html"] = b"<!DOCTYPE html><html><body>Download limit reached</body></html>"
     snapshot, cache = tmp_path / "snapshot", tmp_path / "cache"
-    lines = write_snapshot(snapshot, documents)
+    lines = write_pdf_snapshot(snapshot, documents)
     with GrobidTestServer() as server:
         for data in variants:
             server.add_document(data, tei)
@@ -76,7 +62,7 @@ def test_parse_stage_workers_of_one_machine_share_its_grobid_concurrency(tmp_pat
     tei = (corpus_dir / DOC2JSON / "f2235cd28c171f9f3b6a8bcebe246159c464980c.tei.xml").read_bytes()
     variants = pdf_variants(pdf, 12)
     snapshot = tmp_path / "snapshot"
-    lines = write_snapshot(snapshot, {f"paper{n}": data for n, data in enumerate(variants)})
+    lines = write_pdf_snapshot(snapshot, {f"paper{n}": data for n, data in enumerate(variants)})
     with GrobidTestServer() as server:  # no capacity: it would serve everything sent at once
         for data in variants:
             server.add_document(data, tei)

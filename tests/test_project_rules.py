@@ -2,7 +2,7 @@
 import ast
 
 from pipeline.cli import make_parser
-from tests.conftest import PROJECT_ROOT
+from tests.support.paths import PROJECT_ROOT
 
 PLAIN_PACKAGES = ("schemas", "parsers", "dedup", "release")
 

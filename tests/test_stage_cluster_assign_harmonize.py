@@ -9,7 +9,7 @@ from pipeline.stages import DEAD_LETTERS
 from pipeline.stages.harmonize import ATTACHED, HarmonizeMetadata
 from pipeline.stages.parse_documents import ParsedDocument
 from pipeline.snapshot import bundled_sample_snapshot, feed_files, load_snapshot
-from tests.beam_helpers import run_and_collect
+from tests.support.beam_helpers import run_and_collect
 
 PDF_SHA1 = "a" * 40
 ORPHAN_SHA1 = "b" * 40

@@ -5,8 +5,8 @@ from dedup import Cluster
 from pipeline.stages import DEAD_LETTERS
 from pipeline.stages.filter_by_query import FilterByQuery, compile_query, drop_reason
 from pipeline.stages.validate_rows import ValidateRows
-from tests.beam_helpers import run_and_collect
-from tests.release_fixtures import make_row
+from tests.support.beam_helpers import run_and_collect
+from tests.support.release_fixtures import make_row
 
 QUERY = {"terms": ["COVID-19", "SARS-CoV", "Coronavirus"], "fields": ["title", "abstract"]}
 

@@ -6,7 +6,7 @@ import apache_beam as beam
 
 from pipeline.stages import DEAD_LETTERS
 from pipeline.stages.parse_documents import ParseDocuments
-from tests.beam_helpers import run_and_collect
+from tests.support.beam_helpers import run_and_collect
 
 JATS = b"""<?xml version="1.0"?>
 <article article-type="research-article"><front><article-meta>
