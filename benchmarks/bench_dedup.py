@@ -8,7 +8,7 @@
    what the one-worker step of ClusterPapers holds: per record its identifiers, its
    matching features and its label, not the full source record.
 2. Quality: pairwise precision and recall on the labelled set built from real CORD-19
-   rows (benchmarks/dedup_labelled_set.py), with and without added correction
+   rows (tests/support/dedup_labelled_set.py), with and without added correction
    notices, and on the generated data (whose truth is known).
 
 Generated data: papers get the source combinations of CORD-19's final release
@@ -35,13 +35,12 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dedup import cluster_records  # noqa: E402
 from dedup.cluster import link_records  # noqa: E402
 from dedup.features import match_features, record_label  # noqa: E402
 from dedup.ids import cluster_ids  # noqa: E402
-from dedup_labelled_set import build_labelled_set, pairwise_quality  # noqa: E402
+from tests.support.dedup_labelled_set import build_labelled_set, pairwise_quality  # noqa: E402
 
 SOURCE_COMBINATIONS = [
     (("WHO",), 0.475), (("Medline",), 0.14), (("Medline", "PMC"), 0.13), (("Medline", "PMC", "WHO"), 0.065),

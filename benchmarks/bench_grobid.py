@@ -13,7 +13,7 @@ backoff. Target (issue 4): sustained throughput >= 0.9 x C / L with no failures.
 "overall" is N / wall time of the whole batch; "sustained" leaves out the first round
 of answers and the last `concurrency` ones.
 
-Second table (--beam): the Beam ParseDocuments stage itself (pipeline/parse_documents.py)
+Second table (--beam): the Beam ParseDocuments stage itself (pipeline/stages/parse_documents.py)
 on the local runner, over a snapshot of --beam-pdfs distinct PDFs, for a few runner
 settings; its rate is measured between the server's first and last answers (pipeline
 start-up left out, the drain of the last bundle kept in). The client's concurrency
@@ -34,7 +34,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from parsers.grobid import DEFAULT_CONCURRENCY, GrobidClient, GrobidError  # noqa: E402
-from tests.grobid_server import GrobidServerProcess, pdf_variants  # noqa: E402
+from tests.support.grobid_server import GrobidServerProcess, pdf_variants  # noqa: E402
+from tests.support.pdf_snapshot import write_pdf_snapshot  # noqa: E402
 
 DOC2JSON = "expected/doc2json_pdf_f2235cd"
 # (capacity C, latency L in s, client concurrency)
@@ -73,10 +74,9 @@ def run_beam_scenario(pdfs: list[bytes], tei: bytes, mode: str, workers: int, co
 
     from pipeline.stages.options import make_pipeline_options
     from pipeline.stages.parse_documents import STAGE, ParseDocuments
-    from tests.test_grobid_beam import write_snapshot
 
     snapshot = Path(tempfile.mkdtemp(prefix="bench-grobid-")) / "snapshot"
-    lines = write_snapshot(snapshot, {f"paper{n}": pdf for n, pdf in enumerate(pdfs)})
+    lines = write_pdf_snapshot(snapshot, {f"paper{n}": pdf for n, pdf in enumerate(pdfs)})
     options = make_pipeline_options([f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"])
     tei_by_sha1 = {hashlib.sha1(pdf).hexdigest(): tei for pdf in pdfs}
     with GrobidServerProcess(tei_by_sha1=tei_by_sha1, capacity=BEAM_CAPACITY, latency_s=BEAM_LATENCY_S) as server:

@@ -1,7 +1,8 @@
 """Shared test fixtures.
 
 The real third-party corpus is read from CORD19_CORPUS (default ../shared/corpus next
-to the project root); tests that need it skip cleanly when it is absent.
+to the project root); tests that need it skip cleanly when it is absent. Helpers that
+are not fixtures (loopback servers, small releases, writers) live in tests/support/.
 """
 import os
 import tempfile
@@ -10,12 +11,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
-
-def corpus_path() -> Path:
-    """Where the shared corpus lives (it is never copied into the project)."""
-    return Path(os.environ.get("CORD19_CORPUS", PROJECT_ROOT.parent / "shared" / "corpus")).resolve()
+from tests.support.paths import corpus_path
 
 
 @pytest.fixture(scope="session")
@@ -43,3 +39,25 @@ def session_temp_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
         os.environ.pop("TMPDIR", None)
     else:
         os.environ["TMPDIR"] = saved_env
+
+
+@pytest.fixture(scope="session")
+def moto_s3():
+    """moto's S3 server on 127.0.0.1, one for the whole session, stopped at its end.
+
+    Fake AWS credentials are in the environment while it runs. Started on first use, so a
+    run without S3 tests starts no server. A test may stop and start it (it keeps its
+    objects and its port); use `s3_bucket` for a bucket of your own.
+    """
+    from tests.support.s3_server import running_moto  # boto3 and moto load only when a test needs S3
+
+    with running_moto() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(moto_s3) -> str:
+    """The name of a new, empty bucket on the session's moto server: tests never share a bucket."""
+    from tests.support.s3_server import new_bucket
+
+    return new_bucket(moto_s3.url)

@@ -1,13 +1,18 @@
-"""`cord19 build --grobid-url`: PDFs through a GROBID server, and what happens when it is down."""
+"""`cord19 build --grobid-url`: PDFs through a GROBID server, what happens when it is down, and
+`--grobid-concurrency`."""
 import json
 import socket
+
+import pytest
 
 from pipeline.cli import main
 from pipeline.snapshot import bundled_sample_snapshot
 from release.validate import validate_path
-from tests.grobid_server import GrobidTestServer
+from tests.support.grobid_server import GrobidTestServer
 
 DATE = "2026-03-01"
+TWO_WORKERS = ("--direct_running_mode=multi_processing", "--direct_num_workers=2")
+DOC2JSON = "expected/doc2json_pdf_f2235cd"
 
 
 def closed_port_url() -> str:
@@ -52,3 +57,22 @@ def test_build_falls_back_to_pdfminer_when_asked(tmp_path):
     manifest = json.loads((tmp_path / DATE / "manifest.json").read_text())
     assert manifest["counts"]["pdf_json"] > 0
     assert not manifest["parser_versions"]["pdf_json"].startswith("tei")
+
+
+def test_build_takes_the_grobid_concurrency_per_machine(tmp_path, corpus_dir):
+    tei = (corpus_dir / DOC2JSON / "f2235cd28c171f9f3b6a8bcebe246159c464980c.tei.xml").read_bytes()
+    pdfs = sample_pdfs()
+    with GrobidTestServer() as server:
+        for pdf in pdfs:
+            server.add_document(pdf, tei)
+        server.latency_s = 0.2
+        args = ["build", "--out", str(tmp_path), "--release-date", "2026-03-01", "--grobid-url", server.url,
+                "--grobid-concurrency", "1", *TWO_WORKERS]
+        assert main(args) == 0
+    assert server.stats["served"] >= 4 and server.max_in_flight == 1
+
+
+def test_build_refuses_a_grobid_concurrency_below_one(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["build", "--grobid-url", "http://127.0.0.1:1", "--grobid-concurrency", "0"])
+    assert exc.value.code == 2 and "not a positive integer" in capsys.readouterr().err

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from dedup import cluster_records, harmonize_cluster, identifier_keys
+from dedup import cluster_records, harmonize_cluster
 from dedup.blocking import MAX_BLOCK_SIZE
 from dedup.errors import InvalidRecordError
 
@@ -36,14 +36,6 @@ def membership(result) -> list[list[str]]:
 
 AUTHORS = [("Nanshan", "Zhong"), ("Kwok-Yung", "Yuen"), ("Malik", "Peiris")]
 TITLE = "Coronavirus as a possible cause of severe acute respiratory syndrome"
-
-
-def test_identifier_keys_are_normalised_and_sorted():
-    keys = identifier_keys({"doi": "https://doi.org/10.1016/S0140-6736(03)13077-2", "pmcid": "7112410",
-                            "pubmed_id": "12711465.0", "who_covidence_id": "72306", "arxiv_id": "2004.10706v2",
-                            "mag_id": None, "s2_id": "123"})
-    assert keys == ["arxiv_id:2004.10706", "doi:10.1016/s0140-6736(03)13077-2", "pmcid:PMC7112410",
-                    "pubmed_id:12711465", "who_covidence_id:#72306"]
 
 
 def test_same_paper_from_pmc_medline_and_who():
@@ -258,11 +250,6 @@ def test_a_record_without_source_id_is_refused():
     del bad["source_id"]
     with pytest.raises(InvalidRecordError):
         cluster_records([bad])
-
-
-def test_identifiers_the_normaliser_does_not_know_are_kept_as_given():
-    assert identifier_keys({"who_covidence_id": "#covidwho-1576239", "doi": " 10.1/WARD ", "pmcid": ""}) == [
-        "doi:10.1/ward", "who_covidence_id:#covidwho-1576239"]
 
 
 def test_a_source_listing_one_id_twice_gives_the_same_result_in_any_order():

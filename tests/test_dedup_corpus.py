@@ -1,5 +1,5 @@
 """Pairwise quality on the labelled set built from the real CORD-19 rows of the corpus."""
-from benchmarks.dedup_labelled_set import build_labelled_set, pairwise_quality
+from tests.support.dedup_labelled_set import build_labelled_set, pairwise_quality
 from dedup import cluster_records
 from schemas import schema_errors
 

@@ -1,9 +1,6 @@
-"""Title and name normal forms, blocking keys and pair scoring."""
+"""Title and name normal forms: compact titles, words, generic titles, notices, numerals, name keys."""
 import pytest
 
-from dedup.blocking import blocking_keys
-from dedup.features import match_features
-from dedup.scoring import TITLE_MATCH_MIN, score_pair
 from dedup.titles import compact_title, is_generic_title, name_key, notice_prefix, numeral_signature, title_words
 
 
@@ -37,40 +34,3 @@ def test_words_generic_notice_and_numerals():
     words = title_words("SARS-CoV-2 vaccines, part II")
     assert numeral_signature(compact_title("SARS-CoV-2 vaccines, part II"), words) == "2 ii"
     assert name_key("O'Neill-Ávila") == "oneillavila"
-
-
-def record(title, authors=(("Jane", "Doe"),), publish_time="2020", article_type=None):
-    out = {"title": title, "authors": [{"first": f, "middle": [], "last": l, "suffix": ""} for f, l in authors],
-           "publish_time": publish_time}
-    if article_type:
-        out["article_type"] = article_type
-    return match_features(out)
-
-
-def test_blocking_keys_of_a_long_title_and_a_generic_one():
-    keys = blocking_keys(record("Seroprevalence of SARS-CoV-2 antibodies among health care workers in Madrid"))
-    assert [key[:2] for key in keys] == ["t:", "p:", "s:", "e:", "o:"]
-    assert keys[1] == "p:doe|seroprevalenceofsarscov2"
-    assert keys[3] == "e:seroprevalence sars 2 among care in"
-    assert blocking_keys(record("Editorial")) == ["t:editorial"]
-    assert blocking_keys(record("")) == []
-
-
-def test_score_pair_keeps_the_evidence():
-    title = "Seroprevalence of SARS-CoV-2 antibodies among health care workers in Madrid"
-    score = score_pair(record(title), record(title.replace("among", "amnog").upper(), publish_time="2021"))
-    assert score is not None and TITLE_MATCH_MIN <= score.title < 100
-    assert (score.authors, score.year_gap, score.rule) == (1.0, 1, "title+authors")
-
-
-def test_family_name_first_authors_still_agree():
-    title = "Seroprevalence of SARS-CoV-2 antibodies among health care workers in Wuhan"
-    left = record(title, (("Wei", "Zhang"), ("Li", "Wang")))
-    right = record(title, (("Zhang", "Wei"), ("Wang", "Li")))
-    assert score_pair(left, right).authors == 1.0
-
-
-def test_correction_article_type_never_matches_the_article():
-    title = "Seroprevalence of SARS-CoV-2 antibodies among health care workers in Wuhan"
-    assert score_pair(record(title), record(title, article_type="correction")) is None
-    assert score_pair(record(title, article_type="correction"), record(title, article_type="correction")) is not None

@@ -9,7 +9,7 @@ from parsers.errors import ParseError
 from parsers.feeds import FEED_KINDS, iter_feed_records, parse_feed_bytes
 from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError, UnknownFeedKindError
 from schemas import schema_errors
-from tests.feed_server import pmc_articleset, pmc_corpus_articles
+from tests.support.feed_server import pmc_articleset, pmc_corpus_articles
 
 # Every feed file of the corpus and the kind that reads it.
 CORPUS_FEEDS = [

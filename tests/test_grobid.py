@@ -22,7 +22,7 @@ from schemas.invariants import paper_problems
 from parsers.pdf_document import pdf_to_pdf_json
 from parsers.pdf_text import NotPdfError
 from schemas import schema_errors
-from tests.grobid_server import GrobidTestServer, corpus_tei_by_sha1, pdf_variants
+from tests.support.grobid_server import GrobidTestServer, corpus_tei_by_sha1, pdf_variants
 
 DOC2JSON = "expected/doc2json_pdf_f2235cd"
 PDF_SHA1 = "f2235cd28c171f9f3b6a8bcebe246159c464980c"

@@ -7,7 +7,7 @@ from parsers.errors import GitLfsPointerError, ParseError
 from schemas.invariants import paper_problems
 from parsers.jats import parse_jats
 from schemas import schema_errors
-from tests.conftest import corpus_path
+from tests.support.paths import corpus_path
 
 # Files that must fail, with the typed error expected for each; every other file parses.
 EXPECTED_FAILURES = {"odd_git_lfs_pointer_PMC3258128.xml": GitLfsPointerError}

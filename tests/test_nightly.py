@@ -19,15 +19,8 @@ from pipeline.nightly import (
     seed_parse_cache,
 )
 from pipeline.snapshot import bundled_sample_snapshot
-from tests.feed_server import FeedServer
-from tests.s3_server import new_bucket, running_moto
-from tests.test_ingest import write_sources
-
-
-@pytest.fixture(scope="module")
-def moto():
-    with running_moto() as server:
-        yield server
+from tests.support.feed_server import FeedServer
+from tests.support.feed_sources import write_sources
 
 
 def write_config(folder: Path, store: str, **settings) -> Path:
@@ -46,17 +39,17 @@ def cord_uids(release_dir: Path) -> dict[str, str]:
         return {row["title"]: row["cord_uid"] for row in csv.DictReader(handle)}
 
 
-def test_two_nights_against_s3_on_fresh_hosts(moto, tmp_path: Path) -> None:
+def test_two_nights_against_s3_on_fresh_hosts(moto_s3, s3_bucket, tmp_path: Path) -> None:
     """Night 2 runs on another host: it gets the previous release from the store, seeds its parse cache."""
-    store = f"s3://{new_bucket(moto.url)}/cord19"
+    store = f"s3://{s3_bucket}/cord19"
     sample = str(bundled_sample_snapshot())
-    first = run_nightly(load_nightly_config(write_config(tmp_path / "host1", store, endpoint_url=moto.url,
+    first = run_nightly(load_nightly_config(write_config(tmp_path / "host1", store, endpoint_url=moto_s3.url,
                                                          snapshot=sample)), "2026-01-05")
     assert (first.status, first.exit_code, first.previous_date) == ("ok", EXIT_OK, None), first.line()
     # 8 dated files, the historical tarball and its checksums, releases.json and historical_releases.html
     assert first.counts["metadata_rows"] > 0 and first.published_objects == 12
 
-    config = load_nightly_config(write_config(tmp_path / "host2", store, endpoint_url=moto.url, snapshot=sample))
+    config = load_nightly_config(write_config(tmp_path / "host2", store, endpoint_url=moto_s3.url, snapshot=sample))
     second = run_nightly(config, "2026-01-06")
     assert (second.status, second.previous_date) == ("ok", "2026-01-05"), second.line()
     assert second.seeded_parses == first.counts["pdf_json"] > 0
@@ -71,22 +64,22 @@ def test_two_nights_against_s3_on_fresh_hosts(moto, tmp_path: Path) -> None:
     again = run_nightly(config, "2026-01-06")
     assert (again.status, again.published_objects) == ("ok", 0), again.line()
     loaded = tmp_path / "latest.jsonl"
-    assert main(["load", f"{store}/latest", "--out", str(loaded), "--endpoint-url", moto.url]) == 0
+    assert main(["load", f"{store}/latest", "--out", str(loaded), "--endpoint-url", moto_s3.url]) == 0
     assert len(loaded.read_text(encoding="utf-8").splitlines()) == second.counts["metadata_rows"]
 
 
-def test_nightly_with_ingest_from_loopback_feeds(corpus_dir: Path, moto, tmp_path: Path, capsys) -> None:
-    bucket = new_bucket(moto.url)
+def test_nightly_with_ingest_from_loopback_feeds(corpus_dir: Path, moto_s3, s3_bucket, tmp_path: Path, capsys) -> None:
+    bucket = s3_bucket
     with FeedServer(corpus_dir) as server:
         sources = write_sources(tmp_path, server.url)
-        config = write_config(tmp_path / "host", f"s3://{bucket}/p", endpoint_url=moto.url, sources=str(sources))
+        config = write_config(tmp_path / "host", f"s3://{bucket}/p", endpoint_url=moto_s3.url, sources=str(sources))
         code = main(["nightly", "--config", str(config), "--release-date", "2020-03-13"])
     line = capsys.readouterr().out.strip()
     assert code in (EXIT_OK, EXIT_PARTIAL) and line.startswith("nightly 2020-03-13 ") and "\n" not in line
     assert "ingest" in line and "papers" in line
     assert (tmp_path / "host/work/snapshots/2020-03-13/snapshot.json").is_file()
     assert main(["load", f"s3://{bucket}/p/2020-03-13", "--out", str(tmp_path / "x.jsonl"),
-                 "--endpoint-url", moto.url]) == 0
+                 "--endpoint-url", moto_s3.url]) == 0
 
 
 def test_dead_letters_over_the_threshold_give_partial(tmp_path: Path) -> None:
@@ -136,7 +129,7 @@ def test_an_unreachable_store_fails_without_building(tmp_path: Path, capsys) -> 
 
 
 def test_seed_parse_cache_only_for_the_same_parser_version(tmp_path: Path) -> None:
-    from tests.release_fixtures import PDF_SHA1, make_pdf_paper, write_small_release
+    from tests.support.release_fixtures import PDF_SHA1, make_pdf_paper, write_small_release
 
     release_dir = write_small_release(tmp_path / "out", "2026-01-02")  # parser_versions pdf_json: test-1
     assert seed_parse_cache(release_dir, tmp_path / "cache", "pdfminer-1") == 0

@@ -9,7 +9,7 @@ import io
 import pytest
 
 from parsers.pdf_text import parse_pdf
-from tests.conftest import PROJECT_ROOT
+from tests.support.paths import PROJECT_ROOT
 
 pytest.importorskip("reportlab", reason="the sample generator needs reportlab")
 

@@ -1,8 +1,9 @@
-"""Rules of the house: only pipeline/ imports Beam; every CLI subcommand is in the README."""
+"""Rules of the house: only pipeline/ imports Beam; every CLI subcommand is in the README;
+tests and benchmarks share helpers through tests/support/ only."""
 import ast
 
 from pipeline.cli import make_parser
-from tests.conftest import PROJECT_ROOT
+from tests.support.paths import PROJECT_ROOT
 
 PLAIN_PACKAGES = ("schemas", "parsers", "dedup", "release")
 
@@ -47,3 +48,16 @@ def test_every_cli_subcommand_is_documented_in_the_readme():
     subcommands = next(action for action in parser._actions if action.dest == "command").choices
     missing = [name for name in subcommands if f"cord19 {name}" not in readme]
     assert missing == []
+
+
+def test_no_test_or_benchmark_imports_a_test_module():
+    """What tests and benchmarks share lives in tests/support/, never in a test module."""
+    offenders = [
+        f"{path.relative_to(PROJECT_ROOT)} imports {name}"
+        for folder in ("tests", "benchmarks", "scripts")
+        for path in (PROJECT_ROOT / folder).rglob("*.py")
+        for name in imported_modules(path)
+        if name.split(".")[-1].startswith("test_") or name.startswith("benchmarks")
+    ]
+    assert offenders == []
+    assert not list((PROJECT_ROOT / "tests" / "support").glob("test_*.py"))

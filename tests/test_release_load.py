@@ -17,8 +17,8 @@ from release.publish import publish_release
 from release.storage import LocalStorage
 from release.writer import ReleaseContent, paper_json_bytes, write_paper_file, write_release_files
 from schemas import METADATA_COLUMNS
-from tests.release_fixtures import PDF_SHA1, make_pdf_paper, make_row, write_small_release
-from tests.s3_server import new_bucket, running_moto, storage_for
+from tests.support.release_fixtures import PDF_SHA1, make_pdf_paper, make_row, write_small_release
+from tests.support.s3_server import storage_for
 
 PMC_PAPER = {"paper_id": "PMC7000001", "metadata": {"title": "From PMC", "authors": []}, "body_text": [],
              "bib_entries": {}, "ref_entries": {}, "back_matter": []}
@@ -154,42 +154,38 @@ def test_not_a_release(tmp_path: Path) -> None:
         list(iter_papers(tmp_path))
 
 
-def test_load_over_s3_gives_one_record_per_metadata_row(tmp_path: Path) -> None:
+def test_load_over_s3_gives_one_record_per_metadata_row(moto_s3, s3_bucket, tmp_path: Path) -> None:
     old = write_small_release(tmp_path / "a", "2026-01-02")
     new = write_mixed_release(tmp_path / "b", "2026-03-01")
-    with running_moto() as moto:
-        bucket = new_bucket(moto.url)
-        storage = storage_for(moto.url, bucket)
-        publish_release(old, storage, "cord19")
-        publish_release(new, storage, "cord19")
-        sources = {
-            "latest": f"s3://{bucket}/cord19/latest",
-            "dated": f"s3://{bucket}/cord19/2026-01-02",
-            "tarball": f"s3://{bucket}/cord19/historical_releases/cord-19_2026-03-01.tar.gz",
-        }
-        outputs = {}
-        for label, source in sources.items():
-            outputs[label] = tmp_path / f"{label}.jsonl"
-            assert main(["load", source, "--out", str(outputs[label]), "--endpoint-url", moto.url]) == 0
-        latest = [json.loads(line) for line in outputs["latest"].read_text(encoding="utf-8").splitlines()]
-        check_mixed_records(latest, new)
-        dated = [json.loads(line) for line in outputs["dated"].read_text(encoding="utf-8").splitlines()]
-        assert [r["cord_uid"] for r in dated] == metadata_uids(old)
-        assert [r["full_text_source"] for r in dated] == ["pdf_json", None]
-        assert outputs["tarball"].read_text(encoding="utf-8") == outputs["latest"].read_text(encoding="utf-8")
-        assert main(["load", f"s3://{bucket}/cord19/1999-01-01", "--out", str(tmp_path / "x.jsonl"),
-                     "--endpoint-url", moto.url]) == 1
+    storage = storage_for(moto_s3.url, s3_bucket)
+    publish_release(old, storage, "cord19")
+    publish_release(new, storage, "cord19")
+    sources = {
+        "latest": f"s3://{s3_bucket}/cord19/latest",
+        "dated": f"s3://{s3_bucket}/cord19/2026-01-02",
+        "tarball": f"s3://{s3_bucket}/cord19/historical_releases/cord-19_2026-03-01.tar.gz",
+    }
+    outputs = {}
+    for label, source in sources.items():
+        outputs[label] = tmp_path / f"{label}.jsonl"
+        assert main(["load", source, "--out", str(outputs[label]), "--endpoint-url", moto_s3.url]) == 0
+    latest = [json.loads(line) for line in outputs["latest"].read_text(encoding="utf-8").splitlines()]
+    check_mixed_records(latest, new)
+    dated = [json.loads(line) for line in outputs["dated"].read_text(encoding="utf-8").splitlines()]
+    assert [r["cord_uid"] for r in dated] == metadata_uids(old)
+    assert [r["full_text_source"] for r in dated] == ["pdf_json", None]
+    assert outputs["tarball"].read_text(encoding="utf-8") == outputs["latest"].read_text(encoding="utf-8")
+    assert main(["load", f"s3://{s3_bucket}/cord19/1999-01-01", "--out", str(tmp_path / "x.jsonl"),
+                 "--endpoint-url", moto_s3.url]) == 1
 
 
-def test_load_checks_downloads_against_the_manifest(tmp_path: Path) -> None:
+def test_load_checks_downloads_against_the_manifest(moto_s3, s3_bucket, tmp_path: Path) -> None:
     release_dir = write_mixed_release(tmp_path)
-    with running_moto() as moto:
-        bucket = new_bucket(moto.url)
-        storage = storage_for(moto.url, bucket)
-        publish_release(release_dir, storage, "p")
-        storage.write_bytes("p/2026-03-01/metadata.csv", b"cord_uid\nswapped\n")
-        with pytest.raises(ChecksumMismatchError, match="does not match the release manifest"):
-            list(iter_papers(f"s3://{bucket}/p/2026-03-01", endpoint_url=moto.url))
+    storage = storage_for(moto_s3.url, s3_bucket)
+    publish_release(release_dir, storage, "p")
+    storage.write_bytes("p/2026-03-01/metadata.csv", b"cord_uid\nswapped\n")
+    with pytest.raises(ChecksumMismatchError, match="does not match the release manifest"):
+        list(iter_papers(f"s3://{s3_bucket}/p/2026-03-01", endpoint_url=moto_s3.url))
 
 
 def _real_cord19_folder(corpus_dir: Path, out: Path) -> Path:

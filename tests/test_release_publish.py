@@ -21,8 +21,8 @@ from release import storage as storage_module
 from release.safe_tar import iter_tarball_files
 from release.storage import ChecksumAccumulator, LocalStorage, Upload, file_checksums, stored_object_matches
 from release.writer import ReleaseContent, write_release_files
-from tests.release_fixtures import make_row, write_small_release
-from tests.s3_server import CorruptingProxy, all_objects, encrypt_by_default, new_bucket, running_moto, storage_for
+from tests.support.release_fixtures import make_row, write_small_release
+from tests.support.s3_server import CorruptingProxy, all_objects, encrypt_by_default, new_bucket, storage_for
 
 MiB = 1024 * 1024
 SMALL_PARTS = TransferConfig(multipart_threshold=5 * MiB, multipart_chunksize=5 * MiB, max_concurrency=4)
@@ -32,15 +32,9 @@ DATED_FILES = {
 }
 
 
-@pytest.fixture(scope="module")
-def moto():
-    with running_moto() as server:
-        yield server
-
-
 @pytest.fixture
-def s3(moto):
-    return storage_for(moto.url, new_bucket(moto.url))
+def s3(moto_s3, s3_bucket):
+    return storage_for(moto_s3.url, s3_bucket)
 
 
 def write_big_release(out_dir: Path, date: str, rows: int = 2600) -> Path:
@@ -140,9 +134,9 @@ def test_a_different_release_under_the_same_date_needs_force(s3, tmp_path: Path)
     assert publish_release(second, s3, "p").uploaded == ()
 
 
-def test_corrupted_upload_is_caught_by_checksum_and_sent_again(moto, tmp_path: Path) -> None:
+def test_corrupted_upload_is_caught_by_checksum_and_sent_again(moto_s3, s3_bucket, tmp_path: Path) -> None:
     release_dir = write_small_release(tmp_path / "out", "2026-01-02")
-    bucket = new_bucket(moto.url)
+    bucket = s3_bucket
     seen: list[str] = []
 
     def first_metadata_put(method: str, path: str) -> bool:
@@ -150,25 +144,25 @@ def test_corrupted_upload_is_caught_by_checksum_and_sent_again(moto, tmp_path: P
         seen.extend(["x"] if hit else [])
         return hit
 
-    with CorruptingProxy(moto.port, first_metadata_put) as proxy:
+    with CorruptingProxy(moto_s3.port, first_metadata_put) as proxy:
         publish_release(release_dir, storage_for(proxy.url, bucket), "p")
     assert proxy.corrupted == [f"/{bucket}/p/2026-01-02/metadata.csv"]
-    stored = all_objects(storage_for(moto.url, bucket), "p/")
+    stored = all_objects(storage_for(moto_s3.url, bucket), "p/")
     assert stored["2026-01-02/metadata.csv"][3] == (release_dir / "metadata.csv").read_bytes()
 
 
-def test_persistent_corruption_fails_and_latest_stays(moto, tmp_path: Path) -> None:
+def test_persistent_corruption_fails_and_latest_stays(moto_s3, s3_bucket, tmp_path: Path) -> None:
     good = write_small_release(tmp_path / "a", "2026-01-02")
     bad = write_small_release(tmp_path / "b", "2026-01-03")
-    bucket = new_bucket(moto.url)
-    direct = storage_for(moto.url, bucket)
+    bucket = s3_bucket
+    direct = storage_for(moto_s3.url, bucket)
     publish_release(good, direct, "p")
     latest_before = {k: v for k, v in all_objects(direct, "p/").items() if k.startswith("latest")}
 
     def every_parquet_put(method: str, path: str) -> bool:
         return method == "PUT" and path.endswith("/2026-01-03/metadata.parquet")
 
-    with CorruptingProxy(moto.port, every_parquet_put) as proxy:
+    with CorruptingProxy(moto_s3.port, every_parquet_put) as proxy:
         with pytest.raises(ChecksumMismatchError, match="metadata.parquet"):
             publish_release(bad, storage_for(proxy.url, bucket), "p")
     assert len(proxy.corrupted) == 2
@@ -178,10 +172,10 @@ def test_persistent_corruption_fails_and_latest_stays(moto, tmp_path: Path) -> N
     assert {k: v for k, v in after.items() if k.startswith("latest")} == latest_before
 
 
-def test_multipart_upload_corrupted_part_is_caught(moto, tmp_path: Path) -> None:
+def test_multipart_upload_corrupted_part_is_caught(moto_s3, s3_bucket, tmp_path: Path) -> None:
     release_dir = write_big_release(tmp_path / "out", "2026-02-01")
     assert (release_dir / "metadata.csv").stat().st_size > 10 * MiB
-    bucket = new_bucket(moto.url)
+    bucket = s3_bucket
     corrupted_parts: list[str] = []
 
     def second_part_once(method: str, path: str) -> bool:
@@ -189,10 +183,10 @@ def test_multipart_upload_corrupted_part_is_caught(moto, tmp_path: Path) -> None
         corrupted_parts.extend([path] if hit else [])
         return hit
 
-    with CorruptingProxy(moto.port, second_part_once) as proxy:
+    with CorruptingProxy(moto_s3.port, second_part_once) as proxy:
         publish_release(release_dir, storage_for(proxy.url, bucket, transfer_config=SMALL_PARTS), "p")
     assert len(corrupted_parts) == 1
-    stored = all_objects(storage_for(moto.url, bucket), "p/")
+    stored = all_objects(storage_for(moto_s3.url, bucket), "p/")
     size, etag, _, data = stored["2026-02-01/metadata.csv"]
     assert data == (release_dir / "metadata.csv").read_bytes() and etag.endswith("-3")
     # latest/ is a server-side CopyObject: a single-part object whose ETag is the plain MD5.
@@ -200,9 +194,9 @@ def test_multipart_upload_corrupted_part_is_caught(moto, tmp_path: Path) -> None
     assert stored["latest/metadata.csv"][3] == data
 
 
-def test_historical_tarball_part_corrupted_in_transit_is_caught(moto, tmp_path: Path) -> None:
+def test_historical_tarball_part_corrupted_in_transit_is_caught(moto_s3, s3_bucket, tmp_path: Path) -> None:
     release_dir = write_big_release(tmp_path / "out", "2026-02-01")
-    bucket = new_bucket(moto.url)
+    bucket = s3_bucket
     corrupted_parts: list[str] = []
 
     def second_tarball_part_once(method: str, path: str) -> bool:
@@ -210,10 +204,10 @@ def test_historical_tarball_part_corrupted_in_transit_is_caught(moto, tmp_path: 
         corrupted_parts.extend([path] if hit else [])
         return hit
 
-    with CorruptingProxy(moto.port, second_tarball_part_once) as proxy:
+    with CorruptingProxy(moto_s3.port, second_tarball_part_once) as proxy:
         result = publish_release(release_dir, storage_for(proxy.url, bucket, transfer_config=SMALL_PARTS), "p")
     assert len(corrupted_parts) == 1
-    stored = all_objects(storage_for(moto.url, bucket), "p/")
+    stored = all_objects(storage_for(moto_s3.url, bucket), "p/")
     size, etag, _, tarball = stored["historical_releases/cord-19_2026-02-01.tar.gz"]
     assert etag.endswith("-3") and result.uploaded_bytes > 2 * size  # sent twice, plus the dated files
     assert size <= tarball_size_bound(read_local_release(release_dir))
@@ -222,14 +216,14 @@ def test_historical_tarball_part_corrupted_in_transit_is_caught(moto, tmp_path: 
     assert json.loads(stored["releases.json"][3])["releases"][0]["sha256"] == hashlib.sha256(tarball).hexdigest()
 
 
-def test_a_failed_tarball_stream_is_aborted_and_the_rerun_completes(moto, tmp_path: Path) -> None:
+def test_a_failed_tarball_stream_is_aborted_and_the_rerun_completes(moto_s3, s3_bucket, tmp_path: Path) -> None:
     release_dir = write_big_release(tmp_path / "out", "2026-02-01")
-    bucket = new_bucket(moto.url)
-    storage = storage_for(moto.url, bucket, transfer_config=SMALL_PARTS)
+    bucket = s3_bucket
+    storage = storage_for(moto_s3.url, bucket, transfer_config=SMALL_PARTS)
 
     def fail_tarball_part_two(params, **kwargs) -> None:
         if "cord-19_" in params["Key"] and params["PartNumber"] == 2:
-            raise EndpointConnectionError(endpoint_url=moto.url)
+            raise EndpointConnectionError(endpoint_url=moto_s3.url)
 
     storage.client.meta.events.register("before-parameter-build.s3.UploadPart", fail_tarball_part_two)
     with pytest.raises(StorageError, match="part 2"):
@@ -263,13 +257,13 @@ def test_a_tampered_historical_tarball_leaves_the_index_and_is_sent_again(s3, tm
     assert [entry["date"] for entry in release_index(s3, "p")] == ["2026-01-02"]
 
 
-def test_objects_under_sse_kms_are_verified_by_their_crc32(moto, tmp_path: Path, caplog) -> None:
+def test_objects_under_sse_kms_are_verified_by_their_crc32(moto_s3, s3_bucket, tmp_path: Path, caplog) -> None:
     """Under SSE-KMS, S3's ETag is no MD5 of the bytes: publish checks S3's CRC32 instead."""
     release_dir = write_big_release(tmp_path / "out", "2026-02-01")
-    bucket = new_bucket(moto.url)
-    direct = storage_for(moto.url, bucket, transfer_config=SMALL_PARTS)
+    bucket = s3_bucket
+    direct = storage_for(moto_s3.url, bucket, transfer_config=SMALL_PARTS)
     encrypt_by_default(direct, "aws:kms")
-    with CorruptingProxy(moto.port, lambda method, path: False, opaque_etags=True) as proxy:
+    with CorruptingProxy(moto_s3.port, lambda method, path: False, opaque_etags=True) as proxy:
         kms = storage_for(proxy.url, bucket, transfer_config=SMALL_PARTS)
         first = publish_release(release_dir, kms, "p")
         csv_key = "p/2026-02-01/metadata.csv"
@@ -290,15 +284,15 @@ def test_objects_under_sse_kms_are_verified_by_their_crc32(moto, tmp_path: Path,
 
 
 @pytest.mark.parametrize("encryption", ["AES256", "aws:kms"])
-def test_latest_copies_above_the_copy_object_limit_are_multipart_and_verified(moto, tmp_path: Path, monkeypatch,
+def test_latest_copies_above_the_copy_object_limit_are_multipart_and_verified(moto_s3, s3_bucket, tmp_path: Path, monkeypatch,
                                                                                encryption: str) -> None:
     """Files over 5 GiB (here: over 1 MiB) reach latest/ by a multipart copy with the upload's parts."""
     monkeypatch.setattr(storage_module, "MAX_COPY_OBJECT_BYTES", MiB)
     release_dir = write_big_release(tmp_path / "out", "2026-02-01")
-    bucket = new_bucket(moto.url)
-    direct = storage_for(moto.url, bucket)
+    bucket = s3_bucket
+    direct = storage_for(moto_s3.url, bucket)
     encrypt_by_default(direct, encryption)
-    with CorruptingProxy(moto.port, lambda method, path: False, opaque_etags=encryption == "aws:kms") as proxy:
+    with CorruptingProxy(moto_s3.port, lambda method, path: False, opaque_etags=encryption == "aws:kms") as proxy:
         store = storage_for(proxy.url, bucket, transfer_config=SMALL_PARTS)
         publish_release(release_dir, store, "p")
         assert publish_release(release_dir, store, "p").uploaded == ()
@@ -307,20 +301,20 @@ def test_latest_copies_above_the_copy_object_limit_are_multipart_and_verified(mo
     assert direct.read_bytes("p/latest/metadata.csv") == (release_dir / "metadata.csv").read_bytes()
 
 
-def test_interrupted_publish_resumes_to_the_same_end_state(moto, tmp_path: Path) -> None:
+def test_interrupted_publish_resumes_to_the_same_end_state(moto_s3, s3_bucket, tmp_path: Path) -> None:
     old = write_small_release(tmp_path / "a", "2026-01-02")
     new = write_big_release(tmp_path / "b", "2026-02-01")
-    bucket, reference_bucket = new_bucket(moto.url), new_bucket(moto.url)
-    publish_release(old, storage_for(moto.url, bucket), "p")
-    latest_before = {k: v for k, v in all_objects(storage_for(moto.url, bucket), "p/").items() if k.startswith("latest")}
+    bucket, reference_bucket = s3_bucket, new_bucket(moto_s3.url)
+    publish_release(old, storage_for(moto_s3.url, bucket), "p")
+    latest_before = {k: v for k, v in all_objects(storage_for(moto_s3.url, bucket), "p/").items() if k.startswith("latest")}
 
-    storage = storage_for(moto.url, bucket, transfer_config=SMALL_PARTS)
+    storage = storage_for(moto_s3.url, bucket, transfer_config=SMALL_PARTS)
     uploads: list[str] = []
 
     def stop_server_half_way(**kwargs) -> None:
         uploads.append(kwargs["model"].name)
         if len(uploads) == 4:
-            moto.stop()
+            moto_s3.stop()
 
     storage.client.meta.events.register("after-call.s3.PutObject", stop_server_half_way)
     storage.client.meta.events.register("after-call.s3.UploadPart", stop_server_half_way)
@@ -328,11 +322,11 @@ def test_interrupted_publish_resumes_to_the_same_end_state(moto, tmp_path: Path)
         with pytest.raises(StorageError):
             publish_release(new, storage, "p")
     finally:
-        moto.start()
+        moto_s3.start()
     storage.client.meta.events.unregister("after-call.s3.PutObject", stop_server_half_way)
     storage.client.meta.events.unregister("after-call.s3.UploadPart", stop_server_half_way)
 
-    interrupted = all_objects(storage_for(moto.url, bucket), "p/")
+    interrupted = all_objects(storage_for(moto_s3.url, bucket), "p/")
     assert {k: v for k, v in interrupted.items() if k.startswith("latest")} == latest_before
     assert "2026-02-01/manifest.json" not in interrupted
     # The server was gone, so the interrupted multipart uploads could not be aborted then.
@@ -341,9 +335,9 @@ def test_interrupted_publish_resumes_to_the_same_end_state(moto, tmp_path: Path)
     resumed = publish_release(new, storage, "p")
     assert resumed.skipped, "objects stored before the interruption are not sent again"
     assert "Uploads" not in storage.client.list_multipart_uploads(Bucket=bucket)
-    publish_release(old, storage_for(moto.url, reference_bucket), "p")
-    publish_release(new, storage_for(moto.url, reference_bucket, transfer_config=SMALL_PARTS), "p")
-    assert all_objects(storage_for(moto.url, bucket), "p/") == all_objects(storage_for(moto.url, reference_bucket), "p/")
+    publish_release(old, storage_for(moto_s3.url, reference_bucket), "p")
+    publish_release(new, storage_for(moto_s3.url, reference_bucket, transfer_config=SMALL_PARTS), "p")
+    assert all_objects(storage_for(moto_s3.url, bucket), "p/") == all_objects(storage_for(moto_s3.url, reference_bucket), "p/")
 
 
 def test_a_folder_that_does_not_match_its_manifest_is_refused(s3, tmp_path: Path) -> None:
@@ -377,20 +371,20 @@ def test_publish_to_a_local_mirror(tmp_path: Path) -> None:
     assert (tmp_path / "mirror/2026-01-02/metadata.csv").read_bytes() == (release_dir / "metadata.csv").read_bytes()
 
 
-def test_cli_publish_with_endpoint_url(moto, tmp_path: Path, capsys, caplog) -> None:
+def test_cli_publish_with_endpoint_url(moto_s3, s3_bucket, tmp_path: Path, capsys, caplog) -> None:
     release_dir = write_small_release(tmp_path / "out", "2026-01-02")
-    bucket = new_bucket(moto.url)
+    bucket = s3_bucket
     with caplog.at_level(logging.DEBUG):
-        assert main(["-v", "publish", str(release_dir), f"s3://{bucket}/cord19", "--endpoint-url", moto.url]) == 0
+        assert main(["-v", "publish", str(release_dir), f"s3://{bucket}/cord19", "--endpoint-url", moto_s3.url]) == 0
     assert "published 2026-01-02" in capsys.readouterr().out
     assert "published 2026-01-02" in caplog.text
     assert "Credential=" not in caplog.text and os.environ["AWS_SECRET_ACCESS_KEY"] not in caplog.text
     other = write_big_release(tmp_path / "other", "2026-01-02", rows=2)
-    assert main(["publish", str(other), f"s3://{bucket}/cord19", "--endpoint-url", moto.url]) == 1
+    assert main(["publish", str(other), f"s3://{bucket}/cord19", "--endpoint-url", moto_s3.url]) == 1
     assert "--force" in capsys.readouterr().err
 
 
-def test_checksums_match_s3_etag_rules_whatever_the_chunking(moto, tmp_path: Path) -> None:
+def test_checksums_match_s3_etag_rules_whatever_the_chunking(moto_s3, s3_bucket, tmp_path: Path) -> None:
     data = os.urandom(11 * MiB + 123)
     path = tmp_path / "blob"
     path.write_bytes(data)
@@ -407,7 +401,7 @@ def test_checksums_match_s3_etag_rules_whatever_the_chunking(moto, tmp_path: Pat
     assert file_checksums(path, None).etag == hashlib.md5(data).hexdigest()
     crc_parts = [zlib.crc32(p) for p in parts]
     assert chunked.part_crc32s == tuple(crc_parts) and chunked.crc32 == zlib.crc32(data)
-    storage = storage_for(moto.url, new_bucket(moto.url), transfer_config=SMALL_PARTS)
+    storage = storage_for(moto_s3.url, s3_bucket, transfer_config=SMALL_PARTS)
     storage.upload_files([Upload("k", path, {})])
     assert storage.stat("k").etag == expected_etag
     composite = zlib.crc32(b"".join(crc.to_bytes(4, "big") for crc in crc_parts)).to_bytes(4, "big")

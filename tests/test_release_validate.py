@@ -5,7 +5,7 @@ import tarfile
 
 from pipeline.cli import main
 from release.validate import validate_path
-from tests.release_fixtures import PDF_SHA1, write_small_release
+from tests.support.release_fixtures import PDF_SHA1, write_small_release
 
 
 def test_a_release_written_by_the_writer_is_valid(tmp_path, capsys):

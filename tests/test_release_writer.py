@@ -15,7 +15,7 @@ from release.writer import (
     write_release_files,
 )
 from schemas import METADATA_COLUMNS
-from tests.release_fixtures import PDF_SHA1, make_row, write_small_release
+from tests.support.release_fixtures import PDF_SHA1, make_row, write_small_release
 
 
 def test_metadata_csv_has_the_19_columns_quoting_and_sorted_rows():

@@ -18,7 +18,7 @@ from parsers.errors import ParseError
 from parsers.feeds import FEED_KINDS, iter_feed_records
 from schemas.invariants import paper_problems
 from parsers.jats import parse_jats
-from tests.conftest import PROJECT_ROOT
+from tests.support.paths import PROJECT_ROOT
 
 SAMPLE = PROJECT_ROOT / "pipeline" / "sample_snapshot"
 GENERATOR = PROJECT_ROOT / "scripts" / "make_sample_snapshot.py"

@@ -5,7 +5,7 @@ import json
 from pipeline.stages import DEAD_LETTERS
 from pipeline.stages.read_records import ReadSourceRecords
 from pipeline.snapshot import feed_files
-from tests.beam_helpers import run_and_collect
+from tests.support.beam_helpers import run_and_collect
 
 WHO_HEADER = "Title,Authors,Abstract,Published Year,Published Month,Journal,Volume,Issue,Pages,Accession Number,DOI,Ref,Covidence #,Study,Notes,Tags"
 

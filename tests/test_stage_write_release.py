@@ -6,8 +6,8 @@ import apache_beam as beam
 from pipeline.stages.write_release import WriteRelease
 from release.validate import validate_path
 from release.writer import ReleaseContent
-from tests.beam_helpers import run_and_collect
-from tests.release_fixtures import PDF_SHA1, make_pdf_paper, make_row
+from tests.support.beam_helpers import run_and_collect
+from tests.support.release_fixtures import PDF_SHA1, make_pdf_paper, make_row
 
 
 class Attached:

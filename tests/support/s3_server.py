@@ -1,6 +1,8 @@
 """Loopback S3 for tests: moto's standalone server, and an HTTP proxy that corrupts uploads.
 
-Both listen on 127.0.0.1 on a free port and are stopped by the tests that start them.
+Both listen on 127.0.0.1 on a free port. Tests get moto's server from the session
+fixture `moto_s3` (tests/conftest.py), which starts it once and stops it at the end, and
+a fresh bucket from `s3_bucket`; a test that starts a proxy stops it.
 """
 import hashlib
 import http.client

@@ -24,19 +24,20 @@ the same authors with its own DOI: a hard negative CORD-19 rows do not contain.
 `with_typos=True` deletes one character (at a hashed position) from the WHO title of
 one row in five: a harder, synthetic variant of the same set.
 
-Run: python benchmarks/dedup_labelled_set.py [METADATA_CSV] (prints the set's size;
+Used by benchmarks/bench_dedup.py and tests/test_dedup_corpus.py. Run, from the project
+root: python -m tests.support.dedup_labelled_set [METADATA_CSV] (prints the set's size;
 the default CSV is read from the corpus at CORD19_CORPUS, default ../shared/corpus).
 """
 import csv
 import hashlib
 import html
-import os
 import sys
 from collections import Counter
 from pathlib import Path
 
-CORPUS = Path(os.environ.get("CORD19_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
-DEFAULT_CSV = CORPUS / "cord19" / "metadata_sample_200rows_final2022.csv"
+from tests.support.paths import corpus_path
+
+DEFAULT_CSV = corpus_path() / "cord19" / "metadata_sample_200rows_final2022.csv"
 ID_FIELDS = ("doi", "pmcid", "pubmed_id", "arxiv_id", "who_covidence_id", "mag_id", "s2_id")
 
 

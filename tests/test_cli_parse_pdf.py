@@ -7,7 +7,7 @@ import pytest
 from schemas.invariants import paper_problems
 from pipeline.cli import main
 from schemas import schema_errors
-from tests.grobid_server import GrobidTestServer, corpus_tei_by_sha1
+from tests.support.grobid_server import GrobidTestServer, corpus_tei_by_sha1
 
 PDF_SHA1 = "f2235cd28c171f9f3b6a8bcebe246159c464980c"
 

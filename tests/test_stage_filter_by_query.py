@@ -1,12 +1,10 @@
-"""FilterByQuery and ValidateRows on small inputs, main and dead-letter outputs."""
+"""FilterByQuery: the scope query per paper cluster, and every dropped member as a dead letter."""
 import apache_beam as beam
 
 from dedup import Cluster
 from pipeline.stages import DEAD_LETTERS
 from pipeline.stages.filter_by_query import FilterByQuery, compile_query, drop_reason
-from pipeline.stages.validate_rows import ValidateRows
-from tests.beam_helpers import run_and_collect
-from tests.release_fixtures import make_row
+from tests.support.beam_helpers import run_and_collect
 
 QUERY = {"terms": ["COVID-19", "SARS-CoV", "Coronavirus"], "fields": ["title", "abstract"]}
 
@@ -43,13 +41,3 @@ def test_filter_by_query_sends_every_dropped_member_to_dead_letters(tmp_path):
     assert [c.members[0]["source_id"] for c in out["kept"]] == ["#1"]
     reasons = sorted((d["input"], d["reason"]) for d in out["dead"])
     assert reasons == [("ArXiv:2001.00001", "out_of_scope"), ("Crossref:10.1/x", "out_of_scope"), ("PMC:PMC9", "not_a_paper")]
-
-
-def test_validate_rows_dead_letters_a_row_that_breaks_the_schema(tmp_path):
-    good = make_row("abcd1234", title="Fine")
-    bad = make_row("abcd5678", pubmed_id="123.0")
-    out = run_and_collect(tmp_path, lambda p: (lambda r: {"valid": r.valid, "dead": r[DEAD_LETTERS]})(
-        p | beam.Create([good, bad]) | ValidateRows()))
-    assert out["valid"] == [good]
-    (letter,) = out["dead"]
-    assert letter["reason"] == "invalid_metadata_row" and "pubmed_id" in letter["message"]

@@ -5,7 +5,7 @@ release built from the bundled sample for SAMPLE_DATE, with the schema and parse
 versions it was built under. When a change is meant to alter the release, bump the
 version it concerns and regenerate the list:
 
-    python -m tests.sample_release_checksums
+    python -m tests.support.sample_release_checksums
 """
 import hashlib
 import json
@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-CHECKSUMS_FILE = Path(__file__).resolve().parent / "data" / "sample_release_checksums.json"
+CHECKSUMS_FILE = Path(__file__).resolve().parents[1] / "data" / "sample_release_checksums.json"
 SAMPLE_DATE = "2026-01-01"
 
 
