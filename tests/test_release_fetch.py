@@ -8,7 +8,7 @@ from release.fetch import fetch_release_files
 from release.layout import CHANGELOG, MANIFEST, METADATA_CSV, TARBALL
 from release.publish import publish_release
 from release.storage import LocalStorage
-from tests.release_fixtures import write_small_release
+from tests.support.release_fixtures import write_small_release
 
 DATE = "2026-01-02"
 

@@ -17,7 +17,7 @@ from release.layout import (
     release_folder,
     staging_folder,
 )
-from tests.release_fixtures import PDF_SHA1, write_small_release
+from tests.support.release_fixtures import PDF_SHA1, write_small_release
 
 
 def test_parse_paths_follow_the_cord19_layout():

@@ -4,7 +4,7 @@ import copy
 import pytest
 
 from schemas import fast_validator, schema_errors, validator
-from tests.release_fixtures import make_pdf_paper, make_row
+from tests.support.release_fixtures import make_pdf_paper, make_row
 
 WRONG_VALUES = (None, 7, -1, 2.5, "", "x", [], ["x"], {}, {"x": 1}, True)
 
