@@ -17,6 +17,25 @@ from lxml import etree
 
 from parsers.errors import ParseError
 from parsers.xmlsafe import parse_xml_bytes
+from schemas.records import (
+    Affiliation,
+    Author,
+    BibEntry,
+    Paper,
+    Paragraph,
+    PersonName,
+    RefEntry,
+    Span,
+    affiliation,
+    author,
+    bib_entry,
+    paper,
+    paragraph,
+    person_name,
+    ref_entry,
+    span,
+    table_entry,
+)
 
 PARSER_VERSION = "tei-1"
 
@@ -51,7 +70,7 @@ class NotTeiError(ParseError):
     reason = "not_tei"
 
 
-def tei_to_pdf_json(tei: bytes, paper_id: str) -> dict:
+def tei_to_pdf_json(tei: bytes, paper_id: str) -> Paper:
     """Convert one GROBID TEI document into a pdf_json dict with the given paper_id."""
     root = parse_xml_bytes(tei)
     if root.tag != T + "TEI":
@@ -68,15 +87,16 @@ def tei_to_pdf_json(tei: bytes, paper_id: str) -> dict:
     back_blocks = supplementary + _back_blocks(root.find(f"{T}text/{T}back"))
     linker.learn_numbering(abstract_blocks + body_blocks + back_blocks)
 
-    return {
-        "paper_id": paper_id,
-        "metadata": {"title": _title(header), "authors": _header_authors(header)},
-        "abstract": [linker.paragraph(b) for b in abstract_blocks],
-        "body_text": [linker.paragraph(b) for b in body_blocks],
-        "bib_entries": bib_entries,
-        "ref_entries": ref_entries,
-        "back_matter": [linker.paragraph(b) for b in back_blocks],
-    }
+    return paper(
+        paper_id,
+        _title(header),
+        _header_authors(header),
+        abstract=[linker.paragraph(b) for b in abstract_blocks],
+        body_text=[linker.paragraph(b) for b in body_blocks],
+        bib_entries=bib_entries,
+        ref_entries=ref_entries,
+        back_matter=[linker.paragraph(b) for b in back_blocks],
+    )
 
 
 # ---------------------------------------------------------------- text helpers
@@ -297,10 +317,10 @@ def _title(header: etree._Element | None) -> str:
 _FORENAME, _SURNAME_TAG, _GEN_NAME = T + "forename", T + "surname", T + "genName"
 
 
-def _person(pers: etree._Element | None) -> dict:
+def _person(pers: etree._Element | None) -> PersonName:
     """first / middle / last / suffix of a persName (empty strings when absent)."""
     if pers is None:
-        return {"first": "", "middle": [], "last": "", "suffix": ""}
+        return person_name("", [], "", "")
     firsts, middles, surnames, suffixes = [], [], [], []
     for child in pers:
         tag = child.tag
@@ -311,16 +331,12 @@ def _person(pers: etree._Element | None) -> dict:
         elif tag == _GEN_NAME:
             suffixes.append(_text(child))
     # Several "first" forenames (e.g. "Jean Pierre"): the first is first, the rest middle.
-    return {
-        "first": firsts[0] if firsts else "",
-        "middle": [m for m in firsts[1:] + middles if m],
-        "last": " ".join(surnames),
-        "suffix": " ".join(suffixes),
-    }
+    return person_name(firsts[0] if firsts else "", [m for m in firsts[1:] + middles if m], " ".join(surnames),
+                       " ".join(suffixes))
 
 
-def _affiliation(author: etree._Element) -> dict:
-    aff = author.find(T + "affiliation")
+def _affiliation(author_el: etree._Element) -> Affiliation | dict:
+    aff = author_el.find(T + "affiliation")
     if aff is None:
         return {}
     orgs = collections.defaultdict(list)
@@ -334,36 +350,30 @@ def _affiliation(author: etree._Element) -> dict:
             value = _text(address.find(T + key))
             if value:
                 location[key] = value
-    return {
-        "laboratory": ", ".join(orgs["laboratory"]),
-        "institution": ", ".join(institution),
-        "location": location,
-    }
+    return affiliation(", ".join(orgs["laboratory"]), ", ".join(institution), location)
 
 
-def _header_authors(header: etree._Element | None) -> list[dict]:
+def _header_authors(header: etree._Element | None) -> list[Author]:
     if header is None:
         return []
     authors = []
-    for author in header.iterfind(f"{T}fileDesc/{T}sourceDesc/{T}biblStruct/{T}analytic/{T}author"):
-        pers = author.find(T + "persName")
+    for author_el in header.iterfind(f"{T}fileDesc/{T}sourceDesc/{T}biblStruct/{T}analytic/{T}author"):
+        pers = author_el.find(T + "persName")
         if pers is None:
             continue
         person = _person(pers)
         if not (person["first"] or person["last"]):
             continue
-        person["affiliation"] = _affiliation(author)
-        person["email"] = _text(author.find(T + "email"))
-        authors.append(person)
+        authors.append(author(person, _affiliation(author_el), _text(author_el.find(T + "email"))))
     return authors
 
 
 # ---------------------------------------------------------------- bibliography
 
 
-def _bib_entries(root: etree._Element) -> tuple[dict, dict[str, str]]:
+def _bib_entries(root: etree._Element) -> tuple[dict[str, BibEntry], dict[str, str]]:
     """`bib_entries` keyed BIBREF<n> in document order, and xml:id -> BIBREF key."""
-    entries: dict[str, dict] = {}
+    entries: dict[str, BibEntry] = {}
     keys: dict[str, str] = {}
     text = root.find(T + "text")
     if text is None:
@@ -383,10 +393,10 @@ _ID_NAMES = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "arxiv": "arXiv"}
 _PAGE_UNITS = ("page", "pp")
 
 
-def _bib_entry(bibl: etree._Element, key: str) -> dict:
+def _bib_entry(bibl: etree._Element, key: str) -> BibEntry:
     """One bib entry, from a single pass over the elements of a biblStruct."""
     titles: dict[tuple[str, str | None, str | None], str] = {}
-    authors: dict[str, list[dict]] = {_ANALYTIC: [], _MONOGR: []}
+    authors: dict[str, list[PersonName]] = {_ANALYTIC: [], _MONOGR: []}
     scopes: dict[str, str] = {}
     year = None
     other_ids: dict[str, list[str]] = {}
@@ -428,17 +438,17 @@ def _bib_entry(bibl: etree._Element, key: str) -> dict:
         title, venue = analytic_title, journal or monogr_title
     else:
         title, venue = monogr_title, journal if journal != monogr_title else ""
-    return {
-        "ref_id": key,
-        "title": title,
-        "authors": authors[_ANALYTIC] or authors[_MONOGR],
-        "year": year,
-        "venue": venue,
-        "volume": scopes.get("volume") or scopes.get("vol") or "",
-        "issn": scopes.get("issue", ""),
-        "pages": scopes.get("page") or scopes.get("pp") or "",
-        "other_ids": other_ids,
-    }
+    return bib_entry(
+        key,
+        title=title,
+        authors=authors[_ANALYTIC] or authors[_MONOGR],
+        year=year,
+        venue=venue,
+        volume=scopes.get("volume") or scopes.get("vol") or "",
+        issn=scopes.get("issue", ""),
+        pages=scopes.get("page") or scopes.get("pp") or "",
+        other_ids=other_ids,
+    )
 
 
 def _pick_title(titles: dict, part: str, level: str | None) -> str:
@@ -469,9 +479,9 @@ def _table_html(table: etree._Element) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
-def _ref_entries(root: etree._Element) -> tuple[dict, dict[str, str], dict[tuple[str, str], str]]:
+def _ref_entries(root: etree._Element) -> tuple[dict[str, RefEntry], dict[str, str], dict[tuple[str, str], str]]:
     """FIGREF/TABREF entries, xml:id -> key, and (kind, label) -> key."""
-    entries: dict[str, dict] = {}
+    entries: dict[str, RefEntry] = {}
     keys: dict[str, str] = {}
     labels: dict[tuple[str, str], str] = {}
     counts = {"figure": 0, "table": 0}
@@ -486,10 +496,11 @@ def _ref_entries(root: etree._Element) -> tuple[dict, dict[str, str], dict[tuple
         key = f"{'TABREF' if kind == 'table' else 'FIGREF'}{counts[kind]}"
         counts[kind] += 1
         caption = _text(figure.find(T + "figDesc")) or _text(figure.find(T + "head"))
-        entry = {"text": caption, "type": kind, "latex": None}
         if kind == "table":
-            entry["html"] = _table_html(table) if table is not None and table.find(T + "row") is not None else None
-        entries[key] = entry
+            cells = _table_html(table) if table is not None and table.find(T + "row") is not None else None
+            entries[key] = table_entry(caption, cells)
+        else:
+            entries[key] = ref_entry(caption, kind)
         if figure.get(XML_ID):
             keys[figure.get(XML_ID)] = key
         label = _label_number(_text(figure.find(T + "label")) or _text(figure.find(T + "head")))
@@ -600,9 +611,9 @@ class _Linker:
         keys = self.by_name_year.get((_fold(name.group(0)), int(year.group(1))), [])
         return keys[0] if len(keys) == 1 else None
 
-    def paragraph(self, block: _Block) -> dict:
-        cite_spans: list[dict] = []
-        ref_spans: list[dict] = []
+    def paragraph(self, block: _Block) -> Paragraph:
+        cite_spans: list[Span] = []
+        ref_spans: list[Span] = []
         bibr = [m for m in block.markers if m.kind == "bibr"]
         for group in self._groups(block.text, bibr):
             cite_spans.extend(self._cite_spans(block.text, group))
@@ -610,7 +621,7 @@ class _Linker:
             if marker.kind != "bibr":
                 ref_spans.append(self._ref_span(block.text, marker))
         cite_spans.sort(key=lambda s: (s["start"], s["end"]))
-        return {"text": block.text, "cite_spans": cite_spans, "ref_spans": ref_spans, "section": block.section}
+        return paragraph(block.text, block.section, cite_spans, ref_spans)
 
     @staticmethod
     def _groups(text: str, markers: list[_Marker]) -> list[list[_Marker]]:
@@ -623,8 +634,8 @@ class _Linker:
                 groups.append([marker])
         return groups
 
-    def _cite_spans(self, text: str, group: list[_Marker]) -> list[dict]:
-        spans: list[dict] = []
+    def _cite_spans(self, text: str, group: list[_Marker]) -> list[Span]:
+        spans: list[Span] = []
         previous: tuple[int, int, int] | None = None  # (number, start, end) of the last numeric token
         for marker in group:
             start, end = marker.start, marker.end
@@ -646,7 +657,7 @@ class _Linker:
             spans.append(_span(text, start, end, key))
         return spans
 
-    def _numeric_spans(self, text, start, end, targets, previous, gap) -> list[dict]:
+    def _numeric_spans(self, text, start, end, targets, previous, gap) -> list[Span]:
         """One span per number; a dash between two numbers covers the numbers in between."""
         spans = []
         targets = list(targets)
@@ -665,7 +676,7 @@ class _Linker:
             prev = (number, token.start(), token.end()) if _RANGE_DASH.match(following) else None
         return spans
 
-    def _ref_span(self, text: str, marker: _Marker) -> dict:
+    def _ref_span(self, text: str, marker: _Marker) -> Span:
         start, end = marker.start, marker.end
         key = None
         for target in marker.targets:
@@ -682,5 +693,5 @@ def _strip_brackets(gap: str) -> str:
     return gap.strip().strip("[]()").strip()
 
 
-def _span(text: str, start: int, end: int, ref_id: str | None) -> dict:
-    return {"start": start, "end": end, "text": text[start:end], "ref_id": ref_id}
+def _span(text: str, start: int, end: int, ref_id: str | None) -> Span:
+    return span(start, end, text[start:end], ref_id)
