@@ -3,6 +3,7 @@ from lxml import etree
 
 from parsers.errors import NotXmlError, UnsafeXmlError, check_not_lfs_or_empty
 
+
 # No entity expansion, no network, no DTD; the same settings for whole-document and streamed parsing.
 SAFE_SETTINGS = {
     "resolve_entities": False,
