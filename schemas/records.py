@@ -204,14 +204,12 @@ def paper(paper_id: str, title: str, authors: list[Author], body_text: list[Para
           bib_entries: dict[str, BibEntry], ref_entries: dict[str, RefEntry], back_matter: list[Paragraph],
           abstract: list[Paragraph] | None = None) -> Paper:
     """A paper; without `abstract` the key is left out (pmc_json has none)."""
-    result: Paper = {"paper_id": paper_id, "metadata": {"title": title, "authors": authors}}
-    if abstract is not None:
-        result["abstract"] = abstract
-    result["body_text"] = body_text
-    result["bib_entries"] = bib_entries
-    result["ref_entries"] = ref_entries
-    result["back_matter"] = back_matter
-    return result
+    metadata: PaperMetadata = {"title": title, "authors": authors}
+    if abstract is None:
+        return {"paper_id": paper_id, "metadata": metadata, "body_text": body_text, "bib_entries": bib_entries,
+                "ref_entries": ref_entries, "back_matter": back_matter}
+    return {"paper_id": paper_id, "metadata": metadata, "abstract": abstract, "body_text": body_text,
+            "bib_entries": bib_entries, "ref_entries": ref_entries, "back_matter": back_matter}
 
 
 def paper_json_bytes(paper: Paper | dict) -> bytes:

@@ -17,6 +17,7 @@ import threading
 import time
 import weakref
 from pathlib import Path
+from typing import cast
 
 from parsers.pdf.errors import (
     NotPdfError,
@@ -49,7 +50,7 @@ def parse_pdf(data: bytes, time_limit_s: float = 60.0, memory_limit_mb: int = 10
         worker = workers[memory_limit_mb] = _PdfWorker(memory_limit_mb)
     kind, payload = worker.parse(data, time_limit_s)
     if kind == "ok":
-        return payload
+        return cast(Paper, payload)  # the child's pdf_layout_to_pdf_json, as JSON
     error_name, message = payload
     raise _ERRORS_BY_NAME.get(error_name, PdfCorruptError)(message)
 
