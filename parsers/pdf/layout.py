@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Line:
+    """One line of text of a block, with the type it is set in and where it stands."""
+
     text: str
     size: float  # font size of most of the line's characters, in points
     bold: bool  # most characters are in a bold face
@@ -39,6 +41,8 @@ class Line:
 
 @dataclass
 class Box:
+    """A block of lines on one page set in one type (pdfminer's text box, cut where the type changes)."""
+
     page: int
     lines: list[Line]
     rows: list[list[Line]] | None = None  # set when the box stands for a table: its rows of cells
