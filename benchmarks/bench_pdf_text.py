@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pdfminer.high_level import extract_text  # noqa: E402
 from pdfminer.pdfpage import PDFPage  # noqa: E402
 
-from parsers.pdf_text import parse_pdf  # noqa: E402
+from parsers.pdf.sandbox import parse_pdf  # noqa: E402
 
 TEXT_PDFS = [
     "pdf/grobid_1001._0908.0054.pdf",

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lxml import etree  # noqa: E402
 
-from parsers.tei import tei_to_pdf_json  # noqa: E402
+from parsers.pdf.tei import tei_to_pdf_json  # noqa: E402
 from python_floor import build_output, pickle_output, read_every_element  # noqa: E402
 
 

@@ -6,7 +6,7 @@ and the values differ (same DOI but different PMIDs: two papers).
 """
 from collections.abc import Callable, Mapping
 
-from parsers.feeds.normalize import (
+from schemas.identifiers import (
     normalize_arxiv_id,
     normalize_covidence_id,
     normalize_doi,

@@ -14,14 +14,15 @@ from pathlib import Path
 
 import apache_beam as beam
 
-from parsers.grobid import DEFAULT_CONCURRENCY, GrobidClient, GrobidDownError
+from parsers.documents import parser_versions, use_grobid
+from parsers.grobid import DEFAULT_CONCURRENCY, GrobidClient
 from pipeline.stages.assign_cord_uids import CHANGES, REGISTRY, AssignCordUids
 from pipeline.stages.cluster_papers import REPORT, ClusterPapers
 from pipeline.stages import DEAD_LETTERS
 from pipeline.stages.filter_by_query import FilterByQuery
 from pipeline.stages.harmonize import ATTACHED, HarmonizeMetadata
 from pipeline.stages.options import make_pipeline_options
-from pipeline.stages.parse_documents import ParseDocuments, parser_versions
+from pipeline.stages.parse_documents import ParseDocuments
 from pipeline.stages.read_records import ReadSourceRecords
 from pipeline.snapshot import document_lines, feed_files, load_snapshot
 from pipeline.stages.validate_rows import ValidateRows
@@ -79,14 +80,8 @@ def run_build(snapshot_dir: Path, out_dir: Path, release_date: str, previous_dir
     """
     snapshot_dir, out_dir = Path(snapshot_dir).resolve(), Path(out_dir).resolve()
     load_snapshot(snapshot_dir)  # fail early, before any graph is built
-    if grobid_url:
-        try:
-            GrobidClient(grobid_url).check_alive()
-        except GrobidDownError as exc:
-            if on_grobid_down == "fail":
-                raise
-            logger.warning("%s; PDFs are parsed with pdfminer.six instead (--on-grobid-down fallback)", exc)
-            grobid_url = None
+    if grobid_url and not use_grobid(GrobidClient(grobid_url), on_grobid_down):
+        grobid_url = None
     previous = layout.read_previous_release(Path(previous_dir)) if previous_dir else None
     base = ReleaseContent(
         release_date=release_date,

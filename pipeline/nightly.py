@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from parsers.documents import parser_version
 from parsers.errors import ParseError
 from parsers.grobid import DEFAULT_CONCURRENCY as GROBID_DEFAULT_CONCURRENCY
 from pipeline.ingest import IngestError, Progress, ingest, load_sources
@@ -288,7 +289,6 @@ def run_nightly(config: NightlyConfig, release_date: str) -> NightlyResult:
 
 def _run_locked(config: NightlyConfig, release_date: str, result: NightlyResult) -> None:
     from pipeline.build import run_build  # Beam is slow to import; only the build needs it
-    from pipeline.stages.parse_documents import parser_version
 
     work = config.work_dir
     storage, prefix = open_store(config.store, endpoint_url=config.endpoint_url)

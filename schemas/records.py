@@ -1,9 +1,14 @@
 """The shapes of the records the pipeline passes around, and small builders for them.
 
-One model per record: a dead letter (schemas/dead_letter.json) is built only by
-`dead_letter` / `dead_letter_from_error`, wherever an input is given up on.
+One model per record. A dead letter (schemas/dead_letter.json) is built only by
+`dead_letter` / `dead_letter_from_error`, wherever an input is given up on. A paper
+(schemas/pmc_json.json, schemas/pdf_json.json) and its parts are built only by the
+builders below (`paper`, `paragraph`, `span`, `author`, `affiliation`, `bib_entry`,
+`ref_entry`, `table_entry`), whichever parser read it; each builder writes its keys in
+the order of the CORD-19 files, which the release keeps byte for byte.
 """
-from typing import TypedDict
+import json
+from typing import NotRequired, TypedDict
 
 from schemas import load_schema
 
@@ -41,3 +46,198 @@ def dead_letter_from_error(stage: str, input_ref: str, exc: Exception, source: s
     """A dead letter for an expected, typed error (its class name and its `reason` attribute)."""
     reason = getattr(exc, "reason", None) or default_reason or type(exc).__name__
     return dead_letter(stage, input_ref, type(exc).__name__, reason, str(exc), source)
+
+
+# ---------------------------------------------------------------- the paper
+
+
+class PersonName(TypedDict):
+    """A person's name: a source record's author, a bibliography entry's author."""
+
+    first: str
+    middle: list[str]
+    last: str
+    suffix: str
+
+
+class Affiliation(TypedDict):
+    """Where an author works. An author whose affiliation is unknown has `{}` instead."""
+
+    laboratory: str
+    institution: str
+    location: NotRequired[dict[str, str]]  # postCode, settlement, region, country
+
+
+class Author(TypedDict):
+    """A paper's author: the name, the affiliation (`{}` when unknown) and the e-mail address."""
+
+    first: str
+    middle: list[str]
+    last: str
+    suffix: str
+    affiliation: Affiliation | dict
+    email: str | None
+
+
+class Span(TypedDict):
+    """A citation (cite span) or a figure/table reference (ref span) inside a paragraph's text."""
+
+    start: int
+    end: int
+    text: str
+    ref_id: str | None  # a key of bib_entries / ref_entries, or None when unresolved
+
+
+class Paragraph(TypedDict):
+    text: str
+    cite_spans: list[Span]
+    ref_spans: list[Span]
+    section: str
+
+
+class BibEntry(TypedDict):
+    ref_id: str
+    title: str
+    authors: list[PersonName]
+    year: int | None
+    venue: str
+    volume: str
+    issn: str
+    pages: str
+    other_ids: dict[str, list[str]]  # "DOI", "PMID", "PMCID", "arXiv" -> values
+
+
+class RefEntry(TypedDict):
+    """A figure or table: its caption and, for tables, its cells as HTML."""
+
+    text: str
+    type: str  # "figure" | "table"
+    latex: None
+    html: NotRequired[str | None]
+
+
+class PaperMetadata(TypedDict):
+    title: str
+    authors: list[Author]
+
+
+class Paper(TypedDict):
+    """One full-text parse: pmc_json (no abstract) or pdf_json."""
+
+    paper_id: str
+    metadata: PaperMetadata
+    abstract: NotRequired[list[Paragraph]]
+    body_text: list[Paragraph]
+    bib_entries: dict[str, BibEntry]
+    ref_entries: dict[str, RefEntry]
+    back_matter: list[Paragraph]
+
+
+def person_name(first: str, middle: list[str], last: str, suffix: str) -> PersonName:
+    return {"first": first, "middle": middle, "last": last, "suffix": suffix}
+
+
+def affiliation(laboratory: str, institution: str, location: dict[str, str] | None = None) -> Affiliation:
+    """An affiliation; without `location` the key is left out (pmc_json writes it only when known)."""
+    result: Affiliation = {"laboratory": laboratory, "institution": institution}
+    if location is not None:
+        result["location"] = location
+    return result
+
+
+def author(name: PersonName, affiliation: Affiliation | dict, email: str | None) -> Author:
+    """A paper author from a name, an affiliation (`{}` when unknown) and an e-mail address."""
+    return {
+        "first": name["first"],
+        "middle": name["middle"],
+        "last": name["last"],
+        "suffix": name["suffix"],
+        "affiliation": affiliation,
+        "email": email,
+    }
+
+
+def span(start: int, end: int, text: str, ref_id: str | None) -> Span:
+    """A span whose `text` is the paragraph's text[start:end]."""
+    return {"start": start, "end": end, "text": text, "ref_id": ref_id}
+
+
+def paragraph(text: str, section: str, cite_spans: list[Span] | None = None,
+              ref_spans: list[Span] | None = None) -> Paragraph:
+    return {
+        "text": text,
+        "cite_spans": [] if cite_spans is None else cite_spans,
+        "ref_spans": [] if ref_spans is None else ref_spans,
+        "section": section,
+    }
+
+
+def bib_entry(ref_id: str, title: str = "", authors: list[PersonName] | None = None, year: int | None = None,
+              venue: str = "", volume: str = "", issn: str = "", pages: str = "",
+              other_ids: dict[str, list[str]] | None = None) -> BibEntry:
+    return {
+        "ref_id": ref_id,
+        "title": title,
+        "authors": [] if authors is None else authors,
+        "year": year,
+        "venue": venue,
+        "volume": volume,
+        "issn": issn,
+        "pages": pages,
+        "other_ids": {} if other_ids is None else other_ids,
+    }
+
+
+def ref_entry(text: str, kind: str) -> RefEntry:
+    """A figure or table entry without cells (`kind` is "figure" or "table")."""
+    return {"text": text, "type": kind, "latex": None}
+
+
+def table_entry(text: str, html: str | None) -> RefEntry:
+    """A table entry with its cells as HTML (None when the table has no cells)."""
+    entry = ref_entry(text, "table")
+    entry["html"] = html
+    return entry
+
+
+def paper(paper_id: str, title: str, authors: list[Author], body_text: list[Paragraph],
+          bib_entries: dict[str, BibEntry], ref_entries: dict[str, RefEntry], back_matter: list[Paragraph],
+          abstract: list[Paragraph] | None = None) -> Paper:
+    """A paper; without `abstract` the key is left out (pmc_json has none)."""
+    metadata: PaperMetadata = {"title": title, "authors": authors}
+    if abstract is None:
+        return {"paper_id": paper_id, "metadata": metadata, "body_text": body_text, "bib_entries": bib_entries,
+                "ref_entries": ref_entries, "back_matter": back_matter}
+    return {"paper_id": paper_id, "metadata": metadata, "abstract": abstract, "body_text": body_text,
+            "bib_entries": bib_entries, "ref_entries": ref_entries, "back_matter": back_matter}
+
+
+def paper_json_bytes(paper: Paper | dict) -> bytes:
+    """The bytes of one full-text JSON file (one line, UTF-8, key order as built)."""
+    return json.dumps(paper, ensure_ascii=False).encode("utf-8")
+
+
+# ---------------------------------------------------------------- source records
+
+
+class DocumentLink(TypedDict):
+    type: str  # "pdf" | "jats"
+    url: str
+
+
+class SourceRecord(TypedDict):
+    """One entry of one source feed, normalised (schemas/source_record.json); built by
+    `parsers.feeds.record.make_record`."""
+
+    source: str
+    source_id: str
+    ids: dict[str, str | None]
+    title: str
+    abstract: str
+    authors: list[PersonName]
+    publish_time: str
+    journal: str
+    license: str
+    urls: list[str]
+    documents: list[DocumentLink]
+    article_type: NotRequired[str]

@@ -1,35 +1,21 @@
-"""`cord19 parse`: kind detection by content, output files, failures.jsonl, exit codes."""
+"""`cord19 parse`: output files, failures.jsonl (dead letters), exit codes, what it imports.
+
+Kind detection by content is tested in tests/test_documents.py."""
 import json
 import logging
 import shutil
-
-import pytest
+import subprocess
+import sys
 
 from parsers.jats import parse_jats
 from pipeline.cli import main
-from pipeline.commands.parse import detect_input_kind
-from release.writer import paper_json_bytes
 from schemas import schema_errors
+from schemas.records import paper_json_bytes
+from tests.support.paths import PROJECT_ROOT
 
 SMALL_ARTICLE = (b'<?xml version="1.0"?><article><front><article-meta>'
                  b'<article-id pub-id-type="pmc">PMC42</article-id></article-meta></front>'
                  b"<body><p>Hello.</p></body></article>")
-
-
-@pytest.mark.parametrize("data, kind", [
-    (SMALL_ARTICLE, "jats"),
-    (b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- c --><!DOCTYPE article PUBLIC "-//NLM//DTD JATS//EN" "a.dtd">'
-     b"\n<article/>", "jats"),
-    (b"<!DOCTYPE pmc-articleset><pmc-articleset><article/></pmc-articleset>", "jats"),
-    (b'<?xml version="1.0"?><TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader/></TEI>', "tei"),
-    (b"<tei:TEI xmlns:tei='http://www.tei-c.org/ns/1.0'/>", "tei"),
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "pdf"),
-    (b"<html><body/></html>", "unknown"),
-    (b"just text", "unknown"),
-    (b"", "unknown"),
-])
-def test_detect_input_kind(data, kind):
-    assert detect_input_kind(data) == kind
 
 
 def read_failures(out_dir) -> list[dict]:
@@ -54,9 +40,10 @@ def test_parse_corpus_folder(corpus_dir, tmp_path, caplog):
     assert (out / "pmc_json" / "PMC7159286.xml.json").read_bytes() == paper_json_bytes(parse_jats(source).paper)
     failures = read_failures(out)
     assert failures == [{
-        "input": str(corpus_dir / "jats" / "odd_git_lfs_pointer_PMC3258128.xml"), "stage": "parse",
-        "error": "GitLfsPointerError", "reason": "git_lfs_pointer",
+        "schema_version": "1", "stage": "parse",
+        "input": str(corpus_dir / "jats" / "odd_git_lfs_pointer_PMC3258128.xml"), "source": None, "error": "GitLfsPointerError", "reason": "git_lfs_pointer",
         "message": "the input is a Git-LFS pointer, not the file it points to"}]
+    assert all(schema_errors("dead_letter", failure) == [] for failure in failures)
     summaries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("parse:")]
     assert len(summaries) == 1 and "1 failed" in summaries[0]
 
@@ -97,3 +84,27 @@ def test_missing_input_is_a_failure_not_a_crash(tmp_path):
     assert main(["parse", str(tmp_path / "nope.xml"), "--out", str(tmp_path / "out")]) == 1
     [record] = read_failures(tmp_path / "out")
     assert (record["error"], record["reason"]) == ("FileNotFoundError", "unreadable_input")
+
+
+# Runs the CLI in a fresh interpreter and reports which heavy libraries it loaded.
+IMPORT_REPORT = """
+import json, sys
+from pipeline.cli import main
+code = main(sys.argv[1:])
+loaded = sorted(name for name in sys.modules if name.split(".")[0] in ("apache_beam", "pyarrow"))
+print(json.dumps({"code": code, "loaded": loaded}))
+"""
+
+
+def test_parse_never_imports_apache_beam_or_pyarrow(tmp_path, corpus_dir):
+    (tmp_path / "a.xml").write_bytes(SMALL_ARTICLE)
+    (tmp_path / "broken.xml").write_bytes(b"<article><front>")
+    shutil.copyfile(corpus_dir / "pdf" / "grobid_two_pages.pdf", tmp_path / "paper.pdf")
+    out = tmp_path / "out"
+    inputs = [str(tmp_path / name) for name in ("a.xml", "broken.xml", "paper.pdf")]
+    result = subprocess.run([sys.executable, "-c", IMPORT_REPORT, "parse", *inputs, "--out", str(out)],
+                            cwd=PROJECT_ROOT, capture_output=True, text=True, check=True, timeout=120)
+    assert json.loads(result.stdout.splitlines()[-1]) == {"code": 1, "loaded": []}
+    assert (out / "pmc_json" / "PMC42.xml.json").is_file()
+    assert len(list((out / "pdf_json").iterdir())) == 1
+    assert [record["reason"] for record in read_failures(out)] == ["not_xml"]

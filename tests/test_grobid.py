@@ -1,4 +1,4 @@
-"""parsers.grobid and parsers.pdf_document against the loopback GROBID test server."""
+"""parsers.grobid and parsers.pdf.document against the loopback GROBID test server."""
 import concurrent.futures
 import hashlib
 import multiprocessing
@@ -19,8 +19,8 @@ from parsers.grobid import (
     _InFlightLimit,
 )
 from schemas.invariants import paper_problems
-from parsers.pdf_document import pdf_to_pdf_json
-from parsers.pdf_text import NotPdfError
+from parsers.pdf.document import pdf_to_pdf_json
+from parsers.pdf.errors import NotPdfError
 from schemas import schema_errors
 from tests.support.grobid_server import GrobidTestServer, corpus_tei_by_sha1, pdf_variants
 

@@ -38,7 +38,7 @@ from pipeline.ingest import (
     mirrored_url,
     retry_after_seconds,
 )
-from parsers.pdf_text import NotPdfError
+from parsers.pdf.errors import NotPdfError
 from schemas import schema_errors
 from tests.support.paths import PROJECT_ROOT
 from tests.support.feed_server import Fault, FeedServer, arxiv_corpus_entries, oa_package, pmc_corpus_articles

@@ -187,14 +187,14 @@ def test_jats_documents_parse_and_the_broken_one_fails_cleanly():
 
 
 def test_pdf_documents_parse_and_the_html_page_fails_cleanly():
-    pdf_text = pytest.importorskip("parsers.pdf_text")
+    sandbox = pytest.importorskip("parsers.pdf.sandbox")
     outcomes = {}
     for line in load_documents():
         if line["type"] != "pdf":
             continue
         data = (SAMPLE / line["path"]).read_bytes()
         try:
-            paper = pdf_text.parse_pdf(data, time_limit_s=30.0)
+            paper = sandbox.parse_pdf(data, time_limit_s=30.0)
         except ParseError as error:
             outcomes[line["path"]] = error.reason
             continue

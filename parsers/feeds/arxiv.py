@@ -8,9 +8,10 @@ without entries: zero records.
 from lxml import etree
 
 from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError, OnError, handle_bad_item
-from parsers.feeds.normalize import normalize_arxiv_id, normalize_doi, split_author_name
 from parsers.feeds.record import doi_url, element_text, make_record
+from parsers.normalize import split_author_name
 from parsers.xmlsafe import parse_xml_bytes
+from schemas.identifiers import normalize_arxiv_id, normalize_doi
 
 SOURCE = "ArXiv"
 ATOM = "{http://www.w3.org/2005/Atom}"

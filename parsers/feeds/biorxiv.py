@@ -6,8 +6,9 @@ preprint; the record links the version's PDF.
 """
 
 from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError, OnError, handle_bad_item
-from parsers.feeds.normalize import normalize_doi, normalize_license, split_author_name
 from parsers.feeds.record import doi_url, load_json_payload, make_record, strip_markup
+from parsers.normalize import normalize_license, split_author_name
+from schemas.identifiers import normalize_doi
 
 SERVERS = {
     "biorxiv": ("BioRxiv", "bioRxiv", "https://www.biorxiv.org"),

@@ -7,14 +7,10 @@ JATS-tagged abstracts are reduced to plain text.
 import re
 
 from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError, OnError, handle_bad_item
-from parsers.feeds.normalize import (
-    make_author,
-    normalize_article_type,
-    normalize_date,
-    normalize_doi,
-    normalize_license,
-)
+from parsers.feeds.normalize import normalize_article_type
 from parsers.feeds.record import doi_url, load_json_payload, make_record, strip_markup
+from parsers.normalize import make_author, normalize_date, normalize_license
+from schemas.identifiers import normalize_doi
 
 DEFAULT_SOURCE = "Crossref"
 PUBLISHER_SOURCES_BY_MEMBER = {"78": "Elsevier", "297": "Springer Nature", "339": "Springer Nature"}

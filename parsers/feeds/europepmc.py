@@ -1,15 +1,6 @@
 """Europe PMC REST search JSON (resultType lite or core) to source records."""
 from parsers.feeds.errors import FeedError, FeedRecordError, OnError, handle_bad_item
-from parsers.feeds.normalize import (
-    make_author,
-    normalize_article_type,
-    normalize_date,
-    normalize_doi,
-    normalize_license,
-    normalize_pmcid,
-    normalize_pmid,
-    split_author_name,
-)
+from parsers.feeds.normalize import normalize_article_type
 from parsers.feeds.record import (
     doi_url,
     europepmc_jats_url,
@@ -19,6 +10,8 @@ from parsers.feeds.record import (
     pubmed_url,
     strip_markup,
 )
+from parsers.normalize import make_author, normalize_date, normalize_license, split_author_name
+from schemas.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
 
 SOURCE = "Europe PMC"
 

@@ -15,15 +15,7 @@ from lxml import etree
 
 from parsers.errors import check_not_lfs_or_empty
 from parsers.feeds.errors import FeedError, FeedRecordError, OnError, handle_bad_item
-from parsers.feeds.normalize import (
-    make_author,
-    normalize_article_type,
-    normalize_date,
-    normalize_doi,
-    normalize_license,
-    normalize_pmcid,
-    normalize_pmid,
-)
+from parsers.feeds.normalize import normalize_article_type
 from parsers.feeds.record import (
     doi_url,
     element_text,
@@ -32,7 +24,9 @@ from parsers.feeds.record import (
     pmc_url,
     pubmed_url,
 )
+from parsers.normalize import make_author, normalize_date, normalize_license
 from parsers.xmlsafe import iterparse_safe
+from schemas.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
 
 SOURCE = "PMC"
 OA_FILE_BASE_URL = "https://ftp.ncbi.nlm.nih.gov/pub/pmc/"

@@ -13,16 +13,11 @@ from lxml import etree
 
 from parsers.errors import check_not_lfs_or_empty
 from parsers.feeds.errors import FeedError, FeedRecordError, OnError, handle_bad_item
-from parsers.feeds.normalize import (
-    make_author,
-    normalize_article_type,
-    normalize_date,
-    normalize_doi,
-    normalize_pmcid,
-    normalize_pmid,
-)
+from parsers.feeds.normalize import normalize_article_type
 from parsers.feeds.record import doi_url, element_text, make_record, pmc_url, pubmed_url
+from parsers.normalize import make_author, normalize_date
 from parsers.xmlsafe import iterparse_safe
+from schemas.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
 
 SOURCE = "Medline"
 

@@ -7,7 +7,8 @@ from lxml import etree
 
 from parsers.errors import check_not_lfs_or_empty
 from parsers.feeds.errors import FeedError
-from parsers.feeds.normalize import normalize_date
+from parsers.normalize import normalize_date
+from schemas.records import SourceRecord
 
 ID_FIELDS = ("doi", "pmcid", "pubmed_id", "arxiv_id", "who_covidence_id", "mag_id", "s2_id")
 _TAG = re.compile(r"</?[A-Za-z][\w:.\-]*(?:\s[^<>]*)?/?>")
@@ -55,9 +56,9 @@ def make_record(
     urls: list[str] | None = None,
     documents: list[dict] | None = None,
     article_type: str = "",
-) -> dict:
+) -> SourceRecord:
     """A source record with every field present, ids complete and lists de-duplicated."""
-    record = {
+    record: SourceRecord = {
         "source": source,
         "source_id": source_id,
         "ids": {name: ids.get(name) or None for name in ID_FIELDS},

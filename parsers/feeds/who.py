@@ -11,13 +11,9 @@ from typing import BinaryIO
 
 from parsers.errors import check_not_lfs_or_empty
 from parsers.feeds.errors import FeedError, FeedRecordError, OnError, handle_bad_item
-from parsers.feeds.normalize import (
-    normalize_covidence_id,
-    normalize_date,
-    normalize_doi,
-    split_author_name,
-)
 from parsers.feeds.record import doi_url, make_record
+from parsers.normalize import normalize_date, split_author_name
+from schemas.identifiers import normalize_covidence_id, normalize_doi
 
 SOURCE = "WHO"
 REQUIRED_COLUMNS = ("Title", "Authors", "Covidence #")

@@ -1,117 +1,25 @@
 """`cord19 parse INPUT... --out DIR [--grobid-url URL]`: full-text files to CORD-19 JSON.
 
-Each input's kind is detected from its content, not its name. JATS articles become
-`DIR/pmc_json/<PMCID>.xml.json` (`<file stem>.xml.json` when the article has no
-PMCID). PDFs become `DIR/pdf_json/<sha1>.json` (through GROBID with --grobid-url, else
-pdfminer.six); GROBID TEI files become `DIR/pdf_json/<file stem>.json`. Every failed
-input gets one line in `DIR/failures.jsonl` (appended). Exit 0 when every input
-parsed, else 1.
+Each input's kind is judged by its content, not its name (parsers.documents.input_kind).
+JATS articles become `DIR/pmc_json/<PMCID>.xml.json` (`<file stem>.xml.json` when the
+article has no PMCID). PDFs become `DIR/pdf_json/<sha1>.json` (through GROBID with
+--grobid-url, else pdfminer.six); GROBID TEI files become `DIR/pdf_json/<file stem>.json`.
+Every failed input gets one dead-letter line (schemas/dead_letter.json) in
+`DIR/failures.jsonl` (appended). Exit 0 when every input parsed, else 1.
+
+The parsers are imported inside `run`, so the CLI starts fast; nothing here imports
+Apache Beam or pyarrow.
 """
 import argparse
-import functools
-import hashlib
 import json
 import logging
-import re
-from collections.abc import Callable
 from pathlib import Path
-
-from parsers.errors import ParseError, check_not_lfs_or_empty
-from parsers.grobid import GrobidClient, GrobidDownError
-from parsers.jats import parse_jats
-from parsers.pdf_document import pdf_to_pdf_json
-from parsers.tei import tei_to_pdf_json
-from release.writer import paper_json_bytes
 
 logger = logging.getLogger(__name__)
 
 FAILURES_FILE = "failures.jsonl"
 STAGE = "parse"
-HEAD_BYTES = 4096
-_PDF_MAGIC = b"%PDF-"
-# The first element name after the XML declaration, DOCTYPE and comments.
-_FIRST_ELEMENT = re.compile(rb"<(?![?!])(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
-_MARKUP_PROLOG = re.compile(rb"^(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)*", re.DOTALL)
-ROOTS_BY_KIND = {"jats": {b"article", b"pmc-articleset"}, "tei": {b"TEI", b"teiCorpus"}}
-
-
-class UnknownInputKindError(ParseError):
-    """Content that is none of the full-text kinds the command knows."""
-
-    reason = "unknown_input_kind"
-
-
-def detect_input_kind(data: bytes) -> str:
-    """"jats", "pdf", "tei" or "unknown", from the first bytes of the content."""
-    head = data[:HEAD_BYTES]
-    if _PDF_MAGIC in head[:1024]:
-        return "pdf"
-    body = head.lstrip(b"\xef\xbb\xbf")
-    match = _FIRST_ELEMENT.match(body, _MARKUP_PROLOG.match(body).end())
-    if match is None:
-        return "unknown"
-    for kind, roots in ROOTS_BY_KIND.items():
-        if match.group(1) in roots:
-            return kind
-    return "unknown"
-
-
-def convert_jats(data: bytes, path: Path) -> tuple[str, dict]:
-    """The pmc_json file name and paper for one JATS article."""
-    paper = parse_jats(data, fallback_paper_id=path.stem).paper
-    return f"pmc_json/{paper['paper_id']}.xml.json", paper
-
-
-def convert_pdf(data: bytes, path: Path, grobid: GrobidClient | None = None) -> tuple[str, dict]:
-    """The pdf_json file name (the PDF's SHA-1) and paper for one PDF."""
-    return f"pdf_json/{hashlib.sha1(data).hexdigest()}.json", pdf_to_pdf_json(data, grobid)
-
-
-def convert_tei(data: bytes, path: Path) -> tuple[str, dict]:
-    """The pdf_json file name and paper for one GROBID TEI file (both named by the file stem)."""
-    stem = path.name.split(".", 1)[0]
-    return f"pdf_json/{stem}.json", tei_to_pdf_json(data, stem)
-
-
-# Kind -> converter returning (path relative to --out, paper).
-CONVERTERS: dict[str, Callable[[bytes, Path], tuple[str, dict]]] = {
-    "jats": convert_jats,
-    "pdf": convert_pdf,
-    "tei": convert_tei,
-}
-
-
-def convert_input(data: bytes, path: Path, converters: dict = CONVERTERS) -> tuple[str, dict]:
-    """Detect the kind of `data` and convert it; ParseError subclasses for every refusal."""
-    check_not_lfs_or_empty(data)
-    kind = detect_input_kind(data)
-    if kind == "unknown" and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        kind = "jats"  # other markup: the JATS parser names the problem (not XML, not JATS)
-    if kind == "unknown":
-        raise UnknownInputKindError("neither markup nor a PDF (judged by content)")
-    return converters[kind](data, path)
-
-
-def expand_inputs(inputs: list[Path]) -> list[Path]:
-    """Inputs as given, with each folder replaced by its files (sorted, not recursive)."""
-    paths: list[Path] = []
-    for item in inputs:
-        if item.is_dir():
-            paths.extend(sorted(child for child in item.iterdir() if child.is_file()))
-        else:
-            paths.append(item)
-    return paths
-
-
-def failure_record(path: Path, error: Exception) -> dict:
-    """One line of failures.jsonl."""
-    return {
-        "input": str(path),
-        "stage": STAGE,
-        "error": type(error).__name__,
-        "reason": getattr(error, "reason", "unreadable_input"),
-        "message": str(error),
-    }
+UNREADABLE_INPUT = "unreadable_input"  # the reason of an input that cannot be read (OSError)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -137,39 +45,57 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def pdf_converters(args: argparse.Namespace) -> dict:
-    """CONVERTERS with PDFs going through GROBID when --grobid-url is given and alive."""
-    if not args.grobid_url:
-        return CONVERTERS
-    client = GrobidClient(args.grobid_url, cache_dir=args.grobid_cache)
-    try:
-        client.check_alive()
-    except GrobidDownError as exc:
-        if args.on_grobid_down == "fail":
-            raise
-        logger.warning("%s; PDFs are parsed with pdfminer.six instead (--on-grobid-down fallback)", exc)
-        return CONVERTERS
-    return {**CONVERTERS, "pdf": functools.partial(convert_pdf, grobid=client)}
+def expand_inputs(inputs: list[Path]) -> list[Path]:
+    """Inputs as given, with each folder replaced by its files (sorted, not recursive)."""
+    paths: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            paths.extend(sorted(child for child in item.iterdir() if child.is_file()))
+        else:
+            paths.append(item)
+    return paths
+
+
+def output_path(kind: str, paper_id: str) -> str:
+    """Where the paper of an input of `kind` goes, relative to --out."""
+    if kind == "jats":
+        return f"pmc_json/{paper_id}.xml.json"
+    return f"pdf_json/{paper_id}.json"
+
+
+def fallback_paper_id(kind: str, path: Path) -> str:
+    """The paper_id of an input whose content names none: a TEI file's name up to its
+    first dot ("<sha1>.tei.xml" -> "<sha1>"), a JATS file's stem (a PDF's is its SHA-1)."""
+    return path.name.split(".", 1)[0] if kind == "tei" else path.stem
 
 
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
+    from parsers.documents import input_kind, parse_document, use_grobid
+    from parsers.errors import ParseError
+    from parsers.grobid import GrobidClient
+    from schemas.files import atomic_write_bytes
+    from schemas.records import dead_letter_from_error, paper_json_bytes
+
     paths = expand_inputs(args.inputs)
-    converters = pdf_converters(args)
+    grobid = GrobidClient(args.grobid_url, cache_dir=args.grobid_cache) if args.grobid_url else None
+    if grobid is not None and not use_grobid(grobid, args.on_grobid_down):
+        grobid = None
     args.out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    failures: list[dict] = []
+    failures = []
     for path in paths:
         try:
-            relative, paper = convert_input(path.read_bytes(), path, converters)
+            data = path.read_bytes()
+            kind = input_kind(data)
+            paper, _ = parse_document(kind, data, fallback_paper_id(kind, path), grobid)
         except (ParseError, OSError) as exc:
             logger.debug("%s: %s", path, exc)
-            failures.append(failure_record(path, exc))
+            failures.append(dead_letter_from_error(STAGE, str(path), exc, default_reason=UNREADABLE_INPUT))
             continue
+        relative = output_path(kind, paper["paper_id"])
         if relative in written:
             logger.warning("%s and %s give the same %s; the later one is kept", written[relative], path, relative)
-        target = args.out / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(paper_json_bytes(paper))
+        atomic_write_bytes(args.out / relative, paper_json_bytes(paper))
         written[relative] = path
     if failures:
         with (args.out / FAILURES_FILE).open("a", encoding="utf-8") as handle:

@@ -16,12 +16,10 @@ from pathlib import Path
 import apache_beam as beam
 from apache_beam.utils.windowed_value import WindowedValue
 
-from parsers import jats, pdf_text, tei
+from parsers.documents import parse_document, parser_version
 from parsers.errors import ParseError
 from parsers.grobid import DEFAULT_CONCURRENCY, GrobidClient
 from schemas.invariants import paper_problems
-from parsers.jats import parse_jats
-from parsers.pdf_document import pdf_to_pdf_json
 from pipeline.stages import DEAD_LETTERS
 from schemas.records import dead_letter, dead_letter_from_error
 from pipeline.stages.metrics import count
@@ -47,25 +45,6 @@ class ParsedDocument:
     ids: dict
     source: str
     paper_json: bytes = field(repr=False)
-
-
-def parser_version(doc_type: str, grobid_configured: bool) -> str:
-    """The version string that keys the parse cache and goes into the manifest."""
-    if doc_type == "jats":
-        return jats.PARSER_VERSION
-    return tei.PARSER_VERSION if grobid_configured else pdf_text.PARSER_VERSION
-
-
-def parser_versions(grobid_configured: bool) -> dict[str, str]:
-    return {"pmc_json": parser_version("jats", grobid_configured), "pdf_json": parser_version("pdf", grobid_configured)}
-
-
-def parse_document_bytes(doc_type: str, data: bytes, fallback_id: str, grobid: GrobidClient | None) -> tuple[dict, dict]:
-    """(paper, ids found in the document) for one document's bytes."""
-    if doc_type == "jats":
-        parsed = parse_jats(data, fallback_paper_id=fallback_id)
-        return parsed.paper, {k: v for k, v in parsed.ids.items() if v}
-    return pdf_to_pdf_json(data, grobid), {}
 
 
 def paper_validation_problems(doc_type: str, paper: dict) -> list[str]:
@@ -102,7 +81,7 @@ def parse_or_reuse(doc_type: str, data: bytes, document: dict, grobid: GrobidCli
         cached = read_cached_parse(cache_file)
         if cached is not None:
             return cached[0], cached[1], True
-    paper, found_ids = parse_document_bytes(doc_type, data, Path(document["path"]).stem, grobid)
+    paper, found_ids = parse_document(doc_type, data, Path(document["path"]).stem, grobid)
     if cache_file is not None:
         write_cached_parse(cache_file, paper, found_ids)
     return paper, found_ids, False

@@ -1,4 +1,5 @@
-"""parsers.pdf_text layout heuristics (title, authors, abstract, sections, tables),
+"""The pdfminer.six fallback's layout heuristics (parsers.pdf.layout, blocks, front_matter,
+tables, references: title, authors, abstract, sections, tables),
 checked against what is known to be printed: the sample snapshot's PDFs, whose
 content comes from scripts/make_sample_snapshot.py, and real corpus PDFs."""
 import hashlib
@@ -8,7 +9,7 @@ import io
 
 import pytest
 
-from parsers.pdf_text import parse_pdf
+from parsers.pdf.sandbox import parse_pdf
 from tests.support.paths import PROJECT_ROOT
 
 pytest.importorskip("reportlab", reason="the sample generator needs reportlab")

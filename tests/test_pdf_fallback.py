@@ -1,26 +1,15 @@
-"""parsers.pdf_text: the pdfminer.six fallback, on the corpus PDFs and on PDFs made here."""
-import concurrent.futures
+"""parsers.pdf.fallback (through parsers.pdf.sandbox.parse_pdf): the pdfminer.six fallback,
+on the corpus PDFs and on PDFs made here."""
 import hashlib
 import io
 import json
-import threading
-import zlib
 
 import pytest
 
-from parsers import pdf_text
-from parsers.errors import EmptyInputError, GitLfsPointerError, ParseError
-from parsers.pdf_text import (
-    PARSER_VERSION,
-    NotPdfError,
-    PdfCorruptError,
-    PdfEncryptedError,
-    PdfMemoryError,
-    PdfNoTextError,
-    PdfTimeoutError,
-    PdfWorkerCrashError,
-    parse_pdf,
-)
+from parsers.errors import ParseError
+from parsers.pdf.errors import PdfEncryptedError, PdfNoTextError
+from parsers.pdf.fallback import PARSER_VERSION, pdf_layout_to_pdf_json
+from parsers.pdf.sandbox import parse_pdf
 from schemas import schema_errors
 from schemas.invariants import paper_problems
 
@@ -68,7 +57,7 @@ def test_the_same_pdf_gives_the_same_parse_every_time(corpus_dir):
     # pdfminer's own box grouping breaks distance ties by object id: on this 28-page
     # paper it gave a different reading order from one call to the next.
     data = (corpus_dir / "expected/doc2json_pdf_f2235cd/5cd28c171f9f3b6a8bcebe246159c464980c.pdf").read_bytes()
-    parses = {json.dumps(pdf_text.pdf_layout_to_pdf_json(data), sort_keys=True) for _ in range(4)}
+    parses = {json.dumps(pdf_layout_to_pdf_json(data), sort_keys=True) for _ in range(4)}
     assert len(parses) == 1
 
 
@@ -218,96 +207,6 @@ def test_made_article_structure():
         ("1-3", "BIBREF1"),
         ("3", "BIBREF2"),
     ]
-
-
-def raw_pdf(content: bytes) -> bytes:
-    """A one-page PDF whose page content stream is `content`, Flate-compressed."""
-    stream = zlib.compress(content, 9)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
-
-
-def test_raw_pdf_helper_makes_a_parseable_pdf():
-    paper = parse_pdf(raw_pdf(b"BT /F1 12 Tf 72 700 Td (A small hand made page of text for the parser test) Tj ET"))
-    assert paper["metadata"]["title"] == "A small hand made page of text for the parser test"
-
-
-def test_runaway_pdf_hits_the_time_limit():
-    # Hundreds of thousands of positioned text runs: pdfminer needs far longer than 1 s.
-    content = b"BT /F1 1 Tf " + b"1 0 0 1 10 10 Tm (x) Tj " * 400_000 + b"ET"
-    with pytest.raises(PdfTimeoutError) as exc:
-        parse_pdf(raw_pdf(content), time_limit_s=1.0)
-    assert exc.value.reason == "pdf_timeout"
-
-
-def test_a_worker_killed_mid_parse_is_a_crash_and_is_replaced():
-    small = raw_pdf(b"BT /F1 12 Tf 72 700 Td (A page of text that parses quickly enough) Tj ET")
-    parse_pdf(small)  # this thread's worker process now exists
-    worker = pdf_text._THREAD_WORKERS.by_limit[1024]
-    runaway = raw_pdf(b"BT /F1 1 Tf " + b"1 0 0 1 10 10 Tm (x) Tj " * 400_000 + b"ET")
-    killer = threading.Timer(0.3, worker.process.kill)
-    killer.start()
-    with pytest.raises(PdfWorkerCrashError) as exc:
-        parse_pdf(runaway, time_limit_s=30.0)
-    killer.join()
-    assert exc.value.reason == "pdf_worker_crash"
-    assert parse_pdf(small)["metadata"]["title"] == "A page of text that parses quickly enough"
-
-
-def test_decompression_bomb_hits_the_memory_limit():
-    # 400 MB of spaces compress to under 2 MB; decoding them cannot fit in 256 MB.
-    compressor = zlib.compressobj(1)
-    chunk = b" " * (1 << 20)
-    stream = b"".join(compressor.compress(chunk) for _ in range(400)) + compressor.flush()
-    pdf = raw_pdf(b"").replace(
-        b"<< /Length 8 /Filter /FlateDecode >>\nstream\n" + zlib.compress(b"", 9),
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream,
-    )
-    with pytest.raises(PdfMemoryError) as exc:
-        parse_pdf(pdf, time_limit_s=60.0, memory_limit_mb=256)
-    assert exc.value.reason == "pdf_memory_limit"
-
-
-@pytest.mark.parametrize(
-    "data, error, reason",
-    [
-        (b"", EmptyInputError, "empty_input"),
-        (b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 12345\n", GitLfsPointerError, "git_lfs_pointer"),
-        (b"<!DOCTYPE html><html><body>403 Forbidden</body></html>", NotPdfError, "not_pdf"),
-        (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF", PdfCorruptError, "pdf_corrupt"),
-    ],
-)
-def test_non_pdfs_and_broken_pdfs_have_their_own_reason(data, error, reason):
-    with pytest.raises(error) as exc:
-        parse_pdf(data)
-    assert exc.value.reason == reason
-
-
-def test_worker_processes_survive_failures_and_serve_several_threads(corpus_dir):
-    data = (corpus_dir / "pdf" / "pdfminer_nonfree_naacl06-shinyama.pdf").read_bytes()
-    with pytest.raises(PdfTimeoutError):
-        parse_pdf(data, time_limit_s=0.01)  # kills this thread's worker
-    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
-        papers = list(pool.map(parse_pdf, [data] * 3))
-    assert all(paper == papers[0] for paper in papers) and papers[0]["body_text"]
 
 
 def test_encrypted_and_image_only_reasons(corpus_dir):

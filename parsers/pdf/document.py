@@ -3,11 +3,13 @@ else through the pdfminer.six fallback. Either way paper_id is the PDF's SHA-1."
 import hashlib
 
 from parsers.grobid import GrobidClient
-from parsers.pdf_text import check_pdf_bytes, parse_pdf
-from parsers.tei import tei_to_pdf_json
+from parsers.pdf.errors import check_pdf_bytes
+from parsers.pdf.sandbox import parse_pdf
+from parsers.pdf.tei import tei_to_pdf_json
+from schemas.records import Paper
 
 
-def pdf_to_pdf_json(data: bytes, grobid: GrobidClient | None) -> dict:
+def pdf_to_pdf_json(data: bytes, grobid: GrobidClient | None) -> Paper:
     """pdf_json of the PDF `data`; raises a ParseError subclass when it cannot be parsed."""
     if grobid is None:
         return parse_pdf(data)

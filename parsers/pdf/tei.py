@@ -2,21 +2,33 @@
 
 Pure function of the TEI bytes: `tei_to_pdf_json(tei, paper_id)`. Handles GROBID 0.4
 to 0.8 output, header-only TEI (processHeaderDocument) and references-only TEI
-(processReferences). Citation markers that GROBID split across several `<ref>`
-elements (`[14,` + `15]`, `(Smith, 2001;` + `Jones, 2002)`) become one clean span
-per cited entry, numeric ranges (`[3-5]`, `[18]-[22]`) are expanded, and a `ref_id`
-is only ever set when it names an entry that exists.
+(processReferences). The paragraphs' `<ref>` markers become cite and ref spans in
+parsers.pdf.tei_citations.
 """
 import collections
 import html
 import re
-import unicodedata
-from dataclasses import dataclass, field
 
 from lxml import etree
 
 from parsers.errors import ParseError
+from parsers.pdf.tei_citations import YEAR, Block, Linker, Marker, label_number, trim
 from parsers.xmlsafe import parse_xml_bytes
+from schemas.records import (
+    Affiliation,
+    Author,
+    BibEntry,
+    Paper,
+    PersonName,
+    RefEntry,
+    affiliation,
+    author,
+    bib_entry,
+    paper,
+    person_name,
+    ref_entry,
+    table_entry,
+)
 
 PARSER_VERSION = "tei-1"
 
@@ -25,17 +37,6 @@ T = "{" + TEI_NS + "}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 
 _SPACES = re.compile(r"\s+")
-_NUMERIC_MARKER = re.compile(r"^\d{1,4}(?:\s*[-\u2010-\u2015,;]\s*\d{1,4})*$")
-_NUMBER = re.compile(r"\d{1,4}")
-_RANGE_DASH = re.compile(r"^\s*[-\u2010-\u2015]\s*$")
-_GROUP_GAP = re.compile(r"^[\s,;\-\u2010-\u2015\[\]()]*$")
-_BRACKETED_NUMBERS = re.compile(r"\[(\d{1,4}(?:\s*[-\u2010-\u2015,;]\s*\d{1,4})*)\]\s*$")
-_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
-_SURNAME = re.compile(r"[^\W\d_][\w'\-]+", re.UNICODE)
-_BRACKETS = {"(": ")", "[": "]", "{": "}"}
-_EDGE_JUNK = " ,;:\u00a0"
-_TRIM_EDGES = set(_EDGE_JUNK) | set("()[]{}")
-_MAX_RANGE = 50
 
 _REF, _P, _FIGURE, _SENTENCE = T + "ref", T + "p", T + "figure", T + "s"
 _FLOATS = {_FIGURE, T + "table", T + "note"}  # never part of a paragraph's text
@@ -51,14 +52,14 @@ class NotTeiError(ParseError):
     reason = "not_tei"
 
 
-def tei_to_pdf_json(tei: bytes, paper_id: str) -> dict:
+def tei_to_pdf_json(tei: bytes, paper_id: str) -> Paper:
     """Convert one GROBID TEI document into a pdf_json dict with the given paper_id."""
     root = parse_xml_bytes(tei)
     if root.tag != T + "TEI":
         raise NotTeiError(f"root element is {root.tag!r}, not a TEI document")
     bib_entries, bib_keys = _bib_entries(root)
     ref_entries, ref_keys, ref_labels = _ref_entries(root)
-    linker = _Linker(bib_entries, bib_keys, ref_keys, ref_labels)
+    linker = Linker(bib_entries, bib_keys, ref_keys, ref_labels)
 
     header = root.find(T + "teiHeader")
     abstract_blocks = _abstract_blocks(header)
@@ -68,15 +69,16 @@ def tei_to_pdf_json(tei: bytes, paper_id: str) -> dict:
     back_blocks = supplementary + _back_blocks(root.find(f"{T}text/{T}back"))
     linker.learn_numbering(abstract_blocks + body_blocks + back_blocks)
 
-    return {
-        "paper_id": paper_id,
-        "metadata": {"title": _title(header), "authors": _header_authors(header)},
-        "abstract": [linker.paragraph(b) for b in abstract_blocks],
-        "body_text": [linker.paragraph(b) for b in body_blocks],
-        "bib_entries": bib_entries,
-        "ref_entries": ref_entries,
-        "back_matter": [linker.paragraph(b) for b in back_blocks],
-    }
+    return paper(
+        paper_id,
+        _title(header),
+        _header_authors(header),
+        abstract=[linker.paragraph(b) for b in abstract_blocks],
+        body_text=[linker.paragraph(b) for b in body_blocks],
+        bib_entries=bib_entries,
+        ref_entries=ref_entries,
+        back_matter=[linker.paragraph(b) for b in back_blocks],
+    )
 
 
 # ---------------------------------------------------------------- text helpers
@@ -101,25 +103,6 @@ def _local(el: etree._Element) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-@dataclass
-class _Marker:
-    """A `<ref>` inside a paragraph: where its text sits and what it points to."""
-
-    kind: str  # "bibr", "figure" or "table"
-    start: int
-    end: int
-    targets: list[str]
-
-
-@dataclass
-class _Block:
-    """A paragraph's plain text with the raw reference markers found in it."""
-
-    text: str
-    section: str
-    markers: list[_Marker] = field(default_factory=list)
-
-
 class _TextBuilder:
     """Accumulates paragraph text with collapsed whitespace, recording markers."""
 
@@ -127,7 +110,7 @@ class _TextBuilder:
         self.parts: list[str] = []
         self.length = 0
         self.ends_with_space = True  # no leading space
-        self.markers: list[_Marker] = []
+        self.markers: list[Marker] = []
 
     def add(self, text: str | None) -> None:
         if not text:
@@ -147,7 +130,7 @@ class _TextBuilder:
             start = self.length
             self.add("".join(el.itertext()))
             targets = [t.lstrip("#") for t in (el.get("target") or "").split() if t.startswith("#")]
-            self.markers.append(_Marker(el.get("type"), start, self.length, targets))
+            self.markers.append(Marker(el.get("type"), start, self.length, targets))
             return
         if el.tag in _FLOATS and el.getparent() is not None and el.getparent().tag == _P:
             return  # floats and footnotes GROBID left inside a paragraph
@@ -158,13 +141,12 @@ class _TextBuilder:
             self.add_element(child)
             self.add(child.tail)
 
-    def block(self, section: str) -> _Block:
+    def block(self, section: str) -> Block:
         text = "".join(self.parts).rstrip()
-        return _Block(text, section, self.markers)
+        return Block(text, section, self.markers)
 
 
-
-def _block_of(el: etree._Element, section: str) -> _Block:
+def _block_of(el: etree._Element, section: str) -> Block:
     """The paragraph in `el`, its markers trimmed to their surface text (`[3,` -> `3`)."""
     block = _flat_block(el, section)  # fast path for the usual flat <p>text<ref/>text</p>
     if block is None:
@@ -173,14 +155,14 @@ def _block_of(el: etree._Element, section: str) -> _Block:
         block = builder.block(section)
     trimmed = []
     for marker in block.markers:
-        marker.start, marker.end = _trim(block.text, marker.start, marker.end)
+        marker.start, marker.end = trim(block.text, marker.start, marker.end)
         if marker.start < marker.end:
             trimmed.append(marker)
     block.markers = trimmed
     return block
 
 
-def _flat_block(el: etree._Element, section: str) -> _Block | None:
+def _flat_block(el: etree._Element, section: str) -> Block | None:
     """The block of an element whose children are all leaves with regular spacing, else None."""
     parts = [el.text or ""]
     position = len(parts[0])
@@ -191,7 +173,7 @@ def _flat_block(el: etree._Element, section: str) -> _Block | None:
         text = child.text or ""
         if child.tag == _REF and child.get("type") in _MARKER_KINDS:
             targets = [t[1:] for t in (child.get("target") or "").split() if t.startswith("#")]
-            markers.append(_Marker(child.get("type"), position, position + len(text), targets))
+            markers.append(Marker(child.get("type"), position, position + len(text), targets))
         tail = child.tail or ""
         parts.append(text)
         parts.append(tail)
@@ -200,10 +182,10 @@ def _flat_block(el: etree._Element, section: str) -> _Block | None:
     # Only single inner spaces (isprintable() is False for any other whitespace).
     if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
         return None
-    return _Block(text, section, markers)
+    return Block(text, section, markers)
 
 
-def _div_blocks(div: etree._Element, section: str) -> list[_Block]:
+def _div_blocks(div: etree._Element, section: str) -> list[Block]:
     """Paragraphs and formulas of a div (and nested divs), with the flat section."""
     head = div.find(T + "head")
     if head is not None and _text(head):
@@ -223,7 +205,7 @@ def _div_blocks(div: etree._Element, section: str) -> list[_Block]:
 # ---------------------------------------------------------------- document parts
 
 
-def _abstract_blocks(header: etree._Element | None) -> list[_Block]:
+def _abstract_blocks(header: etree._Element | None) -> list[Block]:
     if header is None:
         return []
     blocks = []
@@ -232,10 +214,10 @@ def _abstract_blocks(header: etree._Element | None) -> list[_Block]:
     return blocks
 
 
-def _body_blocks(body: etree._Element | None) -> list[_Block]:
+def _body_blocks(body: etree._Element | None) -> list[Block]:
     if body is None:
         return []
-    blocks: list[_Block] = []
+    blocks: list[Block] = []
     section = ""
     for child in body:
         name = _local(child)
@@ -257,12 +239,12 @@ _SUPPLEMENTARY = re.compile(
 )
 
 
-def _is_supplementary(block: _Block) -> bool:
+def _is_supplementary(block: Block) -> bool:
     """A "Supplementary material" section or blurb: back matter, not body text."""
     return bool(_SUPPLEMENTARY.match(block.section) or _SUPPLEMENTARY.match(block.text))
 
 
-def _back_blocks(back: etree._Element | None) -> list[_Block]:
+def _back_blocks(back: etree._Element | None) -> list[Block]:
     """Acknowledgements, annexes, funding and other back divs, then footnotes."""
     if back is None:
         return []
@@ -297,10 +279,10 @@ def _title(header: etree._Element | None) -> str:
 _FORENAME, _SURNAME_TAG, _GEN_NAME = T + "forename", T + "surname", T + "genName"
 
 
-def _person(pers: etree._Element | None) -> dict:
+def _person(pers: etree._Element | None) -> PersonName:
     """first / middle / last / suffix of a persName (empty strings when absent)."""
     if pers is None:
-        return {"first": "", "middle": [], "last": "", "suffix": ""}
+        return person_name("", [], "", "")
     firsts, middles, surnames, suffixes = [], [], [], []
     for child in pers:
         tag = child.tag
@@ -311,16 +293,12 @@ def _person(pers: etree._Element | None) -> dict:
         elif tag == _GEN_NAME:
             suffixes.append(_text(child))
     # Several "first" forenames (e.g. "Jean Pierre"): the first is first, the rest middle.
-    return {
-        "first": firsts[0] if firsts else "",
-        "middle": [m for m in firsts[1:] + middles if m],
-        "last": " ".join(surnames),
-        "suffix": " ".join(suffixes),
-    }
+    return person_name(firsts[0] if firsts else "", [m for m in firsts[1:] + middles if m], " ".join(surnames),
+                       " ".join(suffixes))
 
 
-def _affiliation(author: etree._Element) -> dict:
-    aff = author.find(T + "affiliation")
+def _affiliation(author_el: etree._Element) -> Affiliation | dict:
+    aff = author_el.find(T + "affiliation")
     if aff is None:
         return {}
     orgs = collections.defaultdict(list)
@@ -334,36 +312,30 @@ def _affiliation(author: etree._Element) -> dict:
             value = _text(address.find(T + key))
             if value:
                 location[key] = value
-    return {
-        "laboratory": ", ".join(orgs["laboratory"]),
-        "institution": ", ".join(institution),
-        "location": location,
-    }
+    return affiliation(", ".join(orgs["laboratory"]), ", ".join(institution), location)
 
 
-def _header_authors(header: etree._Element | None) -> list[dict]:
+def _header_authors(header: etree._Element | None) -> list[Author]:
     if header is None:
         return []
     authors = []
-    for author in header.iterfind(f"{T}fileDesc/{T}sourceDesc/{T}biblStruct/{T}analytic/{T}author"):
-        pers = author.find(T + "persName")
+    for author_el in header.iterfind(f"{T}fileDesc/{T}sourceDesc/{T}biblStruct/{T}analytic/{T}author"):
+        pers = author_el.find(T + "persName")
         if pers is None:
             continue
         person = _person(pers)
         if not (person["first"] or person["last"]):
             continue
-        person["affiliation"] = _affiliation(author)
-        person["email"] = _text(author.find(T + "email"))
-        authors.append(person)
+        authors.append(author(person, _affiliation(author_el), _text(author_el.find(T + "email"))))
     return authors
 
 
 # ---------------------------------------------------------------- bibliography
 
 
-def _bib_entries(root: etree._Element) -> tuple[dict, dict[str, str]]:
+def _bib_entries(root: etree._Element) -> tuple[dict[str, BibEntry], dict[str, str]]:
     """`bib_entries` keyed BIBREF<n> in document order, and xml:id -> BIBREF key."""
-    entries: dict[str, dict] = {}
+    entries: dict[str, BibEntry] = {}
     keys: dict[str, str] = {}
     text = root.find(T + "text")
     if text is None:
@@ -383,10 +355,10 @@ _ID_NAMES = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "arxiv": "arXiv"}
 _PAGE_UNITS = ("page", "pp")
 
 
-def _bib_entry(bibl: etree._Element, key: str) -> dict:
+def _bib_entry(bibl: etree._Element, key: str) -> BibEntry:
     """One bib entry, from a single pass over the elements of a biblStruct."""
     titles: dict[tuple[str, str | None, str | None], str] = {}
-    authors: dict[str, list[dict]] = {_ANALYTIC: [], _MONOGR: []}
+    authors: dict[str, list[PersonName]] = {_ANALYTIC: [], _MONOGR: []}
     scopes: dict[str, str] = {}
     year = None
     other_ids: dict[str, list[str]] = {}
@@ -414,7 +386,7 @@ def _bib_entry(bibl: etree._Element, key: str) -> dict:
                     scopes[unit] = _text(el) or start or ""
         elif tag == _DATE:
             if year is None:
-                match = _YEAR.search(el.get("when") or "") or _YEAR.search(_text(el))
+                match = YEAR.search(el.get("when") or "") or YEAR.search(_text(el))
                 year = int(match.group(1)) if match else None
         else:
             name = _ID_NAMES.get((el.get("type") or "").lower())
@@ -428,17 +400,17 @@ def _bib_entry(bibl: etree._Element, key: str) -> dict:
         title, venue = analytic_title, journal or monogr_title
     else:
         title, venue = monogr_title, journal if journal != monogr_title else ""
-    return {
-        "ref_id": key,
-        "title": title,
-        "authors": authors[_ANALYTIC] or authors[_MONOGR],
-        "year": year,
-        "venue": venue,
-        "volume": scopes.get("volume") or scopes.get("vol") or "",
-        "issn": scopes.get("issue", ""),
-        "pages": scopes.get("page") or scopes.get("pp") or "",
-        "other_ids": other_ids,
-    }
+    return bib_entry(
+        key,
+        title=title,
+        authors=authors[_ANALYTIC] or authors[_MONOGR],
+        year=year,
+        venue=venue,
+        volume=scopes.get("volume") or scopes.get("vol") or "",
+        issn=scopes.get("issue", ""),
+        pages=scopes.get("page") or scopes.get("pp") or "",
+        other_ids=other_ids,
+    )
 
 
 def _pick_title(titles: dict, part: str, level: str | None) -> str:
@@ -469,9 +441,9 @@ def _table_html(table: etree._Element) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
-def _ref_entries(root: etree._Element) -> tuple[dict, dict[str, str], dict[tuple[str, str], str]]:
+def _ref_entries(root: etree._Element) -> tuple[dict[str, RefEntry], dict[str, str], dict[tuple[str, str], str]]:
     """FIGREF/TABREF entries, xml:id -> key, and (kind, label) -> key."""
-    entries: dict[str, dict] = {}
+    entries: dict[str, RefEntry] = {}
     keys: dict[str, str] = {}
     labels: dict[tuple[str, str], str] = {}
     counts = {"figure": 0, "table": 0}
@@ -486,201 +458,14 @@ def _ref_entries(root: etree._Element) -> tuple[dict, dict[str, str], dict[tuple
         key = f"{'TABREF' if kind == 'table' else 'FIGREF'}{counts[kind]}"
         counts[kind] += 1
         caption = _text(figure.find(T + "figDesc")) or _text(figure.find(T + "head"))
-        entry = {"text": caption, "type": kind, "latex": None}
         if kind == "table":
-            entry["html"] = _table_html(table) if table is not None and table.find(T + "row") is not None else None
-        entries[key] = entry
+            cells = _table_html(table) if table is not None and table.find(T + "row") is not None else None
+            entries[key] = table_entry(caption, cells)
+        else:
+            entries[key] = ref_entry(caption, kind)
         if figure.get(XML_ID):
             keys[figure.get(XML_ID)] = key
-        label = _label_number(_text(figure.find(T + "label")) or _text(figure.find(T + "head")))
+        label = label_number(_text(figure.find(T + "label")) or _text(figure.find(T + "head")))
         if label:
             labels.setdefault((kind, label.lower()), key)
     return entries, keys, labels
-
-
-def _label_number(text: str) -> str:
-    """The figure/table number in a caption or reference ('Fig. 3a' -> '3')."""
-    match = re.search(r"\d+|\b[IVX]+\b", text)
-    return match.group(0) if match else ""
-
-
-# ---------------------------------------------------------------- span linking
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Shrink [start, end) past separators and unbalanced or wrapping brackets."""
-    if start < end and text[start] not in _TRIM_EDGES and text[end - 1] not in _TRIM_EDGES:
-        return start, end
-    while start < end:
-        before = (start, end)
-        while start < end and text[start] in _EDGE_JUNK:
-            start += 1
-        while start < end and text[end - 1] in _EDGE_JUNK:
-            end -= 1
-        inner = text[start:end]
-        if inner[:1] in _BRACKETS:
-            closer = _BRACKETS[inner[0]]
-            if closer not in inner:
-                start += 1
-            elif inner.endswith(closer) and inner.count(inner[0]) == 1 and inner.count(closer) == 1:
-                start += 1
-                end -= 1
-        inner = text[start:end]
-        if inner[-1:] in _BRACKETS.values():
-            opener = {v: k for k, v in _BRACKETS.items()}[inner[-1]]
-            if opener not in inner:
-                end -= 1
-        if (start, end) == before:
-            break
-    return start, end
-
-
-def _fold(text: str) -> str:
-    """Lower-case, accent-free form used to compare surnames."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-
-
-class _Linker:
-    """Turns raw markers into cite/ref spans whose ref_ids always resolve."""
-
-    def __init__(self, bib_entries: dict, bib_keys: dict, ref_keys: dict, ref_labels: dict) -> None:
-        self.bib_entries = bib_entries
-        self.bib_keys = bib_keys
-        self.ref_keys = ref_keys
-        self.ref_labels = ref_labels
-        self.number_to_key: dict[int, str] = {}
-        self.numeric = False
-        self.offset: int | None = None
-        self.by_name_year: dict[tuple[str, int], list[str]] = collections.defaultdict(list)
-        for key, entry in bib_entries.items():
-            if entry["authors"] and entry["year"] is not None:
-                surname = _fold(entry["authors"][0]["last"])
-                self.by_name_year[(surname, entry["year"])].append(key)
-
-    def learn_numbering(self, blocks: list[_Block]) -> None:
-        """Decide whether citations are numeric and learn number -> entry from linked ones."""
-        numeric, other = 0, 0
-        pairs: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
-        for block in blocks:
-            for marker in block.markers:
-                if marker.kind != "bibr":
-                    continue
-                surface = block.text[marker.start : marker.end]
-                key = self._bib_key(marker.targets[0]) if marker.targets else None
-                if _NUMERIC_MARKER.match(surface):
-                    numeric += 1
-                    if key is not None:
-                        pairs[int(_NUMBER.search(surface).group(0))][key] += 1
-                elif surface:
-                    other += 1
-        self.numeric = numeric > other
-        if not self.numeric:
-            return
-        self.number_to_key = {n: c.most_common(1)[0][0] for n, c in pairs.items()}
-        offsets = collections.Counter(int(k[len("BIBREF"):]) - n for n, k in self.number_to_key.items())
-        if offsets:
-            self.offset = offsets.most_common(1)[0][0]
-
-    def _bib_key(self, target: str) -> str | None:
-        return self.bib_keys.get(target)
-
-    def _key_for_number(self, number: int) -> str | None:
-        if number in self.number_to_key:
-            return self.number_to_key[number]
-        if self.offset is None:
-            return None
-        key = f"BIBREF{number + self.offset}"
-        return key if key in self.bib_entries else None
-
-    def _key_for_name_year(self, surface: str) -> str | None:
-        year = _YEAR.search(surface)
-        name = _SURNAME.search(surface)
-        if not (year and name):
-            return None
-        keys = self.by_name_year.get((_fold(name.group(0)), int(year.group(1))), [])
-        return keys[0] if len(keys) == 1 else None
-
-    def paragraph(self, block: _Block) -> dict:
-        cite_spans: list[dict] = []
-        ref_spans: list[dict] = []
-        bibr = [m for m in block.markers if m.kind == "bibr"]
-        for group in self._groups(block.text, bibr):
-            cite_spans.extend(self._cite_spans(block.text, group))
-        for marker in block.markers:
-            if marker.kind != "bibr":
-                ref_spans.append(self._ref_span(block.text, marker))
-        cite_spans.sort(key=lambda s: (s["start"], s["end"]))
-        return {"text": block.text, "cite_spans": cite_spans, "ref_spans": ref_spans, "section": block.section}
-
-    @staticmethod
-    def _groups(text: str, markers: list[_Marker]) -> list[list[_Marker]]:
-        """Runs of markers separated only by spaces, brackets, commas, semicolons or dashes."""
-        groups: list[list[_Marker]] = []
-        for marker in markers:
-            if groups and _GROUP_GAP.match(text[groups[-1][-1].end : marker.start]):
-                groups[-1].append(marker)
-            else:
-                groups.append([marker])
-        return groups
-
-    def _cite_spans(self, text: str, group: list[_Marker]) -> list[dict]:
-        spans: list[dict] = []
-        previous: tuple[int, int, int] | None = None  # (number, start, end) of the last numeric token
-        for marker in group:
-            start, end = marker.start, marker.end
-            surface = text[start:end]
-            bracketed = _BRACKETED_NUMBERS.search(surface) if self.numeric else None
-            if bracketed and not _NUMERIC_MARKER.match(surface):
-                start, end = start + bracketed.start(1), start + bracketed.end(1)
-                surface = text[start:end]
-            if self.numeric and _NUMERIC_MARKER.match(surface):
-                gap = text[previous[2] : start] if previous else ""
-                spans.extend(self._numeric_spans(text, start, end, marker.targets, previous, gap))
-                last = list(_NUMBER.finditer(surface))[-1]
-                previous = (int(last.group(0)), start + last.start(), start + last.end())
-                continue
-            previous = None
-            key = self._bib_key(marker.targets[0]) if marker.targets else None
-            if key is None:
-                key = self._key_for_name_year(surface)
-            spans.append(_span(text, start, end, key))
-        return spans
-
-    def _numeric_spans(self, text, start, end, targets, previous, gap) -> list[dict]:
-        """One span per number; a dash between two numbers covers the numbers in between."""
-        spans = []
-        targets = list(targets)
-        tokens = list(_NUMBER.finditer(text, start, end))
-        prev = previous if previous and _RANGE_DASH.match(_strip_brackets(gap)) else None
-        for i, token in enumerate(tokens):
-            number = int(token.group(0))
-            key = self._bib_key(targets.pop(0)) if targets else None
-            if key is None:
-                key = self._key_for_number(number)
-            if prev is not None and 0 < number - prev[0] <= _MAX_RANGE:
-                for middle in range(prev[0] + 1, number):
-                    spans.append(_span(text, prev[1], token.end(), self._key_for_number(middle)))
-            spans.append(_span(text, token.start(), token.end(), key))
-            following = text[token.end() : tokens[i + 1].start()] if i + 1 < len(tokens) else ""
-            prev = (number, token.start(), token.end()) if _RANGE_DASH.match(following) else None
-        return spans
-
-    def _ref_span(self, text: str, marker: _Marker) -> dict:
-        start, end = marker.start, marker.end
-        key = None
-        for target in marker.targets:
-            key = self.ref_keys.get(target)
-            if key is not None:
-                break
-        if key is None:
-            number = _label_number(text[start:end])
-            key = self.ref_labels.get((marker.kind, number.lower())) if number else None
-        return _span(text, start, end, key)
-
-
-def _strip_brackets(gap: str) -> str:
-    return gap.strip().strip("[]()").strip()
-
-
-def _span(text: str, start: int, end: int, ref_id: str | None) -> dict:
-    return {"start": start, "end": end, "text": text[start:end], "ref_id": ref_id}

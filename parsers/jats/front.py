@@ -13,16 +13,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from parsers.feeds.normalize import (
-    make_author,
-    normalize_date,
-    normalize_doi,
-    normalize_license,
-    normalize_pmcid,
-    normalize_pmid,
-    split_author_name,
-)
-from parsers.jats_text import XLINK_HREF, clean_text, element_text, first_child
+from parsers.jats.text import XLINK_HREF, clean_text, element_text, first_child
+from parsers.normalize import make_author, normalize_date, normalize_license, split_author_name
+from schemas.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
+from schemas.records import Affiliation, Author, PersonName, affiliation, author
 
 ALI_LICENSE_REF = "{http://www.niso.org/schemas/ali/1.0/}license_ref"
 
@@ -55,7 +49,7 @@ class FrontMatter:
     """What <front> says about the article."""
 
     title: str
-    authors: list[dict]
+    authors: list[Author]
     ids: dict
     journal: str
     publish_time: str
@@ -198,7 +192,7 @@ def _abstract_parts(elem: etree._Element, parts: list[str], heading: bool) -> No
             parts.append(element_text(child, frozenset({"fn"})))
 
 
-def read_authors(meta: etree._Element) -> list[dict]:
+def read_authors(meta: etree._Element) -> list[Author]:
     """Every author contrib of the article, with affiliation and email resolved.
 
     Each contrib's children are read in one pass; an <aff> shared by several authors
@@ -208,7 +202,7 @@ def read_authors(meta: etree._Element) -> list[dict]:
     default_aff = loose_affs[0] if len(loose_affs) == 1 else None
     corresp_by_id = {note.get("id"): note for note in meta.iter("corresp") if note.get("id")}
     all_corresp = list(meta.iter("corresp"))
-    shared_affiliations: dict[str, dict] = {}
+    shared_affiliations: dict[str, Affiliation | dict] = {}
     authors = []
     for group in meta.iterchildren("contrib-group"):
         for contrib in group.iterchildren("contrib"):
@@ -226,20 +220,20 @@ def read_authors(meta: etree._Element) -> list[dict]:
                         alternative_name = first_child(child, "name")
                 elif tag not in children:
                     children[tag] = child
-            author = _contrib_name(children, alternative_name)
-            if author is None:
+            name = _contrib_name(children, alternative_name)
+            if name is None:
                 continue
             own_aff = children.get("aff")
             if own_aff is not None:
-                author["affiliation"] = read_affiliation(own_aff)
+                where = read_affiliation(own_aff)
             else:
-                author["affiliation"] = _shared_affiliation(xrefs, affs_by_id, default_aff, shared_affiliations)
-            author["email"] = _contrib_email(contrib, xrefs, author["last"], corresp_by_id, all_corresp)
-            authors.append(author)
+                where = _shared_affiliation(xrefs, affs_by_id, default_aff, shared_affiliations)
+            email = _contrib_email(contrib, xrefs, name["last"], corresp_by_id, all_corresp)
+            authors.append(author(name, where, email))
     return authors
 
 
-def _contrib_name(children: dict[str, etree._Element], alternative_name: etree._Element | None) -> dict | None:
+def _contrib_name(children: dict[str, etree._Element], alternative_name: etree._Element | None) -> PersonName | None:
     """The author from the contrib's first <name> (else the first inside <name-alternatives>),
     else <string-name>, else <collab>; None when there is none."""
     name = children.get("name")
@@ -259,7 +253,7 @@ def _contrib_name(children: dict[str, etree._Element], alternative_name: etree._
     return None
 
 
-def _name_author(name: etree._Element) -> dict:
+def _name_author(name: etree._Element) -> PersonName:
     """make_author from the first given-names, surname and suffix of a (string-)name."""
     parts: dict[str, etree._Element] = {}
     for part in name:
@@ -269,7 +263,7 @@ def _name_author(name: etree._Element) -> dict:
 
 
 def _shared_affiliation(xrefs: list[etree._Element], affs_by_id: dict, default_aff,
-                        cache: dict[str, dict]) -> dict:
+                        cache: dict[str, Affiliation | dict]) -> Affiliation | dict:
     """The affiliation of the first <aff> an xref links to, else of the article's only
     affiliation; read once per <aff> and copied for each author."""
     key = None
@@ -284,13 +278,13 @@ def _shared_affiliation(xrefs: list[etree._Element], affs_by_id: dict, default_a
         key = ""  # no XML id is empty, so "" stands for the default affiliation
     if key not in cache:
         cache[key] = read_affiliation(affs_by_id[key] if key else default_aff)
-    affiliation = dict(cache[key])
-    if "location" in affiliation:
-        affiliation["location"] = dict(affiliation["location"])
-    return affiliation
+    copy = dict(cache[key])
+    if "location" in copy:
+        copy["location"] = dict(copy["location"])
+    return copy
 
 
-def read_affiliation(aff: etree._Element) -> dict:
+def read_affiliation(aff: etree._Element) -> Affiliation | dict:
     """{laboratory, institution, location{...}} from a structured or free-text <aff>."""
     laboratories, institutions = [], []
     for institution in aff.iter("institution"):
@@ -314,10 +308,8 @@ def read_affiliation(aff: etree._Element) -> dict:
             institutions.append(free_text)
     if not institutions and not laboratories and not location:
         return {}
-    affiliation = {"laboratory": ", ".join(laboratories), "institution": ", ".join(institutions)}
-    if location:
-        affiliation["location"] = dict(sorted(location.items()))
-    return affiliation
+    return affiliation(", ".join(laboratories), ", ".join(institutions),
+                       dict(sorted(location.items())) if location else None)
 
 
 def _contrib_email(contrib, xrefs: list[etree._Element], surname: str, corresp_by_id: dict,

@@ -1,4 +1,4 @@
-"""parsers.tei: GROBID TEI -> pdf_json, on the real corpus TEI and on small TEI snippets."""
+"""parsers.pdf.tei: GROBID TEI -> pdf_json, on the real corpus TEI and on small TEI snippets."""
 import hashlib
 import json
 
@@ -7,7 +7,7 @@ from rapidfuzz import fuzz
 
 from parsers.errors import GitLfsPointerError, NotXmlError
 from schemas.invariants import paper_problems
-from parsers.tei import PARSER_VERSION, NotTeiError, tei_to_pdf_json
+from parsers.pdf.tei import PARSER_VERSION, NotTeiError, tei_to_pdf_json
 from schemas import schema_errors
 
 DOC2JSON = "expected/doc2json_pdf_f2235cd/f2235cd28c171f9f3b6a8bcebe246159c464980c"

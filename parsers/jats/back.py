@@ -4,9 +4,20 @@ import re
 
 from lxml import etree
 
-from parsers.feeds.normalize import make_author, normalize_doi, split_author_name
-from parsers.jats_body import BodyContext, container_title, walk_block, walk_children, walk_titled
-from parsers.jats_text import block_text, clean_text, element_text, first_child, raw_text
+from parsers.jats.body import BodyContext, container_title, walk_block, walk_children, walk_titled
+from parsers.jats.text import block_text, clean_text, element_text, first_child, raw_text
+from parsers.normalize import make_author, split_author_name
+from schemas.identifiers import normalize_doi
+from schemas.records import (
+    BibEntry,
+    Paragraph,
+    PersonName,
+    RefEntry,
+    bib_entry,
+    paragraph,
+    ref_entry,
+    table_entry,
+)
 
 CITATION_TAGS = frozenset({"element-citation", "mixed-citation", "nlm-citation", "citation"})
 TITLE_TAGS = ("article-title", "chapter-title", "data-title", "part-title")
@@ -26,9 +37,9 @@ _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2[0-2]\d\d)(?!\d)")
 _LABEL_NOISE = " \t\n[]().:"
 
 
-def read_bibliography(article: etree._Element) -> tuple[dict, dict[str, str], dict[str, str]]:
+def read_bibliography(article: etree._Element) -> tuple[dict[str, BibEntry], dict[str, str], dict[str, str]]:
     """bib_entries (BIBREF<n> in document order), XML id -> BIBREF id, label -> BIBREF id."""
-    entries: dict[str, dict] = {}
+    entries: dict[str, BibEntry] = {}
     ids: dict[str, str] = {}
     labels: dict[str, str] = {}
     for position, ref in enumerate(article.iter("ref")):
@@ -45,7 +56,7 @@ def read_bibliography(article: etree._Element) -> tuple[dict, dict[str, str], di
     return entries, ids, labels
 
 
-def read_bib_entry(ref: etree._Element, ref_id: str) -> dict:
+def read_bib_entry(ref: etree._Element, ref_id: str) -> BibEntry:
     """One <ref> as a CORD-19 bib entry (element-, mixed-, nlm- or old NLM citation).
 
     Reads the citation's children in one pass and the text of a field only when it is
@@ -53,7 +64,7 @@ def read_bib_entry(ref: etree._Element, ref_id: str) -> dict:
     """
     citation = _first_citation(ref)
     if citation is None:
-        return _bib_entry(ref_id, title=element_text(ref, frozenset({"label"})))
+        return bib_entry(ref_id, title=element_text(ref, frozenset({"label"})))
     fields: dict[str, etree._Element] = {}
     people: list[etree._Element] = []
     pub_ids: list[etree._Element] = []
@@ -82,17 +93,17 @@ def read_bib_entry(ref: etree._Element, ref_id: str) -> dict:
     if not title and not venue and not people:
         title = element_text(citation, frozenset({"label", "pub-id", "ext-link", "object-id"}))
     year_match = _YEAR.search(_field_text(fields, "year") or _field_text(fields, "date"))
-    return {
-        "ref_id": ref_id,
-        "title": title,
-        "authors": _people_authors(people) if people else [],
-        "year": int(year_match.group(1)) if year_match else None,
-        "venue": venue,
-        "volume": _field_text(fields, "volume"),
-        "issn": _field_text(fields, "issue"),
-        "pages": _pages(fields),
-        "other_ids": _other_ids(pub_ids) if pub_ids else {},
-    }
+    return bib_entry(
+        ref_id,
+        title=title,
+        authors=_people_authors(people) if people else [],
+        year=int(year_match.group(1)) if year_match else None,
+        venue=venue,
+        volume=_field_text(fields, "volume"),
+        issn=_field_text(fields, "issue"),
+        pages=_pages(fields),
+        other_ids=_other_ids(pub_ids) if pub_ids else {},
+    )
 
 
 def _field_text(fields: dict[str, etree._Element], tag: str) -> str:
@@ -109,12 +120,7 @@ def _first_citation(ref: etree._Element) -> etree._Element | None:
     return None
 
 
-def _bib_entry(ref_id: str, title: str = "") -> dict:
-    return {"ref_id": ref_id, "title": title, "authors": [], "year": None, "venue": "", "volume": "",
-            "issn": "", "pages": "", "other_ids": {}}
-
-
-def _people_authors(people: list[etree._Element]) -> list[dict]:
+def _people_authors(people: list[etree._Element]) -> list[PersonName]:
     """Authors from <name>, <string-name> and <collab>. make_author splits given names and
     collapses whitespace itself, so given names and surnames are passed as read."""
     authors = []
@@ -164,14 +170,14 @@ def _other_ids(pub_ids: list[etree._Element]) -> dict[str, list[str]]:
     return dict(sorted(found.items()))
 
 
-def read_floats(article: etree._Element) -> tuple[dict, dict[str, str]]:
+def read_floats(article: etree._Element) -> tuple[dict[str, RefEntry], dict[str, str]]:
     """ref_entries for every <fig> (FIGREF<n>) and <table-wrap> (TABREF<n>), XML id -> ref id.
 
     The entry text is the label, the caption (title and paragraphs) and, for tables, the
     table footnotes; paragraphs inside figures and tables live here, not in the body.
     A group id (fig-group, table-wrap-group) points at the group's first member.
     """
-    entries: dict[str, dict] = {}
+    entries: dict[str, RefEntry] = {}
     ids: dict[str, str] = {}
     counts = {"fig": 0, "table-wrap": 0}
     for elem in article.iter("fig", "table-wrap"):
@@ -179,12 +185,11 @@ def read_floats(article: etree._Element) -> tuple[dict, dict[str, str]]:
         ref_id = f"{'FIGREF' if is_figure else 'TABREF'}{counts[elem.tag]}"
         counts[elem.tag] += 1
         parts = [element_text(first_child(elem, "label")), block_text(first_child(elem, "caption"))]
-        entry = {"text": "", "type": "figure" if is_figure else "table", "latex": None}
-        if not is_figure:
+        if is_figure:
+            entries[ref_id] = ref_entry(" ".join(part for part in parts if part), "figure")
+        else:
             parts.append(block_text(first_child(elem, "table-wrap-foot")))
-            entry["html"] = table_html(elem)
-        entry["text"] = " ".join(part for part in parts if part)
-        entries[ref_id] = entry
+            entries[ref_id] = table_entry(" ".join(part for part in parts if part), table_html(elem))
         if elem.get("id"):
             ids.setdefault(elem.get("id"), ref_id)
         parent = elem.getparent()
@@ -233,11 +238,11 @@ def _row_html(row: etree._Element, parts: list[str]) -> int:
     return count
 
 
-def read_back_matter(article: etree._Element, funding: list[dict], ctx: BodyContext) -> list[dict]:
+def read_back_matter(article: etree._Element, funding: list[Paragraph], ctx: BodyContext) -> list[Paragraph]:
     """Back matter paragraphs, in this order: <back> sections (acknowledgements, notes,
     appendices, glossary, other sections), funding, footnotes, supplementary material,
     then sub-articles (e.g. decision letters), each under its own title."""
-    out: list[dict] = []
+    out: list[Paragraph] = []
     back = article.find("back")
     if back is not None:
         for child in back:
@@ -266,7 +271,7 @@ def _default_title(container: etree._Element) -> str:
     return BACK_DEFAULT_TITLES[container.tag]
 
 
-def _drain_footnotes_and_supplements(ctx: BodyContext, out: list[dict]) -> None:
+def _drain_footnotes_and_supplements(ctx: BodyContext, out: list[Paragraph]) -> None:
     while ctx.footnotes:
         note = ctx.footnotes.pop(0)
         if note.tag == "fn-group":
@@ -278,11 +283,11 @@ def _drain_footnotes_and_supplements(ctx: BodyContext, out: list[dict]) -> None:
     for supplement in ctx.supplements:
         text = block_text(supplement, frozenset({"object-id"}))
         if text:
-            out.append({"text": text, "cite_spans": [], "ref_spans": [], "section": "Supplementary material"})
+            out.append(paragraph(text, "Supplementary material"))
     ctx.supplements.clear()
 
 
-def funding_paragraphs(meta: etree._Element | None) -> list[dict]:
+def funding_paragraphs(meta: etree._Element | None) -> list[Paragraph]:
     """Paragraphs for <funding-group>: its statement, else its sources and award ids."""
     if meta is None:
         return []
@@ -297,5 +302,5 @@ def funding_paragraphs(meta: etree._Element | None) -> list[dict]:
                 numbers = ", ".join(element_text(a) for a in award.iter("award-id") if element_text(a))
                 awards.append(f"{sources} ({numbers})" if sources and numbers else sources or numbers)
             texts = ["; ".join(a for a in awards if a)] if any(awards) else []
-        out.extend({"text": t, "cite_spans": [], "ref_spans": [], "section": "Funding"} for t in texts)
+        out.extend(paragraph(t, "Funding") for t in texts)
     return out

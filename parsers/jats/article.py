@@ -1,11 +1,4 @@
-"""PMC JATS XML to a CORD-19 pmc_json paper, plus the abstract and identifiers for metadata.
-
-`parse_jats(data)` follows JATS's own split: parsers.jats_front reads <front> (title,
-authors, affiliations, emails, ids, journal, date, licence, abstract),
-parsers.jats_body turns <body> into paragraphs with exact cite and ref spans, and
-parsers.jats_back reads the bibliography, figures, tables and back matter.
-The XML is parsed with parsers.xmlsafe (no network, no DTD, no entity expansion).
-"""
+"""`parse_jats`: one JATS article's bytes to its pmc_json paper (see parsers/jats/__init__.py)."""
 import hashlib
 import logging
 import re
@@ -14,13 +7,14 @@ from dataclasses import dataclass
 from lxml import etree
 
 from parsers.errors import ParseError
-from parsers.jats_back import funding_paragraphs, read_back_matter, read_bibliography, read_floats
-from parsers.jats_body import BodyContext, Links, walk_children
-from parsers.jats_front import read_abstract, read_front
-from parsers.jats_html import holds_escaped_html, html_paragraphs
-from parsers.jats_math import flatten_formulas
-from parsers.jats_text import local_name, strip_inline_markup
+from parsers.jats.back import funding_paragraphs, read_back_matter, read_bibliography, read_floats
+from parsers.jats.body import BodyContext, Links, walk_children
+from parsers.jats.front import read_abstract, read_front
+from parsers.jats.html import holds_escaped_html, html_paragraphs
+from parsers.jats.math import flatten_formulas
+from parsers.jats.text import local_name, strip_inline_markup
 from parsers.xmlsafe import parse_xml_bytes
+from schemas.records import Paper, Paragraph, paper
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +46,7 @@ class MultipleArticlesError(ParseError):
 class JatsParse:
     """One parsed article: the pmc_json paper and what metadata.csv needs beside it."""
 
-    paper: dict
+    paper: Paper
     abstract: str
     article_type: str
     ids: dict
@@ -82,16 +76,8 @@ def parse_jats(data: bytes, fallback_paper_id: str = "") -> JatsParse:
     body_text = read_body(article, ctx)
     back_matter = read_back_matter(article, funding_paragraphs(article_meta), ctx)
     paper_id = meta.ids["pmcid"] or fallback_paper_id or hashlib.sha1(data).hexdigest()
-    paper = {
-        "paper_id": paper_id,
-        "metadata": {"title": meta.title, "authors": meta.authors},
-        "body_text": body_text,
-        "bib_entries": bib_entries,
-        "ref_entries": ref_entries,
-        "back_matter": back_matter,
-    }
     return JatsParse(
-        paper=paper,
+        paper=paper(paper_id, meta.title, meta.authors, body_text, bib_entries, ref_entries, back_matter),
         abstract=abstract,
         article_type=(article.get("article-type") or "").strip().lower(),
         ids=meta.ids,
@@ -117,9 +103,9 @@ def repair_cp1252_declared_latin1(data: bytes) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>' + text.encode("utf-8")
 
 
-def read_body(article: etree._Element, ctx: BodyContext) -> list[dict]:
+def read_body(article: etree._Element, ctx: BodyContext) -> list[Paragraph]:
     """Paragraphs of every <body> of the article (SciELO splits it in several parts)."""
-    paragraphs: list[dict] = []
+    paragraphs: list[Paragraph] = []
     html_section = ""
     for body in article.findall("body"):
         if holds_escaped_html(body):

@@ -9,7 +9,7 @@ import re
 
 from lxml import etree
 
-from parsers.jats_text import clean_text, element_text, first_child, local_name
+from parsers.jats.text import clean_text, element_text, first_child, local_name
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 _TEX_DOCUMENT = re.compile(r"\\begin\{document\}(.*?)\\end\{document\}", re.DOTALL)

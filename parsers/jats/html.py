@@ -13,7 +13,8 @@ import re
 from lxml import etree
 from lxml import html as lxml_html
 
-from parsers.jats_text import clean_text
+from parsers.jats.text import clean_text
+from schemas.records import Paragraph, paragraph
 
 _HTML_START = re.compile(r"<\s*(p|div|font|h[1-6]|b|table|br|span)\b", re.IGNORECASE)
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -26,7 +27,7 @@ def holds_escaped_html(body: etree._Element) -> bool:
     return len(body) == 0 and bool(_HTML_START.search(body.text or ""))
 
 
-def html_paragraphs(markup: str, section: str, out: list[dict]) -> str:
+def html_paragraphs(markup: str, section: str, out: list[Paragraph]) -> str:
     """Append the paragraphs of an HTML fragment to `out`; return the section in force
     at its end (a heading in one body part carries over to the next)."""
     parser = lxml_html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
@@ -42,11 +43,11 @@ def html_paragraphs(markup: str, section: str, out: list[dict]) -> str:
         if elem.tag in HEADING_TAGS or _is_bold_heading(elem, text):
             section = text
             continue
-        out.append({"text": text, "cite_spans": [], "ref_spans": [], "section": section})
+        out.append(paragraph(text, section))
     if not found:
         text = clean_text(document.text_content())
         if text:
-            out.append({"text": text, "cite_spans": [], "ref_spans": [], "section": section})
+            out.append(paragraph(text, section))
     return section
 
 

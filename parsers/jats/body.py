@@ -10,9 +10,9 @@ How each kind of block is handled:
   the section path and its paragraphs follow in place.
 - disp-quote and other containers: their paragraphs in place, in the same section.
 - disp-formula at block level: a paragraph holding the formula text; inside a <p> the
-  formula text stays in the sentence (see parsers.jats_math).
+  formula text stays in the sentence (see parsers.jats.math).
 - fig, table-wrap and their groups: not running text; caption, notes and cells go to
-  ref_entries (parsers.jats_back).
+  ref_entries (parsers.jats.back).
 - fn, fn-group: footnotes never enter running text; they are collected for back_matter.
 - supplementary-material: collected for back_matter (never in the body).
 Cross references:
@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from parsers.jats_text import element_text, first_child, raw_text
+from parsers.jats.text import element_text, first_child, raw_text
+from schemas.records import Paragraph, Span, paragraph, span
 
 _NUMBER = re.compile(r"^[\[(]?(\d{1,4})[\])]?$")
 _RANGE_IN_ONE = re.compile(r"^[\[(]?(\d{1,4})\s*[-\u2010-\u2015\u2212]\s*(\d{1,4})[\])]?$")
@@ -87,8 +88,8 @@ class ParagraphBuilder:
         self.parts: list[str] = []
         self.length = 0
         self.after_space = True
-        self.cite_spans: list[dict] = []
-        self.ref_spans: list[dict] = []
+        self.cite_spans: list[Span] = []
+        self.ref_spans: list[Span] = []
         self.add_text(prefix)
 
     def add_text(self, text: str | None) -> None:
@@ -109,7 +110,7 @@ class ParagraphBuilder:
         self.length += len(text)
         self.after_space = text[-1] == " "
 
-    def add_span(self, spans: list[dict], surface: str, ref_ids: list[str | None]) -> None:
+    def add_span(self, spans: list[Span], surface: str, ref_ids: list[str | None]) -> None:
         """Append `surface` as span text, one span per target (same offsets); whitespace
         around it becomes one space outside the span."""
         core = " ".join(surface.split())
@@ -123,25 +124,20 @@ class ParagraphBuilder:
             self.length += len(core)
             self.after_space = False
         for ref_id in ref_ids:
-            spans.append({"start": start, "end": self.length, "text": core, "ref_id": ref_id})
+            spans.append(span(start, self.length, core, ref_id))
         if core and surface[-1].isspace():
             self.parts.append(" ")
             self.length += 1
             self.after_space = True
 
-    def paragraph(self, section: str, links: Links) -> dict | None:
+    def paragraph(self, section: str, links: Links) -> Paragraph | None:
         """The finished paragraph, or None when it holds no text."""
         text = "".join(self.parts)
         if text.endswith(" "):
             text = text[:-1]
         if not text:
             return None
-        return {
-            "text": text,
-            "cite_spans": expand_citation_ranges(text, self.cite_spans, links),
-            "ref_spans": self.ref_spans,
-            "section": section,
-        }
+        return paragraph(text, section, expand_citation_ranges(text, self.cite_spans, links), self.ref_spans)
 
 
 def join_section(title: str, parent: str) -> str:
@@ -161,19 +157,19 @@ def container_title(elem: etree._Element) -> str:
     return title or element_text(first_child(elem, "label"), TITLE_NOISE)
 
 
-def walk_children(container: etree._Element, section: str, ctx: BodyContext, out: list[dict]) -> None:
+def walk_children(container: etree._Element, section: str, ctx: BodyContext, out: list[Paragraph]) -> None:
     """Append the paragraphs of every block child of `container` to `out`."""
     for child in container:
         walk_block(child, section, ctx, out)
 
 
-def walk_titled(elem: etree._Element, section: str, ctx: BodyContext, out: list[dict],
+def walk_titled(elem: etree._Element, section: str, ctx: BodyContext, out: list[Paragraph],
                 default_title: str = "") -> None:
     """Walk a container whose title (or `default_title`) joins the section path."""
     walk_children(elem, join_section(container_title(elem) or default_title, section), ctx, out)
 
 
-def walk_block(elem: etree._Element, section: str, ctx: BodyContext, out: list[dict]) -> None:
+def walk_block(elem: etree._Element, section: str, ctx: BodyContext, out: list[Paragraph]) -> None:
     """Append the paragraphs of one block-level element to `out` (see the module docstring)."""
     tag = elem.tag
     if not isinstance(tag, str) or tag in SKIPPED_BLOCKS:
@@ -200,7 +196,7 @@ def walk_block(elem: etree._Element, section: str, ctx: BodyContext, out: list[d
         _InlineWalk(section, ctx, out).run(elem)
 
 
-def _walk_list_item(item: etree._Element, section: str, ctx: BodyContext, out: list[dict]) -> None:
+def _walk_list_item(item: etree._Element, section: str, ctx: BodyContext, out: list[Paragraph]) -> None:
     label = element_text(first_child(item, "label"))
     prefix = f"{label} " if label else ""
     if not any(child.tag in BLOCK_TAGS for child in item):
@@ -214,7 +210,7 @@ def _walk_list_item(item: etree._Element, section: str, ctx: BodyContext, out: l
             walk_block(child, section, ctx, out)
 
 
-def _walk_def_item(item: etree._Element, section: str, ctx: BodyContext, out: list[dict]) -> None:
+def _walk_def_item(item: etree._Element, section: str, ctx: BodyContext, out: list[Paragraph]) -> None:
     walk = _InlineWalk(section, ctx, out)
     for term in item.iterchildren("term"):
         walk.visit(term)
@@ -229,7 +225,7 @@ def _walk_def_item(item: etree._Element, section: str, ctx: BodyContext, out: li
 class _InlineWalk:
     """Turns one paragraph-like element into paragraphs; nested blocks split it."""
 
-    def __init__(self, section: str, ctx: BodyContext, out: list[dict], prefix: str = "") -> None:
+    def __init__(self, section: str, ctx: BodyContext, out: list[Paragraph], prefix: str = "") -> None:
         self.section = section
         self.ctx = ctx
         self.out = out
@@ -240,9 +236,9 @@ class _InlineWalk:
         self.finish()
 
     def finish(self) -> None:
-        paragraph = self.builder.paragraph(self.section, self.ctx.links)
-        if paragraph is not None:
-            self.out.append(paragraph)
+        finished = self.builder.paragraph(self.section, self.ctx.links)
+        if finished is not None:
+            self.out.append(finished)
         self.builder = ParagraphBuilder()
 
     def visit(self, elem: etree._Element) -> None:
@@ -287,7 +283,7 @@ def _targets(xref: etree._Element, ids: dict[str, str]) -> list[str | None]:
     return list(dict.fromkeys(ids.get(rid) for rid in rids)) or [None]
 
 
-def expand_citation_ranges(text: str, spans: list[dict], links: Links) -> list[dict]:
+def expand_citation_ranges(text: str, spans: list[Span], links: Links) -> list[Span]:
     """Add a cite span for every reference implied by a numeric range.
 
     "[3]-[5]" (two xrefs around a dash) gains a span for reference 4 covering "[3]-[5]";
@@ -297,41 +293,41 @@ def expand_citation_ranges(text: str, spans: list[dict], links: Links) -> list[d
     """
     if not spans:
         return spans
-    result: list[dict] = []
-    for index, span in enumerate(spans):
-        result.append(span)
-        ref_id = span["ref_id"]
+    result: list[Span] = []
+    for index, cite in enumerate(spans):
+        result.append(cite)
+        ref_id = cite["ref_id"]
         if ref_id is None:
             continue
-        inside = _RANGE_IN_ONE.match(span["text"])
+        inside = _RANGE_IN_ONE.match(cite["text"])
         if inside:
             for implied in _range_refs(int(inside.group(1)), ref_id, int(inside.group(2)), links):
-                result.append({**span, "ref_id": implied})
+                result.append(span(cite["start"], cite["end"], cite["text"], implied))
             continue
         following = spans[index + 1] if index + 1 < len(spans) else None
         if following is None or following["ref_id"] is None:
             continue
-        first, last = _NUMBER.match(span["text"]), _NUMBER.match(following["text"])
-        if not first or not last or not _DASH_BETWEEN.match(text[span["end"]:following["start"]]):
+        first, last = _NUMBER.match(cite["text"]), _NUMBER.match(following["text"])
+        if not first or not last or not _DASH_BETWEEN.match(text[cite["end"]:following["start"]]):
             continue
         implied = _range_refs(int(first.group(1)), ref_id, int(last.group(1)), links)
         if implied and implied[-1] == following["ref_id"]:
-            start, end = span["start"], following["end"]
+            start, end = cite["start"], following["end"]
             for middle in implied[:-1]:
-                result.append({"start": start, "end": end, "text": text[start:end], "ref_id": middle})
+                result.append(span(start, end, text[start:end], middle))
     return _without_repeats(result)
 
 
-def _without_repeats(spans: list[dict]) -> list[dict]:
+def _without_repeats(spans: list[Span]) -> list[Span]:
     """Drop spans repeating an earlier (start, end, ref_id): an xref listing every rid of
     "[1-3]" would otherwise gain 2 and 3 again from the range expansion."""
     seen: set[tuple] = set()
     unique = []
-    for span in spans:
-        key = (span["start"], span["end"], span["ref_id"])
+    for cite in spans:
+        key = (cite["start"], cite["end"], cite["ref_id"])
         if key not in seen:
             seen.add(key)
-            unique.append(span)
+            unique.append(cite)
     return unique
 
 

@@ -1,0 +1,122 @@
+"""The full-text document kinds, and the one place that knows them.
+
+A document is "jats" (PMC JATS XML, to pmc_json), "pdf" (to pdf_json, through GROBID
+or the pdfminer.six fallback) or "tei" (GROBID TEI XML, to pdf_json). This module
+- detects a file's kind from its content (`detect_kind`; `input_kind` also refuses
+  what cannot be parsed at all),
+- names the parser version of each kind (`parser_version`, `parser_versions`), which
+  keys the parse cache and goes into the release manifest,
+- parses a document of a known kind (`parse_document`), and
+- decides what happens when GROBID is configured but down (`use_grobid`).
+The build's ParseDocuments stage and `cord19 parse` both go through it.
+"""
+import logging
+import re
+
+from parsers.errors import ParseError, check_not_lfs_or_empty
+from parsers.grobid import GrobidClient, GrobidDownError
+from parsers.jats import PARSER_VERSION as JATS_VERSION
+from parsers.jats import parse_jats
+from parsers.pdf.document import pdf_to_pdf_json
+from parsers.pdf.fallback import PARSER_VERSION as PDFMINER_VERSION
+from parsers.pdf.tei import PARSER_VERSION as TEI_VERSION
+from parsers.pdf.tei import tei_to_pdf_json
+from schemas.records import Paper
+
+logger = logging.getLogger(__name__)
+
+KINDS: tuple[str, ...] = ("jats", "pdf", "tei")
+ON_GROBID_DOWN: tuple[str, ...] = ("fail", "fallback")
+
+HEAD_BYTES = 4096
+_PDF_MAGIC = b"%PDF-"
+# The first element name after the XML declaration, DOCTYPE and comments.
+_FIRST_ELEMENT = re.compile(rb"<(?![?!])(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
+_MARKUP_PROLOG = re.compile(rb"^(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)*", re.DOTALL)
+_ROOTS_BY_KIND = {"jats": {b"article", b"pmc-articleset"}, "tei": {b"TEI", b"teiCorpus"}}
+
+
+class UnknownInputKindError(ParseError):
+    """Content that is none of the full-text kinds."""
+
+    reason = "unknown_input_kind"
+
+
+def detect_kind(data: bytes) -> str:
+    """"jats", "pdf", "tei" or "unknown", from the first bytes of the content."""
+    head = data[:HEAD_BYTES]
+    if _PDF_MAGIC in head[:1024]:
+        return "pdf"
+    body = head.lstrip(b"\xef\xbb\xbf")
+    match = _FIRST_ELEMENT.match(body, _MARKUP_PROLOG.match(body).end())
+    if match is None:
+        return "unknown"
+    for kind, roots in _ROOTS_BY_KIND.items():
+        if match.group(1) in roots:
+            return kind
+    return "unknown"
+
+
+def input_kind(data: bytes) -> str:
+    """The kind to parse `data` as: `detect_kind`, with other markup taken as JATS (so that
+    the JATS parser names the problem: not XML, not JATS). Raises EmptyInputError,
+    GitLfsPointerError or UnknownInputKindError (neither markup nor a PDF)."""
+    check_not_lfs_or_empty(data)
+    kind = detect_kind(data)
+    if kind == "unknown" and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        kind = "jats"
+    if kind == "unknown":
+        raise UnknownInputKindError("neither markup nor a PDF (judged by content)")
+    return kind
+
+
+def parser_version(kind: str, grobid_configured: bool) -> str:
+    """The version of the parser that turns documents of `kind` into papers."""
+    if kind == "jats":
+        return JATS_VERSION
+    if kind == "pdf":
+        return TEI_VERSION if grobid_configured else PDFMINER_VERSION
+    if kind == "tei":
+        return TEI_VERSION
+    raise ValueError(f"unknown document kind {kind!r}")
+
+
+def parser_versions(grobid_configured: bool) -> dict[str, str]:
+    """The parser version of each release parse folder (pmc_json, pdf_json), for the manifest."""
+    return {"pmc_json": parser_version("jats", grobid_configured), "pdf_json": parser_version("pdf", grobid_configured)}
+
+
+def parse_document(kind: str, data: bytes, fallback_id: str, grobid: GrobidClient | None) -> tuple[Paper, dict]:
+    """(paper, identifiers found in the document) for one document's bytes.
+
+    A JATS article's paper_id is its PMCID, else `fallback_id`; a PDF's is its SHA-1
+    (parsed through `grobid` when given, else pdfminer.six); a TEI file's is
+    `fallback_id`. Only JATS articles carry identifiers (non-empty ones are returned).
+    Raises a ParseError subclass for a document that cannot be parsed.
+    """
+    if kind == "jats":
+        parsed = parse_jats(data, fallback_paper_id=fallback_id)
+        return parsed.paper, {k: v for k, v in parsed.ids.items() if v}
+    if kind == "pdf":
+        return pdf_to_pdf_json(data, grobid), {}
+    if kind == "tei":
+        return tei_to_pdf_json(data, fallback_id), {}
+    raise ValueError(f"unknown document kind {kind!r}")
+
+
+def use_grobid(client: GrobidClient, on_grobid_down: str) -> bool:
+    """Whether PDFs go to GROBID through `client`: yes when it answers its health check.
+
+    When it does not, `on_grobid_down` decides: "fail" raises GrobidDownError, "fallback"
+    logs a warning and answers False (PDFs are then parsed with pdfminer.six).
+    """
+    if on_grobid_down not in ON_GROBID_DOWN:
+        raise ValueError(f"on_grobid_down must be one of {ON_GROBID_DOWN}, not {on_grobid_down!r}")
+    try:
+        client.check_alive()
+    except GrobidDownError as exc:
+        if on_grobid_down == "fail":
+            raise
+        logger.warning("%s; PDFs are parsed with pdfminer.six instead (--on-grobid-down fallback)", exc)
+        return False
+    return True

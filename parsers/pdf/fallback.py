@@ -1,0 +1,241 @@
+"""The pdfminer.six fallback: a PDF's text blocks assembled into a pdf_json paper.
+
+`pdf_layout_to_pdf_json(data)` reads the layout (parsers.pdf.layout), finds the title
+(parsers.pdf.front_matter) and tables (parsers.pdf.tables), then sorts the blocks, in
+reading order, into the paper's parts: front matter (authors and affiliations), an
+"Abstract" block or the page-1 block that looks like one, section headings and body
+text, figure and table captions (`ref_entries`), acknowledgements and appendices
+(`back_matter`), and the references section, kept out of the body: its entries go to
+`bib_entries` (parsers.pdf.references) and numeric markers like `[3]` in the body are
+linked to them. `parsers.pdf.sandbox.parse_pdf` runs it in a limited child process.
+"""
+import hashlib
+from dataclasses import dataclass, field
+
+from parsers.pdf.blocks import (
+    ABSTRACT_START,
+    BACK_HEADING,
+    KEYWORDS,
+    KNOWN_HEADINGS,
+    NUMBERED_HEADING,
+    NUMBERED_PREFIX,
+    REFERENCES_HEADING,
+    TABLE_LABELS,
+    is_caption,
+    is_fragment,
+    is_heading,
+)
+from parsers.pdf.errors import PdfNoTextError, check_pdf_bytes
+from parsers.pdf.front_matter import (
+    author_names,
+    find_title,
+    is_affiliation_box,
+    unlabelled_abstract,
+    with_affiliations_and_emails,
+)
+from parsers.pdf.layout import (
+    MIN_TEXT_CHARS,
+    Box,
+    Line,
+    body_text_size,
+    join_lines,
+    read_boxes,
+    remove_running_lines,
+    word_count,
+)
+from parsers.pdf.references import (
+    REF_LABEL_FIRST,
+    merge_reference_lines,
+    numeric_cite_spans,
+    read_bib_entries,
+    split_references,
+)
+from parsers.pdf.tables import add_tables, collapse_tables, new_ref_key
+from schemas.records import Author, Paper, Paragraph, RefEntry, paper, paragraph, ref_entry
+
+PARSER_VERSION = "pdfminer-3"
+_MIN_FRONT_WORDS = 20
+
+
+def pdf_layout_to_pdf_json(data: bytes) -> Paper:
+    """The whole conversion, in-process (parse_pdf runs this in a limited child)."""
+    check_pdf_bytes(data)
+    boxes, pages, info_title = read_boxes(data)
+    boxes = remove_running_lines(boxes, pages)
+    if sum(len(line.text) for box in boxes for line in box.lines) < MIN_TEXT_CHARS:
+        raise PdfNoTextError(f"no text layer in {pages} page(s) (scanned or image-only PDF)")
+    body_size = body_text_size(boxes)
+    boxes = collapse_tables(boxes, body_size)
+    title, title_indexes = find_title(boxes, info_title, body_size)
+    parts = _Parts(title_indexes, body_size)
+    for index, box in enumerate(boxes):
+        parts.add(index, box)
+    return parts.finish(hashlib.sha1(data).hexdigest(), title)
+
+
+@dataclass
+class _Parts:
+    """The blocks of one PDF sorted into the parts of the paper, one block at a time."""
+
+    title_indexes: list[int]
+    body_size: float
+    part: str = "front"  # "front", "abstract", "body", "back" or "references"
+    section: str = ""
+    abstract_box: Box | None = None  # the first block of the abstract
+    front: list[tuple[Box, str]] = field(default_factory=list)  # blocks before the abstract or first heading
+    authors: list[tuple[Author, list[str]]] = field(default_factory=list)  # with the marks after each name
+    affiliation_boxes: list[Box] = field(default_factory=list)
+    abstract: list[Paragraph] = field(default_factory=list)
+    body: list[Paragraph] = field(default_factory=list)
+    back: list[Paragraph] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    ref_entries: dict[str, RefEntry] = field(default_factory=dict)
+    table_captions: list[tuple[int, int, str]] = field(default_factory=list)  # (page, box index, TABREF key)
+    tables: list[tuple[int, int, list[list[Line]]]] = field(default_factory=list)  # (page, box index, rows)
+
+    def add(self, index: int, box: Box) -> None:
+        """Sort the block boxes[index] into its part; the order of the checks matters."""
+        if index in self.title_indexes:
+            return
+        text = join_lines(box.lines)
+        if self._opens_abstract(box, text) or self._skips_keywords(text):
+            return
+        self._ends_abstract(box)
+        if self._takes_author_or_affiliation(index, box, text):
+            return
+        if self.part == "front" and box.page > 0:
+            self.part = "body"  # front matter ends with the first page
+        if self.part in ("body", "back") and REF_LABEL_FIRST.match(text):
+            self.part = "references"  # a reference list without a heading
+        if self._takes_table_or_caption(index, box, text) or self._takes_heading(box, text):
+            return
+        self._add_text(box, text)
+
+    def _opens_abstract(self, box: Box, text: str) -> bool:
+        """"Abstract" opens the abstract unless body text came first; a heading taken
+        for a section before it (a numbered affiliation line) does not count."""
+        if not (self.part in ("front", "body") and not (self.abstract or self.body) and box.page <= 1
+                and ABSTRACT_START.match(text)):
+            return False
+        rest = ABSTRACT_START.sub("", text, count=1).strip()
+        self.part, self.section, self.abstract_box = "abstract", "Abstract", (box if rest else None)
+        if rest:
+            self.abstract.append(paragraph(rest, self.section))
+        return True
+
+    def _skips_keywords(self, text: str) -> bool:
+        """Keyword lines are left out; they end the abstract."""
+        if not (self.part in ("front", "abstract") and KEYWORDS.match(text)):
+            return False
+        if self.part == "abstract":
+            self.part, self.section = "body", ""
+        return True
+
+    def _ends_abstract(self, box: Box) -> None:
+        """The abstract ends where the type or the page changes."""
+        if self.part != "abstract":
+            return
+        if self.abstract_box is None:
+            self.abstract_box = box  # the first block after an "Abstract" heading
+        elif box.page != self.abstract_box.page or abs(box.lines[0].size - self.abstract_box.lines[-1].size) > 0.5:
+            self.part, self.section = "body", ""
+
+    def _takes_author_or_affiliation(self, index: int, box: Box, text: str) -> bool:
+        """A list of author names or an affiliation under the title on page 1."""
+        if not (self.part == "front" and box.page == 0 and index > min(self.title_indexes, default=-1)):
+            return False
+        names = author_names(box)
+        if names:
+            self.authors.extend(names)
+            return True
+        if is_affiliation_box(box, text, self.body_size):
+            self.affiliation_boxes.append(box)
+            return True
+        return False
+
+    def _takes_table_or_caption(self, index: int, box: Box, text: str) -> bool:
+        """A table's cells (given to a caption at the end) or a figure or table caption."""
+        if box.rows is not None:
+            self.tables.append((box.page, index, box.rows))
+            return True
+        if not is_caption(box, text):
+            return False
+        kind = "table" if text.lower().startswith(TABLE_LABELS) else "figure"
+        key = new_ref_key(self.ref_entries, kind)
+        self.ref_entries[key] = ref_entry(text, kind)
+        if kind == "table":
+            self.table_captions.append((box.page, index, key))
+        return True
+
+    def _takes_heading(self, box: Box, text: str) -> bool:
+        """A section heading: it starts a section, and may start the back matter or the references."""
+        if not (is_heading(box, self.body_size) and (self.part != "references" or BACK_HEADING.match(text))):
+            return False
+        if self.part == "front" and box.page == 0 and not (NUMBERED_HEADING.match(text) or KNOWN_HEADINGS.match(text)):
+            self.front.append((box, text))  # affiliations and front-page furniture in large or bold type
+            return True
+        if REFERENCES_HEADING.match(text):
+            self.part = "references"
+        elif BACK_HEADING.match(text):
+            self.part = "back"
+        elif self.part in ("front", "abstract", "body"):
+            self.part = "body"
+        elif self.part == "references":
+            self.part = "back"
+        self.section = NUMBERED_PREFIX.sub("", text).strip() or text
+        return True
+
+    def _add_text(self, box: Box, text: str) -> None:
+        """A block of running text, in the part being read."""
+        if self.part == "references":
+            self.references.extend(split_references(box))
+        elif is_fragment(text):
+            return  # equation numbers, stray brackets and dots of displayed formulas
+        elif self.part == "back":
+            self.back.append(paragraph(text, self.section))
+        elif self.part == "abstract":
+            self.abstract.append(paragraph(text, self.section))
+        elif self.part == "body":
+            self.body.append(paragraph(text, self.section))
+        else:
+            self.front.append((box, text))
+
+    def finish(self, paper_id: str, title: str) -> Paper:
+        """The paper: abstract, body and back matter with their citations linked, tables, references."""
+        abstract, body = self.abstract, self.body
+        if not abstract:
+            abstract_text = unlabelled_abstract(self.front, self.body_size)
+            abstract = [paragraph(abstract_text, "Abstract")] if abstract_text else []
+            # Other text before the first heading is body text; short blocks there are
+            # affiliation lines and front-page furniture.
+            body = [
+                paragraph(text, "") for _, text in self.front
+                if word_count(text) >= _MIN_FRONT_WORDS and text != abstract_text
+            ] + body
+        body = _merge_broken_paragraphs(body)
+        add_tables(self.ref_entries, self.table_captions, self.tables)
+        bib_entries, labels = read_bib_entries(merge_reference_lines(self.references))
+        for linked in body + self.back:
+            linked["cite_spans"] = numeric_cite_spans(linked["text"], labels)
+        authors = with_affiliations_and_emails(self.authors, self.affiliation_boxes)
+        return paper(paper_id, title, authors, body, bib_entries, self.ref_entries, self.back, abstract=abstract)
+
+
+def _merge_broken_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Join a paragraph cut by a column or page break (no final stop, next starts lower-case)."""
+    merged: list[Paragraph] = []
+    for current in paragraphs:
+        if (
+            merged
+            and merged[-1]["section"] == current["section"]
+            and not merged[-1]["text"].endswith((".", "!", "?", ":", '"', "\u201d"))
+            and current["text"][:1].islower()
+        ):
+            previous = merged[-1]["text"]
+            if previous.endswith("-") and previous[-2:-1].isalpha():
+                merged[-1]["text"] = previous[:-1] + current["text"]
+            else:
+                merged[-1]["text"] = previous + " " + current["text"]
+            continue
+        merged.append(current)
+    return merged
