@@ -14,7 +14,7 @@ import pytest
 from parsers.feeds import iter_feed_records
 from pipeline.ingest import HttpClient, Ingest, Progress, load_sources
 from tests.feed_server import FeedServer
-from tests.test_ingest import LoopbackOnlySession, write_sources
+from tests.ingest_helpers import LoopbackOnlySession, write_sources
 
 ID_COLUMNS = ("doi", "pmcid", "pubmed_id", "arxiv_id", "who_covidence_id")
 

@@ -21,7 +21,7 @@ from pipeline.nightly import (
 from pipeline.snapshot import bundled_sample_snapshot
 from tests.feed_server import FeedServer
 from tests.s3_server import new_bucket, running_moto
-from tests.test_ingest import write_sources
+from tests.ingest_helpers import write_sources
 
 
 @pytest.fixture(scope="module")
