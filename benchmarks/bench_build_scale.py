@@ -21,7 +21,8 @@ The floor is measured first, in this process: no Beam, no validation, only the
 project's own functions: every feed file read with `parsers.feeds.iter_feed_records`,
 every document parsed (`parse_full_text`: the JATS and PDF converters, pdfminer.six in
 its worker process, whose CPU is counted too), every record clustered with
-`dedup.cluster_records`. The targets of issue #13 are printed beside the numbers.
+`dedup.cluster_records` (so this process holds every source record at once, about
+5 KiB each). The targets of issue #13 are printed beside the numbers.
 
 Run by hand, from the project root, one benchmark at a time (the machine is shared;
 today's build holds about 0.4 MiB per full text):
@@ -250,15 +251,18 @@ def run_build(label: str, work: Path, snapshot: Path, date: str, runner_args: li
     return Run(label, cpu, wall, peak, release, manifest["counts"], reasons)
 
 
-def differing_files(left: Path, right: Path, ignore: tuple[str, ...] = ()) -> list[str]:
-    """Relative paths that are in one release only or whose bytes differ (top-level `ignore` names left out)."""
+def compare_releases(cached: Run, no_cache: Run, ignore: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Files (relative paths) only in one release, and in both with other bytes; top-level `ignore` left out."""
     def files(root: Path) -> set[str]:
         return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()} - set(ignore)
 
-    left_files, right_files = files(left), files(right)
-    differ = [name for name in sorted(left_files & right_files)
-              if not filecmp.cmp(left / name, right / name, shallow=False)]
-    return sorted(set(differ) | (left_files ^ right_files))
+    left, right = files(cached.release), files(no_cache.release)
+    return {
+        f"only in {cached.label}": sorted(left - right),
+        f"only in {no_cache.label}": sorted(right - left),
+        "with other bytes": sorted(name for name in left & right
+                                   if not filecmp.cmp(cached.release / name, no_cache.release / name, shallow=False)),
+    }
 
 
 # ----------------------------------------------------------------------------- the report
@@ -291,15 +295,20 @@ def print_runs(runs: list[Run], made: ScaleSnapshot, floor: Floor) -> None:
 
 
 def print_comparisons(cold: Run, warm: Run, no_cache: Run) -> None:
-    def verdict(differ: list[str]) -> str:
-        if not differ:
+    def verdict(differences: dict[str, list[str]]) -> str:
+        if not any(differences.values()):
             return "byte-identical"
-        shown = ", ".join(differ[:6]) + (f" and {len(differ) - 6} more" if len(differ) > 6 else "")
-        return f"DIFFERENT: {len(differ)} files ({shown})"
+        parts = []
+        for what, names in differences.items():
+            if names:
+                shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+                parts.append(f"{len(names)} {what} ({shown})")
+        return "DIFFERENT: " + "; ".join(parts)
 
-    print(f"warm vs no cache (same snapshot, date and --previous), every file: {verdict(differing_files(warm.release, no_cache.release))}")
+    print(f"warm vs no cache (same snapshot, date and --previous), every file: "
+          f"{verdict(compare_releases(warm, no_cache))}")
     print(f"cold vs no cache, every file but {', '.join(DATED_FILES)} (they name the date and the previous release): "
-          f"{verdict(differing_files(cold.release, no_cache.release, DATED_FILES))}")
+          f"{verdict(compare_releases(cold, no_cache, DATED_FILES))}")
 
 
 def run_benchmark(work: Path, records: int, full_texts: int, copies: int, seed: int, runner_args: list[str]) -> None:
@@ -327,12 +336,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--full-texts", type=int, default=150)
-    parser.add_argument("--identical-copies", type=int, default=None, help="default: max(2, full texts // 50)")
+    parser.add_argument("--identical-copies", type=int, default=None, help="default: max(2, full texts // 50), at most the full texts")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--runner-args", default="", help="Beam flags for every build, as one string")
     parser.add_argument("--work-dir", type=Path, default=None, help="keep everything here (a new or empty folder)")
     args = parser.parse_args()
-    copies = args.identical_copies if args.identical_copies is not None else max(2, args.full_texts // 50)
+    copies = args.identical_copies
+    if copies is None:
+        copies = min(args.full_texts, max(2, args.full_texts // 50))
     runner_args = shlex.split(args.runner_args)
     if args.work_dir:
         run_benchmark(args.work_dir.resolve(), args.records, args.full_texts, copies, args.seed, runner_args)
