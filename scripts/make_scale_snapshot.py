@@ -206,11 +206,14 @@ def sentence(rng: random.Random, vocabulary: Vocabulary, scope: bool) -> str:
 
 
 def draw_title(rng: random.Random, vocabulary: Vocabulary) -> str:
-    """5-8 distinct longer corpus words around two connectors, ending on a scope phrase."""
+    """5-8 distinct longer corpus words with a scope phrase in between: "<words> of COVID-19 patients in <words>".
+
+    Drawn words at both ends keep the title's start and end (blocking keys) distinct.
+    """
     words = rng.sample(vocabulary.title_words, rng.randint(5, 8))
     cut = rng.randint(2, len(words) - 2)
-    title = (f"{' '.join(words[:cut])} {rng.choice(CONNECTORS)} {' '.join(words[cut:])} "
-             f"{rng.choice(CONNECTORS)} {rng.choice(SCOPE_PHRASES)}")
+    title = (f"{' '.join(words[:cut])} {rng.choice(CONNECTORS)} {rng.choice(SCOPE_PHRASES)} "
+             f"{rng.choice(CONNECTORS)} {' '.join(words[cut:])}")
     return title[0].upper() + title[1:]
 
 
