@@ -431,3 +431,17 @@ def test_namespaced_article_is_named_in_the_error():
 def test_escaped_html_without_paragraph_tags_is_kept_as_one_paragraph():
     data = b"<article><front/><body><![CDATA[<font size=2><b>Loose</b> text]]></body></article>"
     assert [p["text"] for p in parse_ok(data).paper["body_text"]] == ["Loose text"]
+
+
+def test_a_box_of_the_floats_group_follows_the_paragraph_citing_it():
+    data = (b'<article><front><article-meta/></front><body><sec><title>Intro</title>'
+            b'<p>First (<xref ref-type="boxed-text" rid="bx1">panel</xref>).</p><p>Second.</p></sec>'
+            b'<sec><title>End</title><p>Last.</p></sec></body><floats-group>'
+            b'<boxed-text id="bx1"><caption><title>Research in context</title></caption><p>Evidence.</p></boxed-text>'
+            b'<boxed-text id="bx2"><caption><title>Uncited</title></caption><p>Aside.</p></boxed-text>'
+            b'</floats-group></article>')
+    paper = parse_ok(data).paper
+    assert [(p["section"], p["text"]) for p in paper["body_text"]] == [
+        ("Intro", "First (panel)."), ("Research in context ::: Intro", "Evidence."), ("Intro", "Second."),
+        ("End", "Last."), ("Uncited", "Aside."),
+    ]

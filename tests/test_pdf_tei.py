@@ -58,6 +58,7 @@ def test_every_corpus_tei_converts_and_passes_schema_and_invariants(corpus_dir):
         paper = convert(path)
         assert schema_errors("pdf_json", paper) == [], path.name
         assert paper_problems(paper) == [], path.name
+        assert overlap_problems(paper) == [], path.name  # one span per cited item, never overlapping
 
 
 def test_doc2json_expected_body_paragraphs_match(corpus_dir):

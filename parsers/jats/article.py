@@ -18,7 +18,7 @@ from schemas.records import Paper, Paragraph, paper
 
 logger = logging.getLogger(__name__)
 
-PARSER_VERSION = "jats-1.0"
+PARSER_VERSION = "jats-2.0"
 
 _LATIN1_DECLARATION = re.compile(
     rb"""^\s*<\?xml[^>]*encoding=["'](?:iso-8859-1|latin-?1)["'][^>]*\?>""", re.IGNORECASE)

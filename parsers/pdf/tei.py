@@ -31,7 +31,7 @@ from schemas.records import (
     table_entry,
 )
 
-PARSER_VERSION = "tei-1"
+PARSER_VERSION = "tei-2"
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 T = "{" + TEI_NS + "}"
