@@ -245,3 +245,13 @@ def test_a_difference_is_reported(corpus_dir):
     found = differences(_signature_of([paper]), real_signature(corpus_dir, "pdf_json"))
     assert any(".cite_spans[]{}: keys ['end', 'mention', 'ref_id', 'start']" in f for f in found)
     assert any(".ref_id: 1 value(s) not 'GROBID bib id'" in f for f in found)
+
+
+def test_every_real_release_file_passes_our_schemas_and_span_checks(corpus_dir):
+    from schemas import schema_errors
+    from schemas.invariants import paper_problems
+
+    for kind, paths in real_files(corpus_dir).items():
+        for path in paths:
+            paper = json.loads(path.read_text(encoding="utf-8"))
+            assert schema_errors(kind, paper) == [] and paper_problems(paper) == [], path.name
