@@ -5,11 +5,13 @@ its neighbours with it:
 
 - A record starts on a non-blank physical line (lines end at "\\n") and goes on over the
   next lines while its quotes are unbalanced (a quoted field holding a newline, RFC 4180).
-- While a quote is open, a line that is a whole row by itself (it splits into as many
-  fields as the header, and its key column holds a key written the exporter's way, e.g.
-  "#8973" in the WHO export) starts a new record instead: the record before it had an
-  unterminated quote and is reported, and the row it would have swallowed is kept. Real
-  multi-line fields do not hold such lines; a field that is a whole CSV row is not text.
+- While a quote is open, a line that is a whole row by itself (its quotes are balanced,
+  it splits into as many fields as the header, and its key column holds a key written
+  the exporter's way, e.g. "#8973" in the WHO export) starts a new record instead: the
+  record before it had an unterminated quote and is reported, and the row it would have
+  swallowed is kept. The last line of a real multi-line field never passes (it closes
+  the field's quote, so its own quotes are unbalanced), and a middle line would have to
+  be a whole CSV row with a key, which is not text.
 
 Each record then becomes a `CsvRow`, or a FeedRecordError (via `on_error`) naming its
 line(s) and why: an unterminated quote; a field count other than the header's; a field
@@ -115,8 +117,8 @@ class _CsvFile:
         return self.header
 
     def _starts_row(self, line: bytes) -> bool:
-        """Whether `line` is a whole row by itself, with a key in the key column."""
-        if self.key_index < 0 or not line:
+        """Whether `line` is a whole row by itself: balanced quotes, the header's width, a key."""
+        if self.key_index < 0 or not line or line.count(_QUOTE) % 2:
             return False
         try:
             fields = next(csv.reader([line.decode("utf-8", "replace")]), [])

@@ -33,6 +33,7 @@ OA_FILE_BASE_URL = "https://ftp.ncbi.nlm.nih.gov/pub/pmc/"
 OA_LIST_HEADER = ("File", "Article Citation", "Accession ID")
 OA_LIST_KEY_PATTERN = re.compile(r"PMC\d+")  # how the OA file list writes an Accession ID
 ARTICLESET_TAGS = ("pmc-articleset", "article")
+_MARKUP_STARTS = (b"<", b"\xff\xfe", b"\xfe\xff", b"\x00<")  # "<" in UTF-8 or UTF-16 (with or without a BOM)
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 _PUB_DATE_PREFERENCE = ("epub", "ppub", "collection", "pub", "")
 _CITATION_DATE = re.compile(r"\.\s+(\d{4}(?:\s+[A-Za-z]{3}(?:\s+\d{1,2})?)?)")
@@ -249,7 +250,7 @@ def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[dict]:
     head = buffered.peek(64).lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
         raise FeedError("the PMC feed file is empty")
-    if head.startswith(b"<"):
+    if head.startswith(_MARKUP_STARTS):
         return _iter_articleset(buffered, on_error)
     return _iter_oa_list(buffered, on_error)
 
