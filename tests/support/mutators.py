@@ -93,8 +93,12 @@ def _containers(payload) -> list:
     return found
 
 
-def _json_mutator(change: Callable[[object, random.Random], None]) -> Mutator:
-    """A mutator that loads the JSON, lets `change` edit it in place, and dumps it (non-JSON is left as is)."""
+def _json_mutator(change: Callable[[object, random.Random], None], raw: bool = False) -> Mutator:
+    """A mutator that loads the JSON, lets `change` edit it in place, and dumps it (non-JSON is left as is).
+
+    `raw` writes non-ASCII characters as UTF-8 bytes, and lone surrogates as the (invalid) bytes
+    of their code points, instead of as escapes.
+    """
     def mutate(data: bytes, rng: random.Random) -> bytes:
         try:
             payload = json.loads(data)
@@ -102,6 +106,8 @@ def _json_mutator(change: Callable[[object, random.Random], None]) -> Mutator:
             return data
         holder = [payload]
         change(holder, rng)
+        if raw:
+            return json.dumps(holder[0], ensure_ascii=False).encode("utf-8", "surrogatepass")
         return json.dumps(holder[0]).encode("utf-8")
     return mutate
 
@@ -169,22 +175,11 @@ def _deep_nesting(holder, rng):
         slot[0][slot[1]] = value
 
 
-def raw_surrogates(data: bytes, rng: random.Random) -> bytes:
-    """A lone surrogate written as raw (invalid) UTF-8 bytes inside a JSON string, not as an escape."""
-    try:
-        payload = json.loads(data)
-    except ValueError:
-        return data
-    holder = [payload]
-    _lone_surrogate(holder, rng)
-    return json.dumps(holder[0], ensure_ascii=False).encode("utf-8", "surrogatepass")
-
-
 JSON_MUTATORS: dict[str, Mutator] = {
     "swap_type": _json_mutator(_swap_type), "drop_key": _json_mutator(_drop_key),
     "duplicate_item": _json_mutator(_duplicate_item), "remove_item": _json_mutator(_remove_item),
     "huge_string": _json_mutator(_huge_string), "lone_surrogate": _json_mutator(_lone_surrogate),
-    "raw_surrogates": raw_surrogates, "deep_nesting": _json_mutator(_deep_nesting),
+    "raw_surrogates": _json_mutator(_lone_surrogate, raw=True), "deep_nesting": _json_mutator(_deep_nesting),
 }
 
 # ---------------------------------------------------------------- markup
