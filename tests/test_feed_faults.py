@@ -281,3 +281,6 @@ def test_a_pmc_articleset_in_utf16_is_read_as_xml(corpus_dir):
     articleset = '<?xml version="1.0" encoding="UTF-16"?><pmc-articleset>' + body + "</pmc-articleset>"
     for codec in ("utf-16", "utf-16-le"):
         assert [record["source_id"] for record in parse_feed_bytes("pmc", articleset.encode(codec))] == ["PMC7112410"]
+    for page in (b"<html><article><front/></article></html>", b"<html><body>Bad gateway</body></html>"):
+        with pytest.raises(FeedError, match="not a PMC articleset"):
+            parse_feed_bytes("pmc", page)

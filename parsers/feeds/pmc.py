@@ -186,7 +186,7 @@ def _iter_articleset(stream: BinaryIO, on_error: OnError) -> Iterator[dict]:
         for event, element in iterparse_safe(stream, tag=ARTICLESET_TAGS, events=("start", "end")):
             parent = element.getparent()
             if not root_seen:
-                if parent is not None or _local(element.tag) not in ARTICLESET_TAGS:
+                if parent is not None:  # the first pmc-articleset or article element is not the root
                     raise FeedError(f"not a PMC articleset (root element {element.getroottree().getroot().tag!r})")
                 root_seen = True
             if event == "start" or element.tag != "article":
