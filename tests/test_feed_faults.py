@@ -275,7 +275,7 @@ def test_pubmed_root_is_read_by_the_parser_whatever_the_prolog(corpus_dir):
         parse_feed_bytes("pubmed", b"<html><body>Service unavailable</body></html>")
 
 
-def test_a_pmc_articleset_in_utf16_is_read_as_xml(corpus_dir):
+def test_a_pmc_articleset_is_known_by_its_root_in_utf8_or_utf16(corpus_dir):
     data = (corpus_dir / "jats/pmcoa_PMC7112410_lancet.nxml").read_bytes()
     body = data[data.index(b"<article "):].decode("utf-8")
     articleset = '<?xml version="1.0" encoding="UTF-16"?><pmc-articleset>' + body + "</pmc-articleset>"
