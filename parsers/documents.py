@@ -6,12 +6,13 @@ or the pdfminer.six fallback) or "tei" (GROBID TEI XML, to pdf_json). This modul
   what cannot be parsed at all),
 - names the parser version of each kind (`parser_version`, `parser_versions`), which
   keys the parse cache and goes into the release manifest,
-- parses a document of a known kind (`parse_document`), and
+- parses a document of a known kind (`parse_document`), refusing one over the size
+  limit of its kind (`InputLimits`: a default, or what the caller configures), and
 - decides what happens when GROBID is configured but down (`use_grobid`).
 The build's ParseDocuments stage and `cord19 parse` both go through it.
 """
 import logging
-import re
+from dataclasses import dataclass
 
 from parsers.errors import ParseError, check_not_lfs_or_empty
 from parsers.grobid import GrobidClient, GrobidDownError
@@ -21,6 +22,7 @@ from parsers.pdf.document import pdf_to_pdf_json
 from parsers.pdf.fallback import PARSER_VERSION as PDFMINER_VERSION
 from parsers.pdf.tei import PARSER_VERSION as TEI_VERSION
 from parsers.pdf.tei import tei_to_pdf_json
+from parsers.xmlsafe import root_name
 from schemas.records import Paper
 
 logger = logging.getLogger(__name__)
@@ -28,12 +30,41 @@ logger = logging.getLogger(__name__)
 KINDS: tuple[str, ...] = ("jats", "pdf", "tei")
 ON_GROBID_DOWN: tuple[str, ...] = ("fail", "fallback")
 
-HEAD_BYTES = 4096
+PDF_MAGIC_WITHIN = 1024  # "%PDF-" must start within the first KiB (as PDF readers allow)
 _PDF_MAGIC = b"%PDF-"
-# The first element name after the XML declaration, DOCTYPE and comments.
-_FIRST_ELEMENT = re.compile(rb"<(?![?!])(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
-_MARKUP_PROLOG = re.compile(rb"^(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)*", re.DOTALL)
-_ROOTS_BY_KIND = {"jats": {b"article", b"pmc-articleset"}, "tei": {b"TEI", b"teiCorpus"}}
+_ROOTS_BY_KIND = {"jats": {"article", "pmc-articleset"}, "tei": {"TEI", "teiCorpus"}}
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """The largest document parsed, in bytes, per kind of input (XML: JATS and TEI; PDF).
+
+    Larger documents are refused with InputTooLargeError before they are parsed: memory
+    grows about 20 times the XML size (a 14 MB JATS of 300,000 paragraphs peaks near
+    330 MB). The PDF default equals ingest's download limit (`[documents] max_bytes`).
+    """
+
+    xml_bytes: int = 32 * MiB
+    pdf_bytes: int = 100 * MiB
+
+    def limit_for(self, kind: str) -> int:
+        return self.pdf_bytes if kind == "pdf" else self.xml_bytes
+
+    def check(self, kind: str, size: int) -> None:
+        """Raise InputTooLargeError when a `kind` document of `size` bytes is over its limit."""
+        limit = self.limit_for(kind)
+        if size > limit:
+            raise InputTooLargeError(f"the {kind} input is {size:,} bytes, over the limit of {limit:,} bytes")
+
+
+DEFAULT_LIMITS = InputLimits()
+
+
+class InputTooLargeError(ParseError):
+    """A document over the size limit of its kind (InputLimits)."""
+
+    reason = "input_too_large"
 
 
 class UnknownInputKindError(ParseError):
@@ -43,16 +74,13 @@ class UnknownInputKindError(ParseError):
 
 
 def detect_kind(data: bytes) -> str:
-    """"jats", "pdf", "tei" or "unknown", from the first bytes of the content."""
-    head = data[:HEAD_BYTES]
-    if _PDF_MAGIC in head[:1024]:
+    """"jats", "pdf", "tei" or "unknown", from the content: the PDF magic number, else the
+    root element of the markup (read by the XML parser, whatever the length of the prolog)."""
+    if _PDF_MAGIC in data[:PDF_MAGIC_WITHIN]:
         return "pdf"
-    body = head.lstrip(b"\xef\xbb\xbf")
-    match = _FIRST_ELEMENT.match(body, _MARKUP_PROLOG.match(body).end())
-    if match is None:
-        return "unknown"
+    root = root_name(data)
     for kind, roots in _ROOTS_BY_KIND.items():
-        if match.group(1) in roots:
+        if root in roots:
             return kind
     return "unknown"
 
@@ -86,22 +114,25 @@ def parser_versions(grobid_configured: bool) -> dict[str, str]:
     return {"pmc_json": parser_version("jats", grobid_configured), "pdf_json": parser_version("pdf", grobid_configured)}
 
 
-def parse_document(kind: str, data: bytes, fallback_id: str, grobid: GrobidClient | None) -> tuple[Paper, dict]:
+def parse_document(kind: str, data: bytes, fallback_id: str, grobid: GrobidClient | None,
+                   limits: InputLimits = DEFAULT_LIMITS) -> tuple[Paper, dict]:
     """(paper, identifiers found in the document) for one document's bytes.
 
     A JATS article's paper_id is its PMCID, else `fallback_id`; a PDF's is its SHA-1
     (parsed through `grobid` when given, else pdfminer.six); a TEI file's is
     `fallback_id`. Only JATS articles carry identifiers (non-empty ones are returned).
-    Raises a ParseError subclass for a document that cannot be parsed.
+    Raises a ParseError subclass for a document that cannot be parsed, InputTooLargeError
+    for one over its size limit in `limits`.
     """
+    if kind not in KINDS:
+        raise ValueError(f"unknown document kind {kind!r}")
+    limits.check(kind, len(data))
     if kind == "jats":
         parsed = parse_jats(data, fallback_paper_id=fallback_id)
         return parsed.paper, {k: v for k, v in parsed.ids.items() if v}
     if kind == "pdf":
         return pdf_to_pdf_json(data, grobid), {}
-    if kind == "tei":
-        return tei_to_pdf_json(data, fallback_id), {}
-    raise ValueError(f"unknown document kind {kind!r}")
+    return tei_to_pdf_json(data, fallback_id), {}
 
 
 def use_grobid(client: GrobidClient, on_grobid_down: str) -> bool:

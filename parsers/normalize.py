@@ -38,7 +38,7 @@ def _format_date(year: int, month: int | None = None, day: int | None = None) ->
         return f"{year:04d}"
     try:
         return datetime.date(year, month, day).isoformat() if day else f"{year:04d}-{month:02d}"
-    except ValueError:  # no such day (2020-02-30): keep the month
+    except (ValueError, OverflowError):  # no such day (2020-02-30, or a day of 40 digits): keep the month
         return f"{year:04d}-{month:02d}"
 
 
@@ -64,7 +64,8 @@ def normalize_date(value) -> str:
         return normalize_date(value.get("date-parts"))
     if isinstance(value, (list, tuple)):
         parts = value[0] if value and isinstance(value[0], (list, tuple)) else value
-        numbers = [int(p) for p in parts if isinstance(p, int) or (isinstance(p, str) and p.isdigit())]
+        numbers = [int(p) for p in parts if (isinstance(p, int) and not isinstance(p, bool))
+                   or (isinstance(p, str) and p.isascii() and p.isdigit() and len(p) <= 9)]
         return _format_date(*numbers[:3]) if numbers else ""
     if isinstance(value, int):
         return _format_date(value)

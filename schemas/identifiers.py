@@ -9,17 +9,19 @@ from urllib.parse import unquote
 
 _DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/|(?:dx\.)?doi\.org/)", re.IGNORECASE)
 _DOI = re.compile(r"^10\.\d{3,9}(?:\.\d+)*/\S+$")
-_PMCID = re.compile(r"^(?:PMC)?\s*(\d+)(?:\.\d+)?$", re.IGNORECASE)
-_PMID = re.compile(r"^(?:PMID:?\s*)?(\d+)(?:\.0+)?$", re.IGNORECASE)
+MAX_DOI_CHARS = 2048  # far beyond any registered DOI; longer values are not DOIs
+# Numeric ids have at most 18 digits: they fit int64 (metadata.parquet's pubmed_id) and int().
+_PMCID = re.compile(r"^(?:PMC)?\s*(\d{1,18})(?:\.\d+)?$", re.IGNORECASE)
+_PMID = re.compile(r"^(?:PMID:?\s*)?(\d{1,18})(?:\.0+)?$", re.IGNORECASE)
 _ARXIV_PREFIX = re.compile(r"^(?:arxiv:\s*|https?://(?:export\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
 _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(?:v\d+)?(?:\.pdf)?$")
 _ARXIV_OLD = re.compile(r"^([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?$", re.IGNORECASE)
-_COVIDENCE = re.compile(r"^(?:covidence\s*)?#?\s*(\d+)$", re.IGNORECASE)
+_COVIDENCE = re.compile(r"^(?:covidence\s*)?#?\s*(\d{1,18})$", re.IGNORECASE)
 
 
 def normalize_doi(value: str | None) -> str | None:
     """A bare lower-case DOI ("10.x/y"), without doi.org URL or "doi:" prefix."""
-    if not value:
+    if not value or len(value) > MAX_DOI_CHARS:
         return None
     text = value.strip()
     while _DOI_PREFIX.match(text):  # also "doi:https://doi.org/10..."

@@ -3,11 +3,13 @@
 One module per format; `iter_feed_records(kind, path)` reads a snapshot file (gzip
 or not; PubMed, PMC, and WHO files are streamed) and `parse_feed_bytes(kind, data)`
 a response in memory. A file that cannot be read raises FeedError. An item that
-cannot become a record raises FeedRecordError, or, when `on_error` is given, is
-passed to it and skipped so the rest of the file still parses.
+cannot become a record, whatever it holds, raises FeedRecordError, or, when `on_error`
+is given, is passed to it and skipped so the rest of the file still parses: every
+item of a file is either a record or an error (parsers/feeds/errors.py, csvfile.py).
 """
 import gzip
 import io
+import zlib
 from collections.abc import Iterator
 
 from parsers.errors import ParseError
@@ -47,7 +49,7 @@ def _parse_bytes(kind: str, data: bytes, on_error: OnError) -> list[dict]:
     if data[:2] == GZIP_MAGIC:
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise FeedError(f"broken gzip data: {exc}") from exc
     if kind == "pubmed":
         return pubmed.parse(data, on_error)
@@ -76,7 +78,7 @@ def iter_feed_records(kind: str, path: str, on_error: OnError = None) -> Iterato
                 yield from _STREAMED[kind](io.BufferedReader(stream) if is_gzip else stream, on_error)
             else:
                 yield from parse_feed_bytes(kind, stream.read(), on_error)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise FeedError(f"cannot read {path}: {exc}") from exc
         except FeedError:
             raise

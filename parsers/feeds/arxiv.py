@@ -7,7 +7,7 @@ without entries: zero records.
 
 from lxml import etree
 
-from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError, OnError, handle_bad_item
+from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError, OnError, convert_items
 from parsers.feeds.record import doi_url, element_text, make_record
 from parsers.normalize import split_author_name
 from parsers.xmlsafe import parse_xml_bytes
@@ -28,7 +28,7 @@ def parse_feed_root(data: bytes) -> etree._Element:
         entry_id = entry.findtext(f"{ATOM}id") or ""
         if "/api/errors" in entry_id:
             message = element_text(entry.find(f"{ATOM}summary")) or entry_id
-            raise FeedApiError(f"arXiv API error: {message}")
+            raise FeedApiError(f"arXiv API error: {message[:500]}")
     return root
 
 
@@ -72,10 +72,4 @@ def entry_to_record(entry: etree._Element) -> dict:
 def parse(data: bytes, on_error: OnError = None) -> list[dict]:
     """All records of one arXiv API response."""
     root = parse_feed_root(data)
-    records = []
-    for index, entry in enumerate(root.iterfind(f"{ATOM}entry"), start=1):
-        try:
-            records.append(entry_to_record(entry))
-        except FeedRecordError as exc:
-            handle_bad_item(exc, f"entry #{index}", on_error)
-    return records
+    return list(convert_items(root.iterfind(f"{ATOM}entry"), entry_to_record, "entry", on_error))

@@ -5,8 +5,8 @@ items (as some mirrors store them) is read too. Each item is one version of a
 preprint; the record links the version's PDF.
 """
 
-from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError, OnError, handle_bad_item
-from parsers.feeds.record import doi_url, load_json_payload, make_record, strip_markup
+from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError, OnError, convert_items
+from parsers.feeds.record import doi_url, id_field, load_json_payload, make_record, strip_markup, text_field
 from parsers.normalize import normalize_license, split_author_name
 from schemas.identifiers import normalize_doi
 
@@ -24,9 +24,10 @@ def collection_items(payload) -> list:
         raise FeedError("a bioRxiv/medRxiv response must be a JSON object or list")
     collection = payload.get("collection")
     if collection is None:
-        messages = payload.get("messages") or [{}]
-        status = messages[0].get("status", "") if isinstance(messages[0], dict) else ""
-        raise FeedApiError(f"bioRxiv/medRxiv response without a collection (status: {status!r})")
+        messages = payload.get("messages")
+        first = messages[0] if isinstance(messages, list) and messages else {}
+        status = first.get("status", "") if isinstance(first, dict) else ""
+        raise FeedApiError(f"bioRxiv/medRxiv response without a collection (status: {str(status)[:200]!r})")
     if not isinstance(collection, list):
         raise FeedError("the bioRxiv/medRxiv collection is not a list")
     return collection
@@ -37,27 +38,24 @@ def item_to_record(item, server: str) -> dict:
     if not isinstance(item, dict):
         raise FeedRecordError("collection item is not an object")
     source, journal, site = SERVERS[server]
-    doi = normalize_doi(item.get("doi"))
+    doi = normalize_doi(text_field(item, "doi"))
     if not doi:
         raise FeedRecordError(f"collection item without a valid DOI: {item.get('doi')!r}")
-    version = str(item.get("version") or "1").strip()
-    authors_text = item.get("authors") or ""
-    if not isinstance(authors_text, str):
-        raise FeedRecordError(f"{doi}: authors is not a string")
-    authors = [split_author_name(name) for name in authors_text.split(";") if name.strip()]
-    license_value = normalize_license(item.get("license"))
+    version = id_field(item, "version").strip() or "1"
+    authors = [split_author_name(name) for name in text_field(item, "authors").split(";") if name.strip()]
+    license_value = normalize_license(text_field(item, "license"))
     if license_value in ("unk", "no-cc"):
         license_value = server
-    page_url = item.get("link_page") or f"{site}/content/{doi}v{version}"
-    pdf_url = item.get("link_pdf") or f"{site}/content/{doi}v{version}.full.pdf"
+    page_url = text_field(item, "link_page") or f"{site}/content/{doi}v{version}"
+    pdf_url = text_field(item, "link_pdf") or f"{site}/content/{doi}v{version}.full.pdf"
     return make_record(
         source=source,
         source_id=f"{doi}v{version}",
         ids={"doi": doi},
-        title=strip_markup(item.get("title")),
-        abstract=strip_markup(item.get("abstract")),
+        title=strip_markup(text_field(item, "title")),
+        abstract=strip_markup(text_field(item, "abstract")),
         authors=authors,
-        publish_time=item.get("date") or "",
+        publish_time=text_field(item, "date"),
         journal=journal,
         license=license_value,
         urls=[doi_url(doi), page_url],
@@ -68,11 +66,5 @@ def item_to_record(item, server: str) -> dict:
 
 def parse(data: bytes, server: str, on_error: OnError = None) -> list[dict]:
     """All records of one details response of `server` ("biorxiv" or "medrxiv")."""
-    payload = load_json_payload(data)
-    records = []
-    for index, item in enumerate(collection_items(payload), start=1):
-        try:
-            records.append(item_to_record(item, server))
-        except FeedRecordError as exc:
-            handle_bad_item(exc, f"collection item #{index}", on_error)
-    return records
+    items = collection_items(load_json_payload(data))
+    return list(convert_items(items, lambda item: item_to_record(item, server), "collection item", on_error))

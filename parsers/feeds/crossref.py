@@ -6,9 +6,18 @@ JATS-tagged abstracts are reduced to plain text.
 """
 import re
 
-from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError, OnError, handle_bad_item
+from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError, OnError, convert_items
 from parsers.feeds.normalize import normalize_article_type
-from parsers.feeds.record import doi_url, load_json_payload, make_record, strip_markup
+from parsers.feeds.record import (
+    doi_url,
+    id_field,
+    load_json_payload,
+    make_record,
+    objects_in,
+    strings_in,
+    strip_markup,
+    text_field,
+)
 from parsers.normalize import make_author, normalize_date, normalize_license
 from schemas.identifiers import normalize_doi
 
@@ -44,78 +53,79 @@ def work_items(payload) -> list:
     raise FeedError(f"unsupported Crossref message-type {message_type!r}")
 
 
-def publisher_source(member, doi: str) -> str:
+def publisher_source(member: str, doi: str) -> str:
     """CORD-19 source name for a Crossref member id / DOI prefix."""
-    by_member = PUBLISHER_SOURCES_BY_MEMBER.get(str(member or ""))
+    by_member = PUBLISHER_SOURCES_BY_MEMBER.get(member)
     if by_member:
         return by_member
     return PUBLISHER_SOURCES_BY_PREFIX.get(doi.split("/", 1)[0], DEFAULT_SOURCE)
 
 
 def _license(work: dict) -> str:
-    licenses = work.get("license") or []
-    ranked = sorted(licenses, key=lambda entry: entry.get("content-version") != "vor")
+    ranked = sorted(objects_in(work, "license"), key=lambda entry: text_field(entry, "content-version") != "vor")
     for entry in ranked:
-        value = normalize_license(entry.get("URL"))
+        value = normalize_license(text_field(entry, "URL"))
         if value != "unk":
             return value
     return "unk"
 
 
-def _first(values) -> str:
-    if isinstance(values, list):
-        return str(values[0]) if values else ""
-    return str(values or "")
+def _first(work: dict, key: str) -> str:
+    """The first of a list of strings (Crossref's title, container-title), or the string itself."""
+    values = strings_in(work, key)
+    return values[0] if values else ""
+
+
+def _authors(work: dict) -> list[dict]:
+    authors = []
+    for author in objects_in(work, "author"):
+        family, name = text_field(author, "family"), text_field(author, "name")
+        if family:
+            authors.append(make_author(text_field(author, "given"), family, text_field(author, "suffix")))
+        elif name:
+            authors.append(make_author("", name))
+    return authors
+
+
+def _pdf_documents(work: dict) -> list[dict]:
+    """The PDF links (similarity-checking links serve Crossref's plagiarism service, not readers)."""
+    return [
+        {"type": "pdf", "url": text_field(link, "URL")}
+        for link in objects_in(work, "link")
+        if text_field(link, "content-type") == "application/pdf" and text_field(link, "URL")
+        and text_field(link, "intended-application") != "similarity-checking"
+    ]
 
 
 def item_to_record(work) -> dict:
     """One Crossref work to a source record."""
     if not isinstance(work, dict):
         raise FeedRecordError("work item is not an object")
-    doi = normalize_doi(work.get("DOI"))
+    doi = normalize_doi(text_field(work, "DOI"))
     if not doi:
         raise FeedRecordError(f"work without a valid DOI: {work.get('DOI')!r}")
-    authors = []
-    for author in work.get("author") or []:
-        if author.get("family"):
-            authors.append(make_author(author.get("given") or "", author["family"], author.get("suffix") or ""))
-        elif author.get("name"):
-            authors.append(make_author("", author["name"]))
     publish_time = ""
     for field in _DATE_FIELDS:
         publish_time = normalize_date(work.get(field))
         if publish_time:
             break
-    documents = [  # similarity-checking links serve Crossref's plagiarism service, not readers
-        {"type": "pdf", "url": link["URL"]}
-        for link in work.get("link") or []
-        if link.get("content-type") == "application/pdf" and link.get("URL")
-        and link.get("intended-application") != "similarity-checking"
-    ]
-    abstract = _ABSTRACT_HEADING.sub(" ", work.get("abstract") or "")
+    abstract = _ABSTRACT_HEADING.sub(" ", text_field(work, "abstract"))
     return make_record(
-        source=publisher_source(work.get("member"), doi),
+        source=publisher_source(id_field(work, "member"), doi),
         source_id=doi,
         ids={"doi": doi},
-        title=strip_markup(_first(work.get("title"))),
+        title=strip_markup(_first(work, "title")),
         abstract=strip_markup(abstract),
-        authors=authors,
+        authors=_authors(work),
         publish_time=publish_time,
-        journal=strip_markup(_first(work.get("container-title"))),
+        journal=strip_markup(_first(work, "container-title")),
         license=_license(work),
         urls=[doi_url(doi)],
-        documents=documents,
-        article_type=normalize_article_type([work.get("type") or ""]),
+        documents=_pdf_documents(work),
+        article_type=normalize_article_type([text_field(work, "type")]),
     )
 
 
 def parse(data: bytes, on_error: OnError = None) -> list[dict]:
     """All records of one Crossref works response."""
-    payload = load_json_payload(data)
-    records = []
-    for index, work in enumerate(work_items(payload), start=1):
-        try:
-            records.append(item_to_record(work))
-        except FeedRecordError as exc:
-            handle_bad_item(exc, f"work #{index}", on_error)
-    return records
+    return list(convert_items(work_items(load_json_payload(data)), item_to_record, "work", on_error))

@@ -5,7 +5,6 @@ front matter and points at the article's JATS for download. The OA file list
 (`oa_file_list.csv`: File, Article Citation, Accession ID, Last Updated, PMID,
 License) gives ids, citation and licence, and the package or PDF to download.
 """
-import csv
 import io
 import re
 from collections.abc import Iterator
@@ -14,7 +13,8 @@ from typing import BinaryIO
 from lxml import etree
 
 from parsers.errors import check_not_lfs_or_empty
-from parsers.feeds.errors import FeedError, FeedRecordError, OnError, handle_bad_item
+from parsers.feeds.csvfile import read_csv_feed
+from parsers.feeds.errors import FeedError, FeedRecordError, OnError, convert_item
 from parsers.feeds.normalize import normalize_article_type
 from parsers.feeds.record import (
     doi_url,
@@ -31,6 +31,9 @@ from schemas.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
 SOURCE = "PMC"
 OA_FILE_BASE_URL = "https://ftp.ncbi.nlm.nih.gov/pub/pmc/"
 OA_LIST_HEADER = ("File", "Article Citation", "Accession ID")
+OA_LIST_KEY_PATTERN = re.compile(r"PMC\d+")  # how the OA file list writes an Accession ID
+ARTICLESET_TAGS = ("pmc-articleset", "article")
+_MARKUP_STARTS = (b"<", b"\xff\xfe", b"\xfe\xff", b"\x00<")  # "<" in UTF-8 or UTF-16 (with or without a BOM)
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 _PUB_DATE_PREFERENCE = ("epub", "ppub", "collection", "pub", "")
 _CITATION_DATE = re.compile(r"\.\s+(\d{4}(?:\s+[A-Za-z]{3}(?:\s+\d{1,2})?)?)")
@@ -176,19 +179,29 @@ def article_to_record(article: etree._Element) -> dict:
 
 
 def _iter_articleset(stream: BinaryIO, on_error: OnError) -> Iterator[dict]:
+    """Records of a pmc-articleset (or a lone article); FeedError when the root is neither."""
     index = 0
+    root_seen = False
     try:
-        for _event, element in iterparse_safe(stream, tag="article"):
-            if element.getparent() is not None and _local(element.getparent().tag) != "pmc-articleset":
+        for event, element in iterparse_safe(stream, tag=ARTICLESET_TAGS, events=("start", "end")):
+            parent = element.getparent()
+            if not root_seen:
+                if parent is not None:  # the first pmc-articleset or article element is not the root
+                    raise FeedError(f"not a PMC articleset (root element {element.getroottree().getroot().tag!r})")
+                root_seen = True
+            if event == "start" or element.tag != "article":
                 continue
+            if parent is not None and _local(parent.tag) != "pmc-articleset":
+                continue  # an article inside an article (e.g. a response), not one of the set
             index += 1
-            try:
-                yield article_to_record(element)
-            except FeedRecordError as exc:
-                handle_bad_item(exc, f"article #{index}", on_error)
+            record = convert_item(article_to_record, element, f"article #{index}", on_error)
             element.clear()
+            if record is not None:
+                yield record
     except etree.XMLSyntaxError as exc:
         raise FeedError(f"PMC XML is not well-formed after {index} articles: {exc}") from exc
+    if not root_seen:
+        raise FeedError("not a PMC articleset (no pmc-articleset or article element)")
 
 
 def oa_row_to_record(row: dict) -> dict:
@@ -218,16 +231,17 @@ def oa_row_to_record(row: dict) -> dict:
     )
 
 
+def _check_oa_list_header(header: list[str]) -> None:
+    if tuple(header[:3]) != OA_LIST_HEADER:
+        raise FeedError(f"not a PMC OA file list: header {header[:10]!r}")
+
+
 def _iter_oa_list(stream: BinaryIO, on_error: OnError) -> Iterator[dict]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    reader = csv.DictReader(text)
-    if not reader.fieldnames or tuple(reader.fieldnames[:3]) != OA_LIST_HEADER:
-        raise FeedError(f"not a PMC OA file list: header {reader.fieldnames!r}")
-    for line_number, row in enumerate(reader, start=2):
-        try:
-            yield oa_row_to_record(row)
-        except FeedRecordError as exc:
-            handle_bad_item(exc, f"line {line_number}", on_error)
+    for row in read_csv_feed(stream, "PMC OA file list", _check_oa_list_header, "Accession ID", OA_LIST_KEY_PATTERN,
+                             on_error):
+        record = convert_item(oa_row_to_record, row.values, row.item, on_error)
+        if record is not None:
+            yield record
 
 
 def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[dict]:
@@ -236,7 +250,7 @@ def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[dict]:
     head = buffered.peek(64).lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
         raise FeedError("the PMC feed file is empty")
-    if head.startswith(b"<"):
+    if head.startswith(_MARKUP_STARTS):
         return _iter_articleset(buffered, on_error)
     return _iter_oa_list(buffered, on_error)
 

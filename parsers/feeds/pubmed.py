@@ -12,7 +12,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from parsers.errors import check_not_lfs_or_empty
-from parsers.feeds.errors import FeedError, FeedRecordError, OnError, handle_bad_item
+from parsers.feeds.errors import FeedError, FeedRecordError, OnError, convert_item
 from parsers.feeds.normalize import normalize_article_type
 from parsers.feeds.record import doi_url, element_text, make_record, pmc_url, pubmed_url
 from parsers.normalize import make_author, normalize_date
@@ -20,6 +20,8 @@ from parsers.xmlsafe import iterparse_safe
 from schemas.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
 
 SOURCE = "Medline"
+SET_TAG = "PubmedArticleSet"
+ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
 
 
 def _pub_date(article: etree._Element) -> str:
@@ -138,30 +140,47 @@ def article_to_record(element: etree._Element) -> dict:
     )
 
 
+def _to_record(element: etree._Element) -> dict:
+    return article_to_record(element) if element.tag == "PubmedArticle" else book_to_record(element)
+
+
+def _check_root(first: etree._Element) -> None:
+    """FeedError unless the first PubMed element read is the document's root."""
+    if first.getparent() is not None:
+        root = first.getroottree().getroot()
+        raise FeedError(f"not a PubMed XML response (root element {root.tag!r})")
+
+
 def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[dict]:
-    """Stream records from a PubmedArticleSet file object, clearing each finished article."""
+    """Stream records from a PubmedArticleSet file object, clearing each finished article.
+
+    FeedError when the file is not well-formed or its root is not a PubmedArticleSet
+    (or a lone PubmedArticle): the parser, not a byte prefix, reads the root.
+    """
     index = 0
+    root_seen = False
     try:
-        for _event, element in iterparse_safe(stream, tag=("PubmedArticle", "PubmedBookArticle")):
+        for event, element in iterparse_safe(stream, tag=(SET_TAG,) + ARTICLE_TAGS, events=("start", "end")):
+            if not root_seen:
+                _check_root(element)
+                root_seen = True
+            if event == "start" or element.tag == SET_TAG:
+                continue
             index += 1
-            try:
-                record = article_to_record(element) if element.tag == "PubmedArticle" else book_to_record(element)
-            except FeedRecordError as exc:
-                handle_bad_item(exc, f"{element.tag} #{index}", on_error)
-                record = None
+            record = convert_item(_to_record, element, f"{element.tag} #{index}", on_error)
             element.clear()
             parent = element.getparent()
-            while element.getprevious() is not None:
+            while parent is not None and element.getprevious() is not None:
                 del parent[0]
             if record is not None:
                 yield record
     except etree.XMLSyntaxError as exc:
         raise FeedError(f"PubMed XML is not well-formed after {index} articles: {exc}") from exc
+    if not root_seen:
+        raise FeedError("not a PubMed XML response (no PubmedArticleSet)")
 
 
 def parse(data: bytes, on_error: OnError = None) -> list[dict]:
     """All records of one PubMed XML response."""
     check_not_lfs_or_empty(data)
-    if b"<PubmedArticleSet" not in data[:4096] and b"<PubmedArticle" not in data[:65536]:
-        raise FeedError("not a PubMed XML response (no PubmedArticleSet)")
     return list(iter_stream(io.BytesIO(data), on_error))

@@ -2,21 +2,26 @@
 
 Columns: Title, Authors, Abstract, Published Year, Published Month, Journal, Volume,
 Issue, Pages, Accession Number, DOI, Ref, Covidence #, Study, Notes, Tags. Dates are
-often year-only, DOIs often missing; the Covidence id is the record's identity.
+often year-only, DOIs often missing; the Covidence id ("#8973") is the record's identity.
+The file is read by parsers/feeds/csvfile.py: a row with an unterminated quote, bytes
+that are not UTF-8 or an oversized field is reported, and the rows around it are kept.
 """
-import csv
 import io
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from parsers.errors import check_not_lfs_or_empty
-from parsers.feeds.errors import FeedError, FeedRecordError, OnError, handle_bad_item
+from parsers.feeds.csvfile import read_csv_feed
+from parsers.feeds.errors import FeedError, FeedRecordError, OnError, convert_item
 from parsers.feeds.record import doi_url, make_record
 from parsers.normalize import normalize_date, split_author_name
 from schemas.identifiers import normalize_covidence_id, normalize_doi
 
 SOURCE = "WHO"
 REQUIRED_COLUMNS = ("Title", "Authors", "Covidence #")
+KEY_COLUMN = "Covidence #"
+KEY_PATTERN = re.compile(r"#\d+")  # how the export writes a Covidence id
 
 
 def split_authors(text: str) -> list[dict]:
@@ -59,18 +64,18 @@ def row_to_record(row: dict) -> dict:
     )
 
 
-def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[dict]:
-    """Stream records from a WHO export file object."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    reader = csv.DictReader(text)
-    missing = [column for column in REQUIRED_COLUMNS if column not in (reader.fieldnames or [])]
+def _check_header(header: list[str]) -> None:
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise FeedError(f"not a WHO COVID-19 database export: missing columns {missing}")
-    for line_number, row in enumerate(reader, start=2):
-        try:
-            yield row_to_record(row)
-        except FeedRecordError as exc:
-            handle_bad_item(exc, f"line {line_number}", on_error)
+
+
+def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[dict]:
+    """Stream records from a WHO export file object."""
+    for row in read_csv_feed(stream, "WHO COVID-19 database export", _check_header, KEY_COLUMN, KEY_PATTERN, on_error):
+        record = convert_item(row_to_record, row.values, row.item, on_error)
+        if record is not None:
+            yield record
 
 
 def parse(data: bytes, on_error: OnError = None) -> list[dict]:

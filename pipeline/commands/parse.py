@@ -7,7 +7,8 @@ article has no PMCID). PDFs become `DIR/pdf_json/<sha1>.json` (through GROBID wi
 (`<name>.tei.xml`, else `<name>.xml`: the whole name, dots and all). Every failed input
 gets one dead-letter line (schemas/dead_letter.json) in `DIR/failures.jsonl` (appended);
 an input whose output name an earlier input already took is one too (reason
-`output_name_collision`, nothing written for it). Exit 0 when every input parsed, else 1.
+`output_name_collision`, nothing written for it), and so is an input over --max-xml-mb /
+--max-pdf-mb (`input_too_large`, not read past its size). Exit 0 when every input parsed, else 1.
 
 The parsers are imported inside `run`, so the CLI starts fast; nothing here imports
 Apache Beam or pyarrow.
@@ -29,6 +30,9 @@ class OutputNameCollisionError(Exception):
     """Two inputs of one run would be written to the same output file."""
 
     reason = "output_name_collision"
+MiB = 1024 * 1024
+DEFAULT_MAX_XML_MB = 32  # parsers.documents.InputLimits' defaults (a test checks they agree)
+DEFAULT_MAX_PDF_MB = 100
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,7 +56,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="when --grobid-url does not answer its health check: stop (default) or use pdfminer.six",
     )
     parser.add_argument("--grobid-cache", help="folder caching GROBID's TEI by PDF SHA-1, version and options")
+    parser.add_argument("--max-xml-mb", type=_positive_int, default=DEFAULT_MAX_XML_MB, metavar="MB",
+                        help=f"refuse JATS and TEI inputs larger than this many MiB (default {DEFAULT_MAX_XML_MB})")
+    parser.add_argument("--max-pdf-mb", type=_positive_int, default=DEFAULT_MAX_PDF_MB, metavar="MB",
+                        help=f"refuse PDF inputs larger than this many MiB (default {DEFAULT_MAX_PDF_MB})")
     parser.set_defaults(run=run)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def expand_inputs(inputs: list[Path]) -> list[Path]:
@@ -82,14 +97,26 @@ def fallback_paper_id(kind: str, path: Path) -> str:
     return path.stem
 
 
+def read_input(path: Path, limits) -> bytes:
+    """The bytes of one input; InputTooLargeError, unread, when it is over every size limit."""
+    size = path.stat().st_size
+    largest = max(limits.xml_bytes, limits.pdf_bytes)
+    if size > largest:
+        from parsers.documents import InputTooLargeError
+
+        raise InputTooLargeError(f"the input is {size:,} bytes, over the largest size limit of {largest:,} bytes")
+    return path.read_bytes()
+
+
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
-    from parsers.documents import input_kind, parse_document, use_grobid
+    from parsers.documents import InputLimits, input_kind, parse_document, use_grobid
     from parsers.errors import ParseError
     from parsers.grobid import GrobidClient
     from schemas.files import atomic_write_bytes
     from schemas.records import dead_letter_from_error, paper_json_bytes
 
     paths = expand_inputs(args.inputs)
+    limits = InputLimits(xml_bytes=args.max_xml_mb * MiB, pdf_bytes=args.max_pdf_mb * MiB)
     grobid = GrobidClient(args.grobid_url, cache_dir=args.grobid_cache) if args.grobid_url else None
     if grobid is not None and not use_grobid(grobid, args.on_grobid_down):
         grobid = None
@@ -98,9 +125,9 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
     failures = []
     for path in paths:
         try:
-            data = path.read_bytes()
+            data = read_input(path, limits)
             kind = input_kind(data)
-            paper, _ = parse_document(kind, data, fallback_paper_id(kind, path), grobid)
+            paper, _ = parse_document(kind, data, fallback_paper_id(kind, path), grobid, limits)
         except (ParseError, OSError) as exc:
             logger.debug("%s: %s", path, exc)
             failures.append(dead_letter_from_error(STAGE, str(path), exc, default_reason=UNREADABLE_INPUT))
