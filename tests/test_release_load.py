@@ -26,12 +26,12 @@ from release.storage import LocalStorage
 from release.writer import ReleaseContent, paper_json_bytes, write_paper_file, write_release_files
 from schemas import METADATA_COLUMNS
 from tests.support.hostile_archives import cut_gzip_trailer, flip_gzip_crc, make_fifo, write_gzip_bomb
+from tests.support.real_cord19 import HF_SHA, real_cord19_folder, real_cord19_tarball
 from tests.support.release_fixtures import PDF_SHA1, make_pdf_paper, make_row, write_small_release
 from tests.support.s3_server import storage_for
 
 PMC_PAPER = {"paper_id": "PMC7000001", "metadata": {"title": "From PMC", "authors": []}, "body_text": [],
              "bib_entries": {}, "ref_entries": {}, "back_matter": []}
-HF_SHA = "d1aafb70c066a2068b02786f8929fd9c900897fb"
 
 
 def write_mixed_release(out_dir: Path, date: str = "2026-03-01") -> Path:
@@ -212,18 +212,8 @@ def test_load_checks_downloads_against_the_manifest(moto_s3, s3_bucket, tmp_path
         list(iter_papers(f"s3://{s3_bucket}/p/2026-03-01", endpoint_url=moto_s3.url))
 
 
-def _real_cord19_folder(corpus_dir: Path, out: Path) -> Path:
-    """A CORD-19 2020-11-29 release folder from the corpus's real head of metadata.csv and real pdf_json."""
-    hf = corpus_dir / "cord19/hf_datasets_dummy_2020-11-29"
-    release_dir = out / "2020-11-29"
-    (release_dir / "document_parses/pdf_json").mkdir(parents=True)
-    shutil.copyfile(hf / "metadata_2020-11-29_head.csv", release_dir / "metadata.csv")
-    shutil.copyfile(hf / f"pdf_json_{HF_SHA}.json", release_dir / f"document_parses/pdf_json/{HF_SHA}.json")
-    return release_dir
-
-
 def test_real_cord19_release_folder_and_tarball(corpus_dir: Path, tmp_path: Path) -> None:
-    release_dir = _real_cord19_folder(corpus_dir, tmp_path / "folder")
+    release_dir = real_cord19_folder(corpus_dir, tmp_path / "folder")
     stats = LoadStats()
     records = list(iter_papers(release_dir, stats=stats))
     assert [r["cord_uid"] for r in records] == ["ug7v899j", "02tnwd4m", "ejv2xln0", "2b73a28n"]
@@ -234,14 +224,7 @@ def test_real_cord19_release_folder_and_tarball(corpus_dir: Path, tmp_path: Path
     assert stats.pdf_json == 1 and stats.missing_files > 0
 
     # The way CORD-19 shipped it: cord-19_<date>.tar.gz holding <date>/metadata.csv and document_parses.tar.gz.
-    staged = tmp_path / "staged/2020-11-29"
-    staged.mkdir(parents=True)
-    shutil.copyfile(release_dir / "metadata.csv", staged / "metadata.csv")
-    with tarfile.open(staged / "document_parses.tar.gz", "w:gz") as inner:
-        inner.add(release_dir / "document_parses", arcname="document_parses")
-    with tarfile.open(tmp_path / "cord-19_2020-11-29.tar.gz", "w:gz") as outer:
-        outer.add(staged, arcname="2020-11-29")
-    assert list(iter_papers(tmp_path / "cord-19_2020-11-29.tar.gz")) == records
+    assert list(iter_papers(real_cord19_tarball(release_dir, tmp_path))) == records
 
 
 def test_real_final_cord19_metadata(corpus_dir: Path, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from release.tarball import plan_fragments, tree_entries, write_end_of_archive, 
 from release.validate import validate_path, validate_source
 from tests.support.audit import recorded_opens
 from tests.support.hostile_archives import cut_gzip_trailer, flip_gzip_crc, make_fifo, write_gzip_bomb
+from tests.support.real_cord19 import real_cord19_folder, real_cord19_tarball
 from tests.support.release_fixtures import PDF_SHA1, make_row, write_small_release
 from tests.support.s3_server import storage_for
 
@@ -174,20 +175,8 @@ def test_parse_files_inside_the_tarball_are_checked(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- real CORD-19 releases
 
 
-def real_cord19_release(corpus_dir: Path, out: Path) -> Path:
-    """A CORD-19 2020-11-29 release folder from the corpus's real head of metadata.csv and real pdf_json."""
-    hf = corpus_dir / "cord19/hf_datasets_dummy_2020-11-29"
-    sha = "d1aafb70c066a2068b02786f8929fd9c900897fb"
-    release = out / "2020-11-29"
-    (release / "document_parses/pdf_json").mkdir(parents=True)
-    (release / "document_parses/pmc_json").mkdir()
-    shutil.copyfile(hf / "metadata_2020-11-29_head.csv", release / "metadata.csv")
-    shutil.copyfile(hf / f"pdf_json_{sha}.json", release / f"document_parses/pdf_json/{sha}.json")
-    return release
-
-
 def test_a_real_cord19_release_has_no_manifest_a_note_not_a_problem(corpus_dir: Path, tmp_path: Path) -> None:
-    release = real_cord19_release(corpus_dir, tmp_path / "folder")
+    release = real_cord19_folder(corpus_dir, tmp_path / "folder")
     folder_report = validate_source(release)
     assert folder_report.notes[0].startswith("no manifest.json: not a release written by cord19-pipeline")
     # The excerpt holds one of the parses its four rows name: the others are reported, nothing else.
@@ -196,14 +185,7 @@ def test_a_real_cord19_release_has_no_manifest_a_note_not_a_problem(corpus_dir: 
         "metadata.csv: pmc_json_files names '…', which is not in the release",
     }
     # The way CORD-19 shipped it: cord-19_<date>.tar.gz holding <date>/metadata.csv and document_parses.tar.gz.
-    staged = tmp_path / "staged/2020-11-29"
-    staged.mkdir(parents=True)
-    shutil.copyfile(release / "metadata.csv", staged / "metadata.csv")
-    with tarfile.open(staged / "document_parses.tar.gz", "w:gz") as inner:
-        inner.add(release / "document_parses", arcname="document_parses")
-    with tarfile.open(tmp_path / "cord-19_2020-11-29.tar.gz", "w:gz") as outer:
-        outer.add(staged, arcname="2020-11-29")
-    tarball_report = validate_source(tmp_path / "cord-19_2020-11-29.tar.gz")
+    tarball_report = validate_source(real_cord19_tarball(release, tmp_path))
     assert texts(tarball_report.problems) == texts(folder_report.problems)
     assert len(tarball_report.notes) == 2
 
