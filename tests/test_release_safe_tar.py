@@ -10,12 +10,13 @@ import pytest
 
 from release.errors import CorruptArchiveError, UnsafeArchiveError
 from release.safe_tar import ArchiveLimits, extract_tarball_safely, iter_tarball_files
-from release.tarball import plan_fragments, tree_entries, write_end_of_archive, write_fragment
 from tests.support.hostile_archives import (
     cut_gzip_trailer,
     flip_gzip_crc,
+    tar_bytes,
     tar_member,
     write_gzip_bomb,
+    write_gzip_members,
     write_tarball,
 )
 
@@ -48,19 +49,6 @@ def test_iterates_a_good_archive_from_a_path_or_a_file_object(tmp_path: Path) ->
     assert dict(iter_tarball_files(plain)) == GOOD_FILES
 
 
-def write_multi_member_tarball(tmp_path: Path, files: dict[str, bytes]) -> Path:
-    """document_parses.tar.gz the way release/tarball.py writes it: one gzip member per fragment."""
-    sizes = [(name, len(data)) for name, data in files.items()]
-    entries = tree_entries("document_parses", ["pdf_json", "pmc_json"], sizes)
-    target = tmp_path / "document_parses.tar.gz"
-    raw_length = 0
-    with open(target, "wb") as out:
-        for fragment in plan_fragments(entries, fragment_bytes=1):
-            raw_length += write_fragment(out, fragment, lambda name: io.BytesIO(files[name]))
-        write_end_of_archive(out, raw_length)
-    return target
-
-
 def gzip_member_ends(data: bytes) -> list[int]:
     """The offset just past each gzip member of `data`."""
     ends, offset = [], 0
@@ -72,17 +60,17 @@ def gzip_member_ends(data: bytes) -> list[int]:
     return ends
 
 
-def test_multi_member_gzip_as_release_tarball_writes_it(tmp_path: Path) -> None:
-    tarball = write_multi_member_tarball(tmp_path, GOOD_FILES)
+def test_concatenated_gzip_members_as_release_tarball_writes_them(tmp_path: Path) -> None:
+    tarball = write_gzip_members(tmp_path / "members.tar.gz", tar_bytes(GOOD_MEMBERS))
     assert len(gzip_member_ends(tarball.read_bytes())) > 3
     assert dict(iter_tarball_files(tarball)) == GOOD_FILES
     assert extract_tarball_safely(tarball, tmp_path / "out") == sorted(GOOD_FILES)
     with tarfile.open(tarball, "r:gz") as reference:  # the same tarball as Python's own reader sees it
-        assert sorted(m.name for m in reference if m.isfile()) == sorted(GOOD_FILES)
+        assert sorted(m.name.removeprefix("./") for m in reference if m.isfile()) == sorted(GOOD_FILES)
 
 
 def test_every_gzip_member_trailer_is_verified(tmp_path: Path) -> None:
-    tarball = write_multi_member_tarball(tmp_path, GOOD_FILES)
+    tarball = write_gzip_members(tmp_path / "members.tar.gz", tar_bytes(GOOD_MEMBERS))
     data = bytearray(tarball.read_bytes())
     data[gzip_member_ends(bytes(data))[0] - 8] ^= 0x01  # the CRC-32 of the first member only
     tarball.write_bytes(bytes(data))

@@ -1,4 +1,5 @@
 """`cord19 validate`: every form we publish passes; tampered, hostile and real CORD-19 defects are reported, grouped."""
+import csv
 import hashlib
 import io
 import json
@@ -17,10 +18,16 @@ from release.layout import paper_relative_path
 from release.problems import Problem, Report, group_problems, report_lines
 from release.publish import publish_release
 from release.storage import LocalStorage
-from release.tarball import plan_fragments, tree_entries, write_end_of_archive, write_fragment
 from release.validate import validate_path, validate_source
+from schemas import METADATA_COLUMNS
 from tests.support.audit import recorded_opens
-from tests.support.hostile_archives import cut_gzip_trailer, flip_gzip_crc, make_fifo, write_gzip_bomb
+from tests.support.hostile_archives import (
+    cut_gzip_trailer,
+    flip_gzip_crc,
+    make_fifo,
+    write_gzip_bomb,
+    write_gzip_members,
+)
 from tests.support.real_cord19 import real_cord19_folder, real_cord19_tarball
 from tests.support.release_fixtures import PDF_SHA1, make_row, write_small_release
 from tests.support.s3_server import storage_for
@@ -135,15 +142,11 @@ def test_a_store_on_s3_is_read_through_latest_json(moto_s3, s3_bucket, tmp_path:
 
 
 def write_fragmented_tarball(release: Path) -> None:
-    """Rewrite document_parses.tar.gz as release/tarball.py does: one gzip member per fragment."""
-    root = release / "document_parses"
-    files = sorted((p.relative_to(release).as_posix(), p.stat().st_size) for p in root.rglob("*") if p.is_file())
-    entries = tree_entries("document_parses", ["pdf_json", "pmc_json"], files)
-    raw_length = 0
-    with open(release / "document_parses.tar.gz", "wb") as out:
-        for fragment in plan_fragments(entries, fragment_bytes=1):
-            raw_length += write_fragment(out, fragment, lambda name: open(release / name, "rb"))
-        write_end_of_archive(out, raw_length)
+    """Rewrite document_parses.tar.gz as concatenated gzip members, the form release/tarball.py writes."""
+    stream = io.BytesIO()
+    with tarfile.open(fileobj=stream, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        tar.add(release / "document_parses", arcname="document_parses")
+    write_gzip_members(release / "document_parses.tar.gz", stream.getvalue())
     set_manifest_entry(release, "document_parses.tar.gz")
 
 
@@ -226,9 +229,10 @@ def test_grouping_counts_kinds_and_keeps_examples() -> None:
 
 
 def write_rows(release: Path, rows: list[dict]) -> None:
-    from release.writer import metadata_csv_bytes
-
-    (release / "metadata.csv").write_bytes(metadata_csv_bytes(rows))
+    with open(release / "metadata.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=METADATA_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
     set_manifest_entry(release, "metadata.csv")
 
 

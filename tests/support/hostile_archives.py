@@ -1,7 +1,8 @@
 """Hostile tarballs and release folders, built for the tests of safe_tar, validate and load.
 
 Every one is a real bad input: a file any gzip and tar reader opens (or a folder any
-program walks), not a mock of one.
+program walks), not a mock of one. `write_gzip_members` writes a good tarball the way
+release/tarball.py does, as concatenated gzip members.
 """
 import gzip
 import io
@@ -27,6 +28,23 @@ def write_tarball(path: Path, members: list[tuple], mode: str = "w:gz") -> Path:
     with tarfile.open(path, mode) as archive:
         for info, data in members:
             archive.addfile(info, io.BytesIO(data) if data is not None else None)
+    return path
+
+
+def tar_bytes(members: list[tuple]) -> bytes:
+    """An uncompressed tar stream of (TarInfo, data) members."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for info, data in members:
+            archive.addfile(info, io.BytesIO(data) if data is not None else None)
+    return buffer.getvalue()
+
+
+def write_gzip_members(path: Path, stream: bytes, piece_bytes: int = 700) -> Path:
+    """`stream` gzipped as concatenated members of `piece_bytes` each (RFC 1952), cut anywhere, even in a header."""
+    with open(path, "wb") as out:
+        for start in range(0, len(stream), piece_bytes):
+            out.write(gzip.compress(stream[start:start + piece_bytes], mtime=0))
     return path
 
 
