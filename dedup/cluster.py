@@ -2,7 +2,11 @@
 
 1. Identifier clustering: records sharing any of `ids.CLUSTER_ID_FIELDS` are joined
    (union-find), unless the two groups hold different values for one of those fields;
-   then they stay apart and an "id_conflict" is reported.
+   then they stay apart and an "id_conflict" is reported. One exception: two records of
+   the same source that share a DOI and differ only in that source's own record id
+   (`ids.SOURCE_RECORD_ID_FIELDS`: WHO's Covidence id) are one paper listed twice when
+   they agree on title and authors (`scoring.score_same_source_duplicate`); they are
+   joined and reported as "same_source_duplicate" with the ids and the scores.
 2. Fuzzy matching between groups that share no identifier: candidate pairs come only
    from blocks (`blocking`), are scored (`scoring`), and matching pairs are joined best
    first (title score, then author score, then the smaller year gap, then journal
@@ -46,8 +50,8 @@ from collections.abc import Sequence
 
 from dedup.blocking import iter_block_pairs
 from dedup.features import MatchFeatures, match_features, record_label, record_sort_key
-from dedup.ids import CLUSTER_ID_FIELDS, cluster_ids, conflicting_fields, identifier_keys
-from dedup.scoring import score_pair
+from dedup.ids import CLUSTER_ID_FIELDS, SOURCE_RECORD_ID_FIELDS, cluster_ids, conflicting_fields, identifier_keys
+from dedup.scoring import score_pair, score_same_source_duplicate
 
 
 @dataclass
@@ -113,7 +117,8 @@ def fuzzy_key(features: MatchFeatures, label: str) -> str:
     return "fuzzy:" + hashlib.blake2b(text.encode("utf-8"), digest_size=10).hexdigest()
 
 
-def _link_identifiers(forest: _Forest, labels: Sequence[str], report: list[dict]) -> None:
+def _link_identifiers(forest: _Forest, features: Sequence[MatchFeatures], labels: Sequence[str],
+                      report: list[dict]) -> None:
     """Join records sharing an identifier value, field by field (sorted), value by value (sorted)."""
     for field_name in sorted(CLUSTER_ID_FIELDS):
         first_holder: dict[str, int] = {}
@@ -126,11 +131,13 @@ def _link_identifiers(forest: _Forest, labels: Sequence[str], report: list[dict]
                     shared.setdefault(value, [holder]).append(index)
         del first_holder
         for value in sorted(shared):
-            _join_holders(forest, f"{field_name}:{value}", shared[value], labels, report)
+            _join_holders(forest, f"{field_name}:{value}", shared[value], features, labels, report)
 
 
-def _join_holders(forest: _Forest, key: str, members: list[int], labels: Sequence[str], report: list[dict]) -> None:
-    """Join the records holding one identifier, each to the first group it does not conflict with."""
+def _join_holders(forest: _Forest, key: str, members: list[int], features: Sequence[MatchFeatures],
+                  labels: Sequence[str], report: list[dict]) -> None:
+    """Join the records holding one identifier, each to the first group it does not conflict with
+    (or that lists the same paper under another record id of the same source)."""
     anchors: list[int] = []  # one member per group this key has formed so far
     for index in members:
         root = forest.find(index)
@@ -142,6 +149,11 @@ def _join_holders(forest: _Forest, key: str, members: list[int], labels: Sequenc
             fields = forest.conflicts(anchor_root, root)
             if not fields:
                 forest.join(anchor_root, root, fuzzy=False)
+                break
+            evidence = _same_source_duplicate(forest, key, anchor, index, fields, features, labels)
+            if evidence is not None:
+                forest.join(anchor_root, root, fuzzy=False)
+                report.append(evidence)
                 break
             refused.extend(fields)
         else:
@@ -156,6 +168,29 @@ def _join_holders(forest: _Forest, key: str, members: list[int], labels: Sequenc
                     }
                 )
             anchors.append(index)
+
+
+def _same_source_duplicate(forest: _Forest, key: str, anchor: int, index: int, fields: list[str],
+                           features: Sequence[MatchFeatures], labels: Sequence[str]) -> dict | None:
+    """The "same_source_duplicate" report entry when records `anchor` and `index`, which
+    share the DOI `key` but conflict on `fields`, are one paper listed twice by one source."""
+    if not key.startswith("doi:") or not set(fields) <= SOURCE_RECORD_ID_FIELDS:
+        return None
+    if labels[anchor].partition(":")[0] != labels[index].partition(":")[0]:
+        return None
+    score = score_same_source_duplicate(features[anchor], features[index])
+    if score is None:
+        return None
+    return {
+        "kind": "same_source_duplicate",
+        "key": key,
+        "records": [labels[anchor], labels[index]],
+        "ids": {name: [forest.record_ids[anchor].get(name), forest.record_ids[index].get(name)] for name in fields},
+        "title_score": score.title,
+        "author_score": score.authors,
+        "year_gap": score.year_gap,
+        "rule": score.rule,
+    }
 
 
 def _ambiguous_records(forest: _Forest, matches: list[tuple]) -> dict[int, list[int]]:
@@ -229,7 +264,7 @@ def link_records(
     """
     forest = _Forest(ids)
     report: list[dict] = []
-    _link_identifiers(forest, labels, report)
+    _link_identifiers(forest, features, labels, report)
     candidate_pairs = _link_fuzzy(forest, features, labels, report)
     by_root: dict[int, list[int]] = {}
     for index in range(len(ids)):

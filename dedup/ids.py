@@ -15,6 +15,9 @@ from schemas.identifiers import (
 )
 
 CLUSTER_ID_FIELDS: tuple[str, ...] = ("doi", "pmcid", "pubmed_id", "arxiv_id", "who_covidence_id", "mag_id")
+# Identifiers that are one source's own record ids: two of its records holding different
+# values may still be one paper that the source lists twice (dedup/cluster.py).
+SOURCE_RECORD_ID_FIELDS: frozenset[str] = frozenset({"who_covidence_id"})
 
 # mag_id and s2_id are plain integers, like PMIDs (and like them arrive as "123.0").
 _NORMALIZERS: dict[str, Callable[[str], str | None]] = {

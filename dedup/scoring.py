@@ -30,6 +30,15 @@ How the thresholds were chosen (benchmarks/bench_dedup.py, numbers from its runs
 - TITLE_ONLY_MATCH_MIN = 98: without authors only formatting differences and at most
   one typo per ~100 characters are accepted.
 - YEAR_TOLERANCE = 1: online-first versus issue year, and WHO's year-only dates.
+
+`score_same_source_duplicate` judges two records of one source that share a DOI but
+carry different record ids of that source (the WHO export lists some papers twice,
+under two Covidence ids): the shared DOI already says "one paper", so they only have
+to agree on authors (AUTHOR_MATCH_MIN) and title, where the shorter title may be the
+longer one without its subtitle: its `fuzz.ratio` against the longer title's start of
+the same length is at least TITLE_MATCH_MIN (and it is at least
+SAME_SOURCE_MIN_TITLE_LENGTH compact characters). A DOI given to two different papers
+fails this and stays an identifier conflict.
 """
 from typing import NamedTuple
 
@@ -41,6 +50,7 @@ TITLE_MATCH_MIN = 92.0
 TITLE_ONLY_MATCH_MIN = 98.0
 AUTHOR_MATCH_MIN = 0.5
 YEAR_TOLERANCE = 1
+SAME_SOURCE_MIN_TITLE_LENGTH = 15
 NOTICE_ARTICLE_TYPES = frozenset(
     {"correction", "erratum", "corrigendum", "retraction", "expression-of-concern", "reply", "addendum"}
 )
@@ -97,3 +107,19 @@ def score_pair(left: MatchFeatures, right: MatchFeatures) -> PairScore | None:
     if authors < 0 and title >= TITLE_ONLY_MATCH_MIN:
         return PairScore(round(title, 2), authors, year_gap, journal_agreement(left, right), "title-only")
     return None
+
+
+def score_same_source_duplicate(left: MatchFeatures, right: MatchFeatures) -> PairScore | None:
+    """The evidence that two records of one source sharing a DOI are one paper, or None."""
+    authors = author_overlap(left, right)
+    year_gap = abs(left.year - right.year) if left.year and right.year else -1
+    if authors < AUTHOR_MATCH_MIN or year_gap > YEAR_TOLERANCE or left.notice != right.notice:
+        return None
+    shorter, longer = sorted((left.compact, right.compact), key=len)
+    if len(shorter) < SAME_SOURCE_MIN_TITLE_LENGTH:
+        return None
+    title = fuzz.ratio(shorter, longer[: len(shorter)], score_cutoff=TITLE_MATCH_MIN)
+    if not title:
+        return None
+    rule = "shared-doi+title+authors" if len(shorter) == len(longer) else "shared-doi+title-prefix+authors"
+    return PairScore(round(title, 2), round(authors, 3), year_gap, journal_agreement(left, right), rule)

@@ -10,7 +10,8 @@ needs one call per PDF with bounded retries and typed failures.
   or, when none of the machine's other requests is in flight, pauses the machine's
   requests with exponential backoff and jitter; timeouts, other 5xx and connection errors are
   retried after exponential backoff with jitter; all bounded in attempts and total
-  time, then a typed GrobidError (a ParseError);
+  time, then a typed GrobidError (a ParseError). What is retryable, the backoff, the
+  Retry-After header and the bounds are the project's one policy (parsers.http_retry);
 - a disk cache keyed by the PDF's SHA-1, GROBID's version and the options, so a rerun
   never sends a PDF twice (definitive refusals are cached as well);
 - at most `concurrency` requests in flight to one server per machine (shared by all
@@ -41,6 +42,15 @@ from typing import NamedTuple
 import requests
 
 from parsers.errors import ParseError
+from parsers.http_retry import (
+    TIMEOUT,
+    RetryBudget,
+    backoff_seconds,
+    is_retryable_status,
+    retry_after_seconds,
+    transient_failure,
+)
+from schemas.files import atomic_write_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -219,10 +229,10 @@ class GrobidClient:
         except (GrobidBadInputError, GrobidNoContentError) as exc:
             if path is not None:
                 refusal = {"error": type(exc).__name__, "message": str(exc)}
-                _write_atomically(path + _REFUSAL_SUFFIX, json.dumps(refusal).encode())
+                atomic_write_bytes(path + _REFUSAL_SUFFIX, json.dumps(refusal).encode())
             raise
         if path is not None:
-            _write_atomically(path, tei)
+            atomic_write_bytes(path, tei)
         return tei
 
     def process_many(self, pdfs: Iterable[bytes]) -> Iterator[bytes | GrobidError]:
@@ -238,7 +248,7 @@ class GrobidClient:
     def _post_with_retries(self, pdf: bytes, sha1: str) -> bytes:
         session = self._session()
         limit = self._in_flight
-        deadline = time.monotonic() + self.max_total_s
+        budget = RetryBudget(self.max_attempts, self.max_total_s)
         jitter = random.Random()
         failure: GrobidError | None = None
         for attempt in range(1, self.max_attempts + 1):
@@ -252,42 +262,50 @@ class GrobidClient:
                     data=self.options,
                     timeout=(min(self.timeout_s, 10.0), self.timeout_s),
                 )
-            except requests.Timeout as exc:
-                failure = GrobidTimeoutError(f"GROBID timed out after {self.timeout_s:g}s on {sha1}: {exc}")
-            except requests.RequestException as exc:  # refused, reset, dropped mid-answer
-                failure = GrobidConnectionError(f"connection to GROBID failed on {sha1}: {exc}")
+            except requests.RequestException as exc:
+                failure = self._request_failure(exc, sha1)
             finally:
                 status = None if response is None else response.status_code
-                if status in (503, 429):
+                if status in _BUSY_STATUSES:
                     limit.release_busy(slot, self._busy_pause_s(response, jitter))
                 else:
                     limit.release(slot, answer_s=time.monotonic() - started if status == 200 else None)
             if response is not None:
                 if status == 200:
                     return response.content
-                body = response.text.strip()[:300]
-                if status == 204:
-                    raise GrobidNoContentError(f"GROBID found no content to structure in {sha1}")
-                if status in (503, 429):
-                    failure = GrobidBusyError(f"GROBID stayed busy (HTTP {status}) for {sha1}")
-                elif status >= 500 and not body.startswith(_BAD_INPUT_MARKERS):
-                    failure = GrobidServerError(f"GROBID answered HTTP {status} for {sha1}: {body!r}")
-                else:
-                    raise GrobidBadInputError(f"GROBID refused {sha1} (HTTP {status}): {body!r}")
+                failure = self._answer_failure(response, sha1)
             # A busy answer is paced by the limit (lowered, or paused); other failures back off here.
-            if status in (503, 429):
+            if status in _BUSY_STATUSES:
                 delay, wait_s = 0.0, limit.pause_left_s()
             else:
-                delay = wait_s = self._backoff_s(self.backoff_base_s, attempt - 1, jitter)
-            if attempt == self.max_attempts or time.monotonic() + wait_s > deadline:
+                delay = wait_s = backoff_seconds(attempt - 1, self.backoff_base_s, self.backoff_max_s, jitter)
+            if not budget.allows_retry(attempt, wait_s):
                 break
             logger.debug("GROBID attempt %d for %s failed (%s); retrying in %.2fs", attempt, sha1, failure, wait_s)
             time.sleep(delay)
         raise failure.__class__(f"{failure} (gave up after {attempt} attempt(s))")
 
-    def _backoff_s(self, base_s: float, exponent: int, jitter: random.Random) -> float:
-        """Exponential backoff with jitter: base x 2^exponent, capped, times 0.5-1."""
-        return min(self.backoff_max_s, base_s * 2 ** exponent) * jitter.uniform(0.5, 1.0)
+    def _request_failure(self, exc: requests.RequestException, sha1: str) -> GrobidError:
+        """The retryable error for a request that got no answer; raised at once when retrying cannot help."""
+        kind = transient_failure(exc)
+        if kind == TIMEOUT:
+            return GrobidTimeoutError(f"GROBID timed out after {self.timeout_s:g}s on {sha1}: {exc}")
+        if kind is None:  # a bad URL, too many redirects: the same again would fail the same way
+            raise GrobidConnectionError(f"request to GROBID failed on {sha1}: {exc}") from exc
+        return GrobidConnectionError(f"connection to GROBID failed on {sha1}: {exc}")  # refused, reset, dropped
+
+    @staticmethod
+    def _answer_failure(response: requests.Response, sha1: str) -> GrobidError:
+        """The retryable error for an answer other than 200; raised at once for a definitive refusal."""
+        status = response.status_code
+        body = response.text.strip()[:300]
+        if status == 204:
+            raise GrobidNoContentError(f"GROBID found no content to structure in {sha1}")
+        if status in _BUSY_STATUSES:
+            return GrobidBusyError(f"GROBID stayed busy (HTTP {status}) for {sha1}")
+        if is_retryable_status(status) and not body.startswith(_BAD_INPUT_MARKERS):
+            return GrobidServerError(f"GROBID answered HTTP {status} for {sha1}: {body!r}")
+        raise GrobidBadInputError(f"GROBID refused {sha1} (HTTP {status}): {body!r}")
 
     def _busy_pause_s(self, response: requests.Response, jitter: random.Random) -> float:
         """How long to pause the machine's requests when GROBID is busy and none of them is in flight.
@@ -299,8 +317,9 @@ class GrobidClient:
         """
         limit = self._in_flight
         base = min(self.backoff_base_s, limit.typical_answer_s or self.backoff_base_s)
-        pause = self._backoff_s(base, limit.busy_pauses, jitter)
-        return max(pause, min(_retry_after_s(response) or 0.0, self.backoff_max_s))
+        pause = backoff_seconds(limit.busy_pauses, base, self.backoff_max_s, jitter)
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        return max(pause, min(retry_after or 0.0, self.backoff_max_s))
 
 
 class _InFlightLimit:
@@ -504,24 +523,4 @@ def _shared_in_flight_limit(url: str, concurrency: int) -> _InFlightLimit:
 
 _DEFINITIVE_ERRORS = {cls.__name__: cls for cls in (GrobidBadInputError, GrobidNoContentError)}
 _REFUSAL_SUFFIX = ".refused.json"
-
-
-def _retry_after_s(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After", "")
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
-
-
-def _write_atomically(path: str, data: bytes) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+_BUSY_STATUSES = (503, 429)  # back-pressure: paced by the machine's in-flight limit

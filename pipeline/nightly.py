@@ -39,9 +39,9 @@ from pathlib import Path
 from parsers.documents import parser_version
 from parsers.errors import ParseError
 from parsers.grobid import DEFAULT_CONCURRENCY as GROBID_DEFAULT_CONCURRENCY
-from pipeline.ingest import IngestError, Progress, ingest, load_sources
+from pipeline.ingest import IngestError, Progress, default_sources_file, ingest, load_sources
 from pipeline.parse_cache import parse_cache_folder, write_cached_parse
-from pipeline.snapshot import SnapshotError
+from pipeline.snapshot import SnapshotError, document_lines
 from release.errors import LockHeldError, ReleaseError
 from release.fetch import fetch_release_files
 from release.layout import DEAD_LETTERS, MANIFEST, PREVIOUS_RELEASE_FILES, TARBALL, pdf_sha1_of_path, read_manifest
@@ -256,9 +256,7 @@ def count_failed_inputs(release_dir: Path, snapshot_dir: Path, ignored_reasons: 
     for line in (release_dir / DEAD_LETTERS).read_text(encoding="utf-8").splitlines():
         if line and json.loads(line)["reason"] not in ignored_reasons:
             failed += 1
-    documents_file = snapshot_dir / "documents.jsonl"
-    documents = sum(1 for line in documents_file.open(encoding="utf-8") if line.strip()) if documents_file.is_file() else 0
-    return failed, manifest["counts"].get("source_records", 0) + documents
+    return failed, manifest["counts"].get("source_records", 0) + len(document_lines(snapshot_dir))
 
 
 @contextmanager
@@ -295,7 +293,7 @@ def _run_locked(config: NightlyConfig, release_date: str, result: NightlyResult)
     snapshot_dir = config.snapshot or work / "snapshots" / release_date
     if config.snapshot is None:
         with _step(result, "ingest"):
-            sources = load_sources(config.sources) if config.sources else _shipped_sources()
+            sources = load_sources(config.sources or default_sources_file())
             summary = ingest(sources, snapshot_dir, progress=Progress())
             result.ingest_failures = len(summary.failures)
     cache_dir = work / "parse_cache"
@@ -335,9 +333,3 @@ def _run_locked(config: NightlyConfig, release_date: str, result: NightlyResult)
     else:
         result.status, result.exit_code = "ok", EXIT_OK
     result.step = "done"
-
-
-def _shipped_sources():
-    from pipeline.commands.ingest import default_sources_file
-
-    return load_sources(default_sources_file())

@@ -1,18 +1,32 @@
-"""Reading a snapshot folder (the only input of a build)."""
-import hashlib
+"""The snapshot folder, the contract between ingest and build: its one reader and writer.
+
+```
+snapshot.json          {"created", "query", "sources": [{"name", "kind", "files"}], "files": {path: sha256}, "failures"}
+feeds/<source>/<file>  raw responses exactly as received
+documents/pdf/<sha1>.pdf, documents/pmc/<PMCID>.xml
+documents.jsonl        one line per document, sorted by path and URL
+```
+
+`cord19 ingest` writes a snapshot with the functions below, `cord19 build` reads it
+with the others; no other module spells these names.
+"""
 import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from schemas import schema_errors
+from schemas.files import atomic_write_bytes, sha256_file
 
 SNAPSHOT_FILE = "snapshot.json"
 DOCUMENTS_FILE = "documents.jsonl"
+FEEDS_DIR = "feeds"
+PDF_DIR = "documents/pdf"
+JATS_DIR = "documents/pmc"
 
 
 class SnapshotError(ValueError):
-    """A snapshot folder or file that cannot be read."""
+    """A snapshot folder or file that cannot be read (or written)."""
 
     reason = "snapshot_error"
 
@@ -27,9 +41,35 @@ class FeedFile:
     sha256: str | None
 
 
+# ---------------------------------------------------------------- names
+
+
+def feed_path(source_name: str, file_name: str) -> str:
+    """Where a source's raw feed file lives, relative to the snapshot folder."""
+    return f"{FEEDS_DIR}/{source_name}/{file_name}"
+
+
+def pdf_path(sha1: str) -> str:
+    """Where a PDF lives, relative to the snapshot folder (named by its SHA-1)."""
+    return f"{PDF_DIR}/{sha1}.pdf"
+
+
+def jats_path(pmcid: str) -> str:
+    """Where a PMC JATS file lives, relative to the snapshot folder (named by its PMCID)."""
+    return f"{JATS_DIR}/{pmcid}.xml"
+
+
+def is_finished(snapshot_dir: Path) -> bool:
+    """Whether the folder holds a finished snapshot (its snapshot.json is written last)."""
+    return (snapshot_dir / SNAPSHOT_FILE).exists()
+
+
 def bundled_sample_snapshot() -> Path:
     """The sample snapshot shipped inside the package."""
     return Path(str(resources.files("pipeline").joinpath("sample_snapshot")))
+
+
+# ---------------------------------------------------------------- reading
 
 
 def load_snapshot(snapshot_dir: Path) -> dict:
@@ -63,13 +103,8 @@ def checked_path(snapshot_dir: Path, relative_path: str, expected_sha256: str | 
     path = snapshot_dir / relative_path
     if not path.is_file():
         raise SnapshotError(f"{relative_path}: listed in the snapshot but missing")
-    if expected_sha256:
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        if digest.hexdigest() != expected_sha256:
-            raise SnapshotError(f"{relative_path}: sha256 differs from snapshot.json")
+    if expected_sha256 and sha256_file(path) != expected_sha256:
+        raise SnapshotError(f"{relative_path}: sha256 differs from snapshot.json")
     return path
 
 
@@ -80,3 +115,48 @@ def document_lines(snapshot_dir: Path) -> list[tuple[int, str]]:
         return []
     lines = path.read_text(encoding="utf-8").splitlines()
     return [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+
+
+# ---------------------------------------------------------------- writing
+
+
+def partial_path(target: Path) -> Path:
+    """The temporary file a download into `target` goes to before it is checked and renamed."""
+    return target.with_name(f".{target.name}.part")
+
+
+def remove_partial_files(snapshot_dir: Path) -> None:
+    """Delete what interrupted writes left in a snapshot folder being written.
+
+    Downloads under way (`partial_path`) and atomic writes use temporary files named
+    with a leading dot beside their targets; no file of the snapshot is named so.
+    """
+    for path in snapshot_dir.rglob(".*"):
+        if path.is_file():
+            path.unlink()
+
+
+def write_documents_file(snapshot_dir: Path, lines: list[dict]) -> str:
+    """Write documents.jsonl (sorted by path, then URL; durably) and return its sha256."""
+    ordered = sorted(lines, key=lambda line: (line["path"], line["url"]))
+    path = snapshot_dir / DOCUMENTS_FILE
+    atomic_write_bytes(path, "".join(json.dumps(line, sort_keys=True) + "\n" for line in ordered).encode(), fsync=True)
+    return sha256_file(path)
+
+
+def write_snapshot_file(snapshot_dir: Path, created: str, query: dict | None, sources: list[dict],
+                        files: dict[str, str], failures: list[dict]) -> dict:
+    """Write snapshot.json, the last file of a snapshot (durably), and return it.
+
+    `sources` are {"name", "kind", "files"} entries, `files` every file's sha256 by
+    relative path (documents.jsonl included); SnapshotError when the result would
+    break its schema.
+    """
+    snapshot = {"created": created, "query": query, "sources": sources,
+                "files": dict(sorted(files.items())), "failures": failures}
+    problems = schema_errors("snapshot", snapshot)
+    if problems:
+        raise SnapshotError(f"{SNAPSHOT_FILE} would break its schema: {problems[0]}")
+    data = (json.dumps(snapshot, indent=2, sort_keys=True) + "\n").encode()
+    atomic_write_bytes(snapshot_dir / SNAPSHOT_FILE, data, fsync=True)
+    return snapshot

@@ -15,12 +15,14 @@ BLOCK_SIZE = 1 << 20
 
 
 @contextmanager
-def atomic_output(path: str | os.PathLike[str], prefix: str = ".") -> Iterator[BinaryIO]:
+def atomic_output(path: str | os.PathLike[str], prefix: str = ".", fsync: bool = False) -> Iterator[BinaryIO]:
     """A binary file that appears at `path` only when the block ends without error.
 
     The bytes go to a temporary file beside `path` (named `<prefix><name>.<random>`),
     which is renamed onto `path` at the end, so a reader never sees half a file and
-    several writers of the same path never mix their bytes.
+    several writers of the same path never mix their bytes. With `fsync` the bytes
+    are on disk before the rename (state that must survive a crash, e.g. a resumable
+    ingest's progress).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -28,15 +30,18 @@ def atomic_output(path: str | os.PathLike[str], prefix: str = ".") -> Iterator[B
     try:
         with os.fdopen(handle, "wb") as out:
             yield out
+            if fsync:
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, fsync: bool = False) -> None:
     """Write `data` to `path` atomically (see `atomic_output`)."""
-    with atomic_output(path) as out:
+    with atomic_output(path, fsync=fsync) as out:
         out.write(data)
 
 

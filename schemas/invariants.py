@@ -1,9 +1,13 @@
 """Checks that a full-text paper (pdf_json or pmc_json) is internally consistent.
 
 These are the invariants of the CORD-19 contract that a JSON Schema cannot express:
-every span's offsets point at its own surface text inside its paragraph, and every
-non-null `ref_id` names an entry that exists.
+every span's offsets point at its own surface text inside its paragraph (the span's
+`text` in pdf_json, its `mention` in pmc_json) and every non-null `ref_id` names an
+entry that exists (`paper_problems`); the spans of one paragraph never overlap
+(`overlap_problems`: the JATS and TEI parsers keep it; it joins `paper_problems` once
+the pdfminer fallback, whose number ranges still give overlapping spans, keeps it too).
 """
+from schemas.records import span_surface
 
 SPAN_KINDS = (("cite_spans", "bib_entries"), ("ref_spans", "ref_entries"))
 PARAGRAPH_LISTS = ("abstract", "body_text", "back_matter")
@@ -39,11 +43,39 @@ def _paragraph_problems(paper: dict, where: str, paragraph: dict) -> list[str]:
                     f"{label}: offsets {start}..{end} outside 0..{len(text)} or reversed"
                 )
                 continue
-            if text[start:end] != span.get("text"):
-                problems.append(
-                    f"{label}: text[{start}:{end}] is {text[start:end]!r}, span says {span.get('text')!r}"
-                )
+            surface = span_surface(span)
+            if text[start:end] != surface:
+                problems.append(f"{label}: text[{start}:{end}] is {text[start:end]!r}, span says {surface!r}")
             ref_id = span.get("ref_id")
             if ref_id is not None and ref_id not in entries:
                 problems.append(f"{label}: ref_id {ref_id!r} is not in {entries_name}")
+    return problems
+
+
+def overlap_problems(paper: dict) -> list[str]:
+    """One message per pair of spans (cite or ref) of one paragraph whose characters overlap."""
+    problems: list[str] = []
+    for list_name in PARAGRAPH_LISTS:
+        paragraphs = paper.get(list_name)
+        if isinstance(paragraphs, list):
+            for index, paragraph in enumerate(paragraphs):
+                problems.extend(f"{list_name}[{index}]: {message}" for message in _overlaps(paragraph))
+    return problems
+
+
+def _overlaps(paragraph: dict) -> list[str]:
+    found = []
+    for span_list, _ in SPAN_KINDS:
+        for index, span in enumerate(paragraph.get(span_list, [])):
+            start, end = span.get("start"), span.get("end")
+            if isinstance(start, int) and isinstance(end, int):
+                found.append((start, end, f"{span_list}[{index}]"))
+    found.sort()
+    problems = []
+    for position, (start, end, name) in enumerate(found):
+        for other_start, other_end, other_name in found[position + 1:]:
+            if other_start >= end:
+                break
+            if start < other_end:
+                problems.append(f"{name} ({start}..{end}) overlaps {other_name} ({other_start}..{other_end})")
     return problems

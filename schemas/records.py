@@ -3,9 +3,10 @@
 One model per record. A dead letter (schemas/dead_letter.json) is built only by
 `dead_letter` / `dead_letter_from_error`, wherever an input is given up on. A paper
 (schemas/pmc_json.json, schemas/pdf_json.json) and its parts are built only by the
-builders below (`paper`, `paragraph`, `span`, `author`, `affiliation`, `bib_entry`,
-`ref_entry`, `table_entry`), whichever parser read it; each builder writes its keys in
-the order of the CORD-19 files, which the release keeps byte for byte.
+builders below (`paper`, `paragraph`, `span` / `mention_span`, `author`, `affiliation`,
+`bib_entry`, `ref_entry` / `table_entry` (pdf_json), `pmc_ref_entry` (pmc_json)), whichever
+parser read it; each builder writes the keys, value types and text formats of the real
+CORD-19 files (tests/test_format_against_cord19.py compares them), in their order.
 """
 import json
 from typing import NotRequired, TypedDict
@@ -49,6 +50,15 @@ def dead_letter_from_error(stage: str, input_ref: str, exc: Exception, source: s
 
 
 # ---------------------------------------------------------------- the paper
+#
+# pdf_json and pmc_json differ where the real CORD-19 files differ (the contract,
+# section 3): a span's surface text is `text` in pdf_json and `mention` in pmc_json; a
+# pdf_json bib entry carries GROBID's `ref_id` (b0, b1, ...), a pmc_json one has none and
+# always an `other_ids["DOI"]` list; a pdf_json ref entry has `latex` (null) and a
+# pmc_json one does not; table cells are HTML wrapped in <html><body>.
+
+SURFACE_KEYS = ("text", "mention")  # the span surface-text key of pdf_json, of pmc_json
+TABLE_HTML_PREFIX, TABLE_HTML_SUFFIX = "<html><body>", "</body></html>"
 
 
 class PersonName(TypedDict):
@@ -65,7 +75,7 @@ class Affiliation(TypedDict):
 
     laboratory: str
     institution: str
-    location: NotRequired[dict[str, str]]  # postCode, settlement, region, country
+    location: dict[str, str]  # postCode, settlement, region, country; {} when unknown
 
 
 class Author(TypedDict):
@@ -76,11 +86,11 @@ class Author(TypedDict):
     last: str
     suffix: str
     affiliation: Affiliation | dict
-    email: str | None
+    email: str | None  # pdf_json: "" when none; pmc_json: None when none
 
 
 class Span(TypedDict):
-    """A citation (cite span) or a figure/table reference (ref span) inside a paragraph's text."""
+    """A pdf_json citation (cite span) or figure/table reference (ref span) in a paragraph."""
 
     start: int
     end: int
@@ -88,15 +98,24 @@ class Span(TypedDict):
     ref_id: str | None  # a key of bib_entries / ref_entries, or None when unresolved
 
 
+class MentionSpan(TypedDict):
+    """A pmc_json span: the same as Span, with the surface text under `mention`."""
+
+    start: int
+    end: int
+    mention: str
+    ref_id: str | None
+
+
 class Paragraph(TypedDict):
     text: str
-    cite_spans: list[Span]
-    ref_spans: list[Span]
+    cite_spans: list[Span] | list[MentionSpan]
+    ref_spans: list[Span] | list[MentionSpan]
     section: str
 
 
 class BibEntry(TypedDict):
-    ref_id: str
+    ref_id: NotRequired[str]  # pdf_json only: GROBID's id of the entry (b0, b1, ...)
     title: str
     authors: list[PersonName]
     year: int | None
@@ -111,9 +130,9 @@ class RefEntry(TypedDict):
     """A figure or table: its caption and, for tables, its cells as HTML."""
 
     text: str
+    latex: NotRequired[None]  # pdf_json only
     type: str  # "figure" | "table"
-    latex: None
-    html: NotRequired[str | None]
+    html: NotRequired[str]  # tables with cells only
 
 
 class PaperMetadata(TypedDict):
@@ -138,11 +157,8 @@ def person_name(first: str, middle: list[str], last: str, suffix: str) -> Person
 
 
 def affiliation(laboratory: str, institution: str, location: dict[str, str] | None = None) -> Affiliation:
-    """An affiliation; without `location` the key is left out (pmc_json writes it only when known)."""
-    result: Affiliation = {"laboratory": laboratory, "institution": institution}
-    if location is not None:
-        result["location"] = location
-    return result
+    """An affiliation; `location` is `{}` when unknown (the key is always there, as in CORD-19)."""
+    return {"laboratory": laboratory, "institution": institution, "location": {} if location is None else location}
 
 
 def author(name: PersonName, affiliation: Affiliation | dict, email: str | None) -> Author:
@@ -158,12 +174,23 @@ def author(name: PersonName, affiliation: Affiliation | dict, email: str | None)
 
 
 def span(start: int, end: int, text: str, ref_id: str | None) -> Span:
-    """A span whose `text` is the paragraph's text[start:end]."""
+    """A pdf_json span whose `text` is the paragraph's text[start:end]."""
     return {"start": start, "end": end, "text": text, "ref_id": ref_id}
 
 
-def paragraph(text: str, section: str, cite_spans: list[Span] | None = None,
-              ref_spans: list[Span] | None = None) -> Paragraph:
+def mention_span(start: int, end: int, mention: str, ref_id: str | None) -> MentionSpan:
+    """A pmc_json span whose `mention` is the paragraph's text[start:end]."""
+    return {"start": start, "end": end, "mention": mention, "ref_id": ref_id}
+
+
+def span_surface(found: Span | MentionSpan | dict) -> object:
+    """A span's surface text, whichever variant it is (None when it has neither key)."""
+    if "text" in found:
+        return found["text"]
+    return found.get("mention")
+
+
+def paragraph(text: str, section: str, cite_spans: list | None = None, ref_spans: list | None = None) -> Paragraph:
     return {
         "text": text,
         "cite_spans": [] if cite_spans is None else cite_spans,
@@ -172,11 +199,11 @@ def paragraph(text: str, section: str, cite_spans: list[Span] | None = None,
     }
 
 
-def bib_entry(ref_id: str, title: str = "", authors: list[PersonName] | None = None, year: int | None = None,
+def bib_entry(ref_id: str | None, title: str = "", authors: list[PersonName] | None = None, year: int | None = None,
               venue: str = "", volume: str = "", issn: str = "", pages: str = "",
               other_ids: dict[str, list[str]] | None = None) -> BibEntry:
-    return {
-        "ref_id": ref_id,
+    """A bib entry; `ref_id` is GROBID's id in pdf_json, None in pmc_json (the key is then left out)."""
+    entry: BibEntry = {
         "title": title,
         "authors": [] if authors is None else authors,
         "year": year,
@@ -186,18 +213,41 @@ def bib_entry(ref_id: str, title: str = "", authors: list[PersonName] | None = N
         "pages": pages,
         "other_ids": {} if other_ids is None else other_ids,
     }
+    if ref_id is None:
+        return entry
+    return {"ref_id": ref_id, **entry}
+
+
+def grobid_bib_id(position: int) -> str:
+    """GROBID's id of the bibliography's `position`-th entry (b0, b1, ...), for pdf_json."""
+    return f"b{position}"
 
 
 def ref_entry(text: str, kind: str) -> RefEntry:
-    """A figure or table entry without cells (`kind` is "figure" or "table")."""
-    return {"text": text, "type": kind, "latex": None}
+    """A pdf_json figure or table entry without cells (`kind` is "figure" or "table")."""
+    return {"text": text, "latex": None, "type": kind}
 
 
-def table_entry(text: str, html: str | None) -> RefEntry:
-    """A table entry with its cells as HTML (None when the table has no cells)."""
+def table_entry(text: str, table_html: str | None) -> RefEntry:
+    """A pdf_json table entry; its cells (a bare <table>...</table>) are stored wrapped in
+    <html><body>, as in CORD-19; a table without cells has no `html` key."""
     entry = ref_entry(text, "table")
-    entry["html"] = html
+    if table_html is not None:
+        entry["html"] = wrap_table_html(table_html)
     return entry
+
+
+def pmc_ref_entry(text: str, kind: str, table_html: str | None = None) -> RefEntry:
+    """A pmc_json figure or table entry, `{text, type}` (+ `html`, ours, for a table with cells)."""
+    entry: RefEntry = {"text": text, "type": kind}
+    if table_html is not None:
+        entry["html"] = wrap_table_html(table_html)
+    return entry
+
+
+def wrap_table_html(table_html: str) -> str:
+    """A bare <table>...</table> as CORD-19 stores it: <html><body><table>...</table></body></html>."""
+    return f"{TABLE_HTML_PREFIX}{table_html}{TABLE_HTML_SUFFIX}"
 
 
 def paper(paper_id: str, title: str, authors: list[Author], body_text: list[Paragraph],

@@ -108,3 +108,34 @@ def test_parse_never_imports_apache_beam_or_pyarrow(tmp_path, corpus_dir):
     assert (out / "pmc_json" / "PMC42.xml.json").is_file()
     assert len(list((out / "pdf_json").iterdir())) == 1
     assert [record["reason"] for record in read_failures(out)] == ["not_xml"]
+
+
+def test_tei_output_names_keep_the_whole_stem(corpus_dir, tmp_path):
+    tei = corpus_dir / "tei"
+    shutil.copy(tei / "grobidclient_0046d83a-edd6-4631-b57c-755cdcce8b7f.tei.xml", tmp_path / "2020.acl-main.207.tei.xml")
+    shutil.copy(tei / "sandcrawler_23b29ea36382680716be08fc71aa81bd226e8a85.tei.xml", tmp_path / "2020.acl-main.208.tei.xml")
+    out = tmp_path / "out"
+    assert main(["parse", str(tmp_path / "2020.acl-main.207.tei.xml"), str(tmp_path / "2020.acl-main.208.tei.xml"),
+                 str(tei / "grobidclientgo_062RoisinAronAmericanNaturalist03.grobid.tei.xml"), "--out", str(out)]) == 0
+    assert sorted(p.name for p in (out / "pdf_json").iterdir()) == [
+        "2020.acl-main.207.json", "2020.acl-main.208.json", "grobidclientgo_062RoisinAronAmericanNaturalist03.grobid.json"]
+    paper = json.loads((out / "pdf_json" / "2020.acl-main.207.json").read_text(encoding="utf-8"))
+    assert paper["paper_id"] == "2020.acl-main.207"
+    assert paper["metadata"]["title"].startswith("Multi-contact functional electrical stimulation")
+
+
+def test_two_inputs_with_one_output_name_are_a_failure(corpus_dir, tmp_path):
+    tei = corpus_dir / "tei"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    shutil.copy(tei / "grobidclient_0046d83a-edd6-4631-b57c-755cdcce8b7f.tei.xml", tmp_path / "a" / "paper.tei.xml")
+    shutil.copy(tei / "sandcrawler_23b29ea36382680716be08fc71aa81bd226e8a85.tei.xml", tmp_path / "b" / "paper.tei.xml")
+    out = tmp_path / "out"
+    assert main(["parse", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(out)]) == 1
+    kept = json.loads((out / "pdf_json" / "paper.json").read_text(encoding="utf-8"))
+    assert kept["metadata"]["title"].startswith("Multi-contact functional electrical stimulation")
+    failures = read_failures(out)
+    assert [(f["input"], f["error"], f["reason"]) for f in failures] == [
+        (str(tmp_path / "b" / "paper.tei.xml"), "OutputNameCollisionError", "output_name_collision")]
+    assert str(tmp_path / "a" / "paper.tei.xml") in failures[0]["message"]
+    assert schema_errors("dead_letter", failures[0]) == []

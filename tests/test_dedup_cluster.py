@@ -299,3 +299,44 @@ def test_make_cluster_rebuilds_each_cluster_from_its_group():
     result = cluster_records(_mixed_records())
     rebuilt = [make_cluster(c.members[::-1], c.how == "fuzzy") for c in result.clusters]
     assert [(c.members, c.how, c.keys) for c in rebuilt] == [(c.members, c.how, c.keys) for c in result.clusters]
+
+
+# --- one source listing one paper twice -----------------------------------------------
+
+def test_who_rows_sharing_a_doi_title_and_authors_merge_despite_two_covidence_ids():
+    doi = "10.1016/s0140-6736(03)13077-2"
+    rows = [record("WHO", "#2", TITLE, {"doi": doi, "who_covidence_id": "#2"}, AUTHORS),
+            record("WHO", "#1", TITLE + ": a case series", {"doi": doi, "who_covidence_id": "#1"}, AUTHORS[:2])]
+    result = cluster_records(rows)
+    assert membership(result) == [["WHO:#1", "WHO:#2"]]
+    assert result.clusters[0].how == "ids"
+    assert "who_covidence_id:#1" in result.clusters[0].keys and "who_covidence_id:#2" in result.clusters[0].keys
+    [entry] = [e for e in result.report if e["kind"] == "same_source_duplicate"]
+    assert entry == {"kind": "same_source_duplicate", "key": f"doi:{doi}", "records": ["WHO:#1", "WHO:#2"],
+                     "ids": {"who_covidence_id": ["#1", "#2"]}, "title_score": 100.0, "author_score": 1.0,
+                     "year_gap": 0, "rule": "shared-doi+title-prefix+authors"}
+    assert not [e for e in result.report if e["kind"] == "id_conflict"]
+
+
+def test_a_doi_shared_by_two_different_papers_of_one_source_stays_a_conflict():
+    doi = "10.1000/reused"
+    rows = [record("WHO", "#1", TITLE, {"doi": doi, "who_covidence_id": "#1"}, AUTHORS),
+            record("WHO", "#2", "Mask wearing in public transport during the first wave",
+                   {"doi": doi, "who_covidence_id": "#2"}, [("Ann", "Other"), ("Bo", "Else")])]
+    result = cluster_records(rows)
+    assert membership(result) == [["WHO:#1"], ["WHO:#2"]]
+    assert [e["kind"] for e in result.report if e["kind"] != "summary"] == ["id_conflict"]
+
+
+def test_same_title_and_doi_but_other_authors_stays_a_conflict():
+    doi = "10.1000/reused"
+    rows = [record("WHO", "#1", TITLE, {"doi": doi, "who_covidence_id": "#1"}, AUTHORS),
+            record("WHO", "#2", TITLE, {"doi": doi, "who_covidence_id": "#2"}, [("Ann", "Other"), ("Bo", "Else")])]
+    assert membership(cluster_records(rows)) == [["WHO:#1"], ["WHO:#2"]]
+
+
+def test_records_of_two_sources_conflicting_on_a_covidence_id_are_not_same_source_duplicates():
+    doi = "10.1000/x"
+    rows = [record("WHO", "#1", TITLE, {"doi": doi, "who_covidence_id": "#1"}, AUTHORS),
+            record("Other", "9", TITLE, {"doi": doi, "who_covidence_id": "#2"}, AUTHORS)]
+    assert membership(cluster_records(rows)) == [["Other:9"], ["WHO:#1"]]

@@ -31,3 +31,21 @@ def test_correction_notices_are_not_merged_with_the_papers_they_correct(corpus_d
     for cluster in result.clusters:
         if any(m["source_id"].startswith("erratum-") for m in cluster.members):
             assert len(cluster.members) == 1
+
+
+def test_the_real_who_export_lists_two_papers_twice_and_they_merge(corpus_dir):
+    from dedup import cluster_records
+    from parsers.feeds import who
+
+    records = who.parse((corpus_dir / "feeds" / "who" / "who_covid19_database_2020-03-18_first150.csv").read_bytes())
+    result = cluster_records(records)
+    assert len(records) == 150 and len(result.clusters) == 148
+    duplicates = sorted((e["key"], e["records"], e["ids"]["who_covidence_id"], e["title_score"], e["author_score"])
+                        for e in result.report if e["kind"] == "same_source_duplicate")
+    assert duplicates == [
+        ("doi:10.1038/d41586-020-00751-9", ["WHO:#8763", "WHO:#9143"], ["#8763", "#9143"], 100.0, 1.0),
+        ("doi:10.15252/embr.202050334", ["WHO:#8904", "WHO:#8905"], ["#8904", "#8905"], 100.0, 1.0),
+    ]
+    assert not [e for e in result.report if e["kind"] == "id_conflict"]
+    dois = [c.members[0]["ids"]["doi"] for c in result.clusters if c.members[0]["ids"]["doi"]]
+    assert len(dois) == len(set(dois))

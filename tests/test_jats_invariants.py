@@ -47,3 +47,18 @@ def test_dangling_ref_ids_in_back_matter_and_abstract():
     problems = paper_problems(paper)
     assert any(p.startswith("back_matter[0].ref_spans[0]") and "TABREF3" in p for p in problems)
     assert any(p.startswith("abstract[0].cite_spans[0]") and "BIBREF1" in p for p in problems)
+
+
+def test_overlapping_spans_are_reported():
+    from schemas.invariants import overlap_problems
+
+    para = {"text": "See [3-5] and Fig. 1.", "section": "",
+            "cite_spans": [{"start": 5, "end": 6, "mention": "3", "ref_id": None},
+                           {"start": 5, "end": 8, "mention": "3-5", "ref_id": None},
+                           {"start": 7, "end": 8, "mention": "5", "ref_id": None}],
+            "ref_spans": [{"start": 14, "end": 20, "mention": "Fig. 1", "ref_id": None}]}
+    assert overlap_problems({"body_text": [para]}) == [
+        "body_text[0]: cite_spans[0] (5..6) overlaps cite_spans[1] (5..8)",
+        "body_text[0]: cite_spans[1] (5..8) overlaps cite_spans[2] (7..8)",
+    ]
+    assert paper_problems({"body_text": [para], "bib_entries": {}, "ref_entries": {}}) == []

@@ -6,7 +6,7 @@ import pytest
 from rapidfuzz import fuzz
 
 from parsers.errors import GitLfsPointerError, NotXmlError
-from schemas.invariants import paper_problems
+from schemas.invariants import overlap_problems, paper_problems
 from parsers.pdf.tei import PARSER_VERSION, NotTeiError, tei_to_pdf_json
 from schemas import schema_errors
 
@@ -58,6 +58,7 @@ def test_every_corpus_tei_converts_and_passes_schema_and_invariants(corpus_dir):
         paper = convert(path)
         assert schema_errors("pdf_json", paper) == [], path.name
         assert paper_problems(paper) == [], path.name
+        assert overlap_problems(paper) == [], path.name  # one span per cited item, never overlapping
 
 
 def test_doc2json_expected_body_paragraphs_match(corpus_dir):
@@ -150,7 +151,7 @@ def test_references_only_tei(corpus_dir):
     first = paper["bib_entries"]["BIBREF0"]
     assert first["title"] == "E-commerce: the challenge for UK SMEs in the twenty-first century"
     assert first["venue"] == "International Journal of Operations and Production Management"
-    assert (first["volume"], first["issn"], first["pages"], first["year"]) == ("22", "10", "1148-1161", 2002)
+    assert (first["volume"], first["issn"], first["pages"], first["year"]) == ("22", "10", "1148--1161", 2002)
     assert first["authors"] == [{"first": "M", "middle": [], "last": "Quayle", "suffix": ""}]
 
 
@@ -165,8 +166,9 @@ def test_bib_entry_ids_and_header_affiliation(corpus_dir):
 def test_tables_get_html_and_back_matter_holds_acknowledgements(corpus_dir):
     paper = convert(corpus_dir / "tei" / "grobidclientgo_062RoisinAronAmericanNaturalist03.grobid.tei.xml")
     tables = [e for e in paper["ref_entries"].values() if e["type"] == "table"]
-    assert tables and all(t["html"].startswith("<table><tr>") for t in tables if t["html"])
-    assert any('colspan="9"' in (t["html"] or "") for t in tables)
+    assert tables and all(t["html"].startswith("<html><body><table><tr>") for t in tables if "html" in t)
+    assert all(t["html"].endswith("</table></body></html>") for t in tables if "html" in t)
+    assert any('colspan="9"' in t.get("html", "") for t in tables)
     assert any(p["section"].lower().startswith("acknowledg") for p in paper["back_matter"])
     refs = [s for p in paper["body_text"] for s in p["ref_spans"]]
     assert refs and all(s["ref_id"] is None or s["ref_id"].startswith(("FIGREF", "TABREF")) for s in refs)
@@ -175,7 +177,7 @@ def test_tables_get_html_and_back_matter_holds_acknowledgements(corpus_dir):
 # ---------------------------------------------------------------- small TEI snippets
 
 
-def test_numeric_markers_split_across_refs_and_ranges_are_expanded():
+def test_numeric_markers_split_across_refs_give_one_span_per_printed_number():
     body = (
         '<div><head n="1">Intro</head><p>Known <ref type="bibr" target="#b2">[3,</ref>'
         '<ref type="bibr" target="#b3">4]</ref> and <ref type="bibr" target="#b0">[1]</ref>'
@@ -184,20 +186,33 @@ def test_numeric_markers_split_across_refs_and_ranges_are_expanded():
     )
     paper = tei_to_pdf_json(tei_doc(body, bibl_list(8)), PAPER_ID)
     assert paper_problems(paper) == [] and schema_errors("pdf_json", paper) == []
+    assert overlap_problems(paper) == []
     paragraph = paper["body_text"][0]
     assert paragraph["section"] == "Intro"
+    assert paragraph["text"] == "Known [3, 4] and [1] also [5-7] and [2]- [5] done."
     assert cites(paragraph) == [
         ("3", "BIBREF2"),
         ("4", "BIBREF3"),
         ("1", "BIBREF0"),
         ("5", "BIBREF4"),
-        ("5-7", "BIBREF5"),
         ("7", "BIBREF6"),
         ("2", "BIBREF1"),
-        ("2]- [5", "BIBREF2"),
-        ("2]- [5", "BIBREF3"),
         ("5", "BIBREF4"),
     ]
+    assert paper["bib_entries"]["BIBREF2"]["ref_id"] == "b2"
+
+
+def test_a_citation_group_keeps_the_space_grobid_dropped_between_its_refs():
+    body = ('<div><p>Seen <ref type="bibr" target="#b0">(14,</ref><ref type="bibr" target="#b1">28)</ref> and '
+            '<ref type="bibr" target="#b0">(Smith, 2001;</ref><ref type="bibr" target="#b1">Jones, 2002)</ref>.</p>'
+            '<p>Also <s>in <ref type="bibr" target="#b0">[1,</ref><ref type="bibr" target="#b1">2]</ref>.</s></p></div>')
+    paper = tei_to_pdf_json(tei_doc(body, bibl_list(2)), PAPER_ID)
+    first, second = paper["body_text"]
+    assert first["text"] == "Seen (14, 28) and (Smith, 2001; Jones, 2002)."
+    assert [s["text"] for s in first["cite_spans"]] == ["14", "28", "Smith, 2001", "Jones, 2002"]
+    assert second["text"] == "Also in [1, 2]."
+    assert cites(second) == [("1", "BIBREF0"), ("2", "BIBREF1")]
+    assert paper_problems(paper) == [] and overlap_problems(paper) == []
 
 
 def test_author_year_markers_are_trimmed_and_linked_by_name_and_year():
@@ -241,8 +256,9 @@ def test_figures_tables_formulas_and_whitespace():
     assert text["text"] == "Values in Table 1 and (Fig. 1)."
     assert [(s["text"], s["ref_id"]) for s in text["ref_spans"]] == [("Table 1", "TABREF0"), ("Fig. 1", "FIGREF0")]
     assert formula == {"text": "E = mc 2(1)", "cite_spans": [], "ref_spans": [], "section": "Results"}
-    assert paper["ref_entries"]["FIGREF0"] == {"text": "A cat & a dog.", "type": "figure", "latex": None}
-    assert paper["ref_entries"]["TABREF0"]["html"] == '<table><tr><th>a&lt;b</th><td colspan="2">x</td></tr></table>'
+    assert paper["ref_entries"]["FIGREF0"] == {"text": "A cat & a dog.", "latex": None, "type": "figure"}
+    assert paper["ref_entries"]["TABREF0"]["html"] == (
+        '<html><body><table><tr><th>a&lt;b</th><td colspan="2">x</td></tr></table></body></html>')
 
 
 def test_sentence_segmented_paragraphs_and_inline_markup():

@@ -8,7 +8,7 @@ from lxml import etree
 
 from parsers.errors import ParseError
 from parsers.jats.back import funding_paragraphs, read_back_matter, read_bibliography, read_floats
-from parsers.jats.body import BodyContext, Links, walk_children
+from parsers.jats.body import BodyContext, Links, walk_block, walk_children
 from parsers.jats.front import read_abstract, read_front
 from parsers.jats.html import holds_escaped_html, html_paragraphs
 from parsers.jats.math import flatten_formulas
@@ -18,7 +18,7 @@ from schemas.records import Paper, Paragraph, paper
 
 logger = logging.getLogger(__name__)
 
-PARSER_VERSION = "jats-1.0"
+PARSER_VERSION = "jats-2.0"
 
 _LATIN1_DECLARATION = re.compile(
     rb"""^\s*<\?xml[^>]*encoding=["'](?:iso-8859-1|latin-?1)["'][^>]*\?>""", re.IGNORECASE)
@@ -104,14 +104,20 @@ def repair_cp1252_declared_latin1(data: bytes) -> bytes:
 
 
 def read_body(article: etree._Element, ctx: BodyContext) -> list[Paragraph]:
-    """Paragraphs of every <body> of the article (SciELO splits it in several parts)."""
+    """Paragraphs of every <body> of the article (SciELO splits it in several parts), with
+    the boxed texts of <floats-group> where they are first cited, else at the end."""
     paragraphs: list[Paragraph] = []
     html_section = ""
+    for floats in article.findall("floats-group"):
+        ctx.floating_boxes.update((box.get("id") or f"#{n}", box) for n, box in enumerate(floats.iter("boxed-text")))
     for body in article.findall("body"):
         if holds_escaped_html(body):
             html_section = html_paragraphs(body.text, html_section, paragraphs)
         else:
             walk_children(body, "", ctx, paragraphs)
+    for box in list(ctx.floating_boxes.values()):
+        walk_block(box, "", ctx, paragraphs)
+    ctx.floating_boxes.clear()
     return paragraphs
 
 

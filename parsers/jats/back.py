@@ -15,8 +15,7 @@ from schemas.records import (
     RefEntry,
     bib_entry,
     paragraph,
-    ref_entry,
-    table_entry,
+    pmc_ref_entry,
 )
 
 CITATION_TAGS = frozenset({"element-citation", "mixed-citation", "nlm-citation", "citation"})
@@ -44,7 +43,7 @@ def read_bibliography(article: etree._Element) -> tuple[dict[str, BibEntry], dic
     labels: dict[str, str] = {}
     for position, ref in enumerate(article.iter("ref")):
         ref_id = f"BIBREF{position}"
-        entries[ref_id] = read_bib_entry(ref, ref_id)
+        entries[ref_id] = read_bib_entry(ref)
         xml_id = ref.get("id")
         if xml_id:
             ids[xml_id] = ref_id
@@ -56,7 +55,7 @@ def read_bibliography(article: etree._Element) -> tuple[dict[str, BibEntry], dic
     return entries, ids, labels
 
 
-def read_bib_entry(ref: etree._Element, ref_id: str) -> BibEntry:
+def read_bib_entry(ref: etree._Element) -> BibEntry:
     """One <ref> as a CORD-19 bib entry (element-, mixed-, nlm- or old NLM citation).
 
     Reads the citation's children in one pass and the text of a field only when it is
@@ -64,7 +63,7 @@ def read_bib_entry(ref: etree._Element, ref_id: str) -> BibEntry:
     """
     citation = _first_citation(ref)
     if citation is None:
-        return bib_entry(ref_id, title=element_text(ref, frozenset({"label"})))
+        return bib_entry(None, title=element_text(ref, frozenset({"label"})), other_ids={"DOI": []})
     fields: dict[str, etree._Element] = {}
     people: list[etree._Element] = []
     pub_ids: list[etree._Element] = []
@@ -94,7 +93,7 @@ def read_bib_entry(ref: etree._Element, ref_id: str) -> BibEntry:
         title = element_text(citation, frozenset({"label", "pub-id", "ext-link", "object-id"}))
     year_match = _YEAR.search(_field_text(fields, "year") or _field_text(fields, "date"))
     return bib_entry(
-        ref_id,
+        None,
         title=title,
         authors=_people_authors(people) if people else [],
         year=int(year_match.group(1)) if year_match else None,
@@ -102,7 +101,7 @@ def read_bib_entry(ref: etree._Element, ref_id: str) -> BibEntry:
         volume=_field_text(fields, "volume"),
         issn=_field_text(fields, "issue"),
         pages=_pages(fields),
-        other_ids=_other_ids(pub_ids) if pub_ids else {},
+        other_ids=_other_ids(pub_ids) if pub_ids else {"DOI": []},
     )
 
 
@@ -157,7 +156,9 @@ def _pages(fields: dict[str, etree._Element]) -> str:
 
 
 def _other_ids(pub_ids: list[etree._Element]) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
+    """{"DOI": [...]} as in CORD-19's pmc_json (the list may be empty), plus PMID, PMCID and
+    arXiv lists when the citation has them (ours: extra keys the contract allows)."""
+    found: dict[str, list[str]] = {"DOI": []}
     for pub_id in pub_ids:
         name = OTHER_ID_NAMES.get((pub_id.get("pub-id-type") or "").lower())
         if name is None:
@@ -173,9 +174,10 @@ def _other_ids(pub_ids: list[etree._Element]) -> dict[str, list[str]]:
 def read_floats(article: etree._Element) -> tuple[dict[str, RefEntry], dict[str, str]]:
     """ref_entries for every <fig> (FIGREF<n>) and <table-wrap> (TABREF<n>), XML id -> ref id.
 
-    The entry text is the label, the caption (title and paragraphs) and, for tables, the
-    table footnotes; paragraphs inside figures and tables live here, not in the body.
-    A group id (fig-group, table-wrap-group) points at the group's first member.
+    The entry text is CORD-19's: "<label>: <caption>" for a figure and "<label>: <caption>\n<table
+    footnotes>" for a table (the caption's title and paragraphs; without a label, the caption
+    alone); paragraphs inside figures and tables live here, not in the body. A group id
+    (fig-group, table-wrap-group) points at the group's first member.
     """
     entries: dict[str, RefEntry] = {}
     ids: dict[str, str] = {}
@@ -184,12 +186,14 @@ def read_floats(article: etree._Element) -> tuple[dict[str, RefEntry], dict[str,
         is_figure = elem.tag == "fig"
         ref_id = f"{'FIGREF' if is_figure else 'TABREF'}{counts[elem.tag]}"
         counts[elem.tag] += 1
-        parts = [element_text(first_child(elem, "label")), block_text(first_child(elem, "caption"))]
+        label = element_text(first_child(elem, "label"))
+        caption = block_text(first_child(elem, "caption"))
+        text = f"{label}: {caption}" if label else caption
         if is_figure:
-            entries[ref_id] = ref_entry(" ".join(part for part in parts if part), "figure")
+            entries[ref_id] = pmc_ref_entry(text, "figure")
         else:
-            parts.append(block_text(first_child(elem, "table-wrap-foot")))
-            entries[ref_id] = table_entry(" ".join(part for part in parts if part), table_html(elem))
+            footnotes = block_text(first_child(elem, "table-wrap-foot"))
+            entries[ref_id] = pmc_ref_entry(f"{text}\n{footnotes}", "table", table_html(elem))
         if elem.get("id"):
             ids.setdefault(elem.get("id"), ref_id)
         parent = elem.getparent()

@@ -6,8 +6,11 @@ How each kind of block is handled:
   supplementary material) splits it: the text before, then the block, then the text after.
 - list: each list-item is its own paragraph, prefixed with the item's label ("1.", "(a)").
 - def-list: one paragraph per item, "term: definition".
-- boxed-text, statement, app, ack, notes, glossary: a titled container; the title joins
-  the section path and its paragraphs follow in place.
+- boxed-text (panels, boxes: the Lancet's "Research in context"), statement, app, ack,
+  notes, glossary, and a sec of any sec-type: a titled container; the title joins the
+  section path and its paragraphs follow in place, in reading order. A boxed-text
+  kept apart in <floats-group> follows the paragraph that first cites it (an xref to
+  its id), in that paragraph's section, else it ends the body.
 - disp-quote and other containers: their paragraphs in place, in the same section.
 - disp-formula at block level: a paragraph holding the formula text; inside a <p> the
   formula text stays in the sentence (see parsers.jats.math).
@@ -15,10 +18,17 @@ How each kind of block is handled:
   ref_entries (parsers.jats.back).
 - fn, fn-group: footnotes never enter running text; they are collected for back_matter.
 - supplementary-material: collected for back_matter (never in the body).
-Cross references:
-- xref bibr: a cite span to BIBREF<n>; numeric ranges ("3-5", "[3]-[5]", "3–5") expand
-  to one span per reference in the range (the implied ones span the whole range text).
-- xref fig / table: a ref span to FIGREF<n> / TABREF<n>.
+Cross references (spans are pmc_json's `{start, end, mention, ref_id}`):
+- xref bibr: a cite span to BIBREF<n>. The rule: one span per citation marker as
+  printed, and the spans of a paragraph never overlap. Each xref is one marker, linked
+  to its (first) target; an xref whose text is several numbers ("1,2", "3–5", "1-3,7")
+  gives one span per printed number, each linked to the entry that number labels (by
+  the xref's own targets when it lists one per number, else by the reference labels,
+  else by position in the reference list), or one span over the whole text when a
+  number cannot be linked. A range therefore gives spans for its two printed ends only
+  ("[3–5]" -> "3" and "5", whether written as one xref or two): the entries between
+  them have no marker of their own and no span. This is doc2json's behaviour (and so
+  CORD-19's) for ranges written as two xrefs, now also for one.
 - xref supplementary-material: a ref span with a null ref_id (the contract has no
   ref-entry kind for supplementary files).
 - footnote, affiliation and correspondence markers ("a", "*", "12") are dropped from
@@ -31,12 +41,10 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from parsers.jats.text import element_text, first_child, raw_text
-from schemas.records import Paragraph, Span, paragraph, span
+from schemas.records import MentionSpan, Paragraph, mention_span, paragraph
 
-_NUMBER = re.compile(r"^[\[(]?(\d{1,4})[\])]?$")
-_RANGE_IN_ONE = re.compile(r"^[\[(]?(\d{1,4})\s*[-\u2010-\u2015\u2212]\s*(\d{1,4})[\])]?$")
-_DASH_BETWEEN = re.compile(r"^[\s\[\]()]*[-\u2010-\u2015\u2212][\s\[\]()]*$")
-MAX_RANGE = 100
+_NUMBER = re.compile(r"\d{1,4}")
+_NUMBER_LIST = re.compile(r"^[\[(]?\d{1,4}(?:\s*[-\u2010-\u2015\u2212,;]\s*\d{1,4})+[\])]?$")
 
 # Blocks that split a <p> when nested inside it.
 BLOCKS_INSIDE_P = frozenset({
@@ -52,7 +60,7 @@ SKIPPED_BLOCKS = frozenset({
 })
 # Inline elements whose text is not part of the sentence.
 SILENT_INLINE = frozenset({"label", "graphic", "inline-graphic", "media", "object-id", "alternatives"})
-TITLED_CONTAINERS = frozenset({"sec", "boxed-text", "statement", "app", "app-group", "ack", "notes",
+TITLED_CONTAINERS = frozenset({"sec", "boxed-text", "sidebar", "statement", "app", "app-group", "ack", "notes",
                                "glossary", "bio"})
 BLOCK_TAGS = frozenset({"p", "sec", "list", "def-list", "disp-quote", "boxed-text", "disp-formula",
                         "table-wrap", "fig", "statement", "verse-group", "fn", "fn-group", "app",
@@ -79,6 +87,8 @@ class BodyContext:
     links: Links
     footnotes: list[etree._Element] = field(default_factory=list)
     supplements: list[etree._Element] = field(default_factory=list)
+    floating_boxes: dict[str, etree._Element] = field(default_factory=dict)  # <floats-group> boxes by id
+    cited_boxes: list[etree._Element] = field(default_factory=list)  # cited in the paragraph being built
 
 
 class ParagraphBuilder:
@@ -88,8 +98,8 @@ class ParagraphBuilder:
         self.parts: list[str] = []
         self.length = 0
         self.after_space = True
-        self.cite_spans: list[Span] = []
-        self.ref_spans: list[Span] = []
+        self.cite_spans: list[MentionSpan] = []
+        self.ref_spans: list[MentionSpan] = []
         self.add_text(prefix)
 
     def add_text(self, text: str | None) -> None:
@@ -110,9 +120,12 @@ class ParagraphBuilder:
         self.length += len(text)
         self.after_space = text[-1] == " "
 
-    def add_span(self, spans: list[Span], surface: str, ref_ids: list[str | None]) -> None:
-        """Append `surface` as span text, one span per target (same offsets); whitespace
-        around it becomes one space outside the span."""
+    def add_span(self, spans: list[MentionSpan], surface: str, ref_id: str | None) -> None:
+        """Append `surface` as one span's text; whitespace around it becomes one space outside it."""
+        self.add_spans(spans, surface, lambda core, start: [mention_span(start, start + len(core), core, ref_id)])
+
+    def add_spans(self, spans: list[MentionSpan], surface: str, make) -> None:
+        """Append `surface` as span text; `make(core, start)` gives the spans inside it."""
         core = " ".join(surface.split())
         if surface[:1].isspace() and not self.after_space:
             self.parts.append(" ")
@@ -123,21 +136,20 @@ class ParagraphBuilder:
             self.parts.append(core)
             self.length += len(core)
             self.after_space = False
-        for ref_id in ref_ids:
-            spans.append(span(start, self.length, core, ref_id))
+        spans.extend(make(core, start))
         if core and surface[-1].isspace():
             self.parts.append(" ")
             self.length += 1
             self.after_space = True
 
-    def paragraph(self, section: str, links: Links) -> Paragraph | None:
+    def paragraph(self, section: str) -> Paragraph | None:
         """The finished paragraph, or None when it holds no text."""
         text = "".join(self.parts)
         if text.endswith(" "):
             text = text[:-1]
         if not text:
             return None
-        return paragraph(text, section, expand_citation_ranges(text, self.cite_spans, links), self.ref_spans)
+        return paragraph(text, section, self.cite_spans, self.ref_spans)
 
 
 def join_section(title: str, parent: str) -> str:
@@ -236,10 +248,12 @@ class _InlineWalk:
         self.finish()
 
     def finish(self) -> None:
-        finished = self.builder.paragraph(self.section, self.ctx.links)
+        finished = self.builder.paragraph(self.section)
         if finished is not None:
             self.out.append(finished)
         self.builder = ParagraphBuilder()
+        while self.ctx.cited_boxes:
+            walk_block(self.ctx.cited_boxes.pop(0), self.section, self.ctx, self.out)
 
     def visit(self, elem: etree._Element) -> None:
         self.builder.add_text(elem.text)
@@ -247,6 +261,7 @@ class _InlineWalk:
             tag = child.tag
             if tag == "xref":
                 add_xref(self.builder, child, self.ctx.links)
+                self._note_cited_box(child)
             elif tag in BLOCKS_INSIDE_P:
                 self.finish()
                 walk_block(child, self.section, self.ctx, self.out)
@@ -259,16 +274,24 @@ class _InlineWalk:
             self.builder.add_text(child.tail)
 
 
+    def _note_cited_box(self, xref: etree._Element) -> None:
+        for rid in (xref.get("rid") or "").split():
+            box = self.ctx.floating_boxes.pop(rid, None)
+            if box is not None:
+                self.ctx.cited_boxes.append(box)
+
+
 def add_xref(builder: ParagraphBuilder, xref: etree._Element, links: Links) -> None:
     """Add one <xref> to the paragraph: a span, plain text, or nothing for note markers."""
     ref_type = xref.get("ref-type") or ""
     surface = (xref.text or "") if not len(xref) else raw_text(xref)
     if ref_type == "bibr":
-        builder.add_span(builder.cite_spans, surface, _targets(xref, links.bib_ids))
+        targets = _targets(xref, links.bib_ids)
+        builder.add_spans(builder.cite_spans, surface, lambda core, start: citation_spans(core, start, targets, links))
     elif ref_type in ("fig", "table"):
-        builder.add_span(builder.ref_spans, surface, _targets(xref, links.float_ids))
+        builder.add_span(builder.ref_spans, surface, _targets(xref, links.float_ids)[0])
     elif ref_type == "supplementary-material":
-        builder.add_span(builder.ref_spans, surface, [None])
+        builder.add_span(builder.ref_spans, surface, None)
     elif ref_type in NOTE_MARKER_TYPES and len(surface.strip()) <= 3:
         return
     else:
@@ -283,65 +306,35 @@ def _targets(xref: etree._Element, ids: dict[str, str]) -> list[str | None]:
     return list(dict.fromkeys(ids.get(rid) for rid in rids)) or [None]
 
 
-def expand_citation_ranges(text: str, spans: list[Span], links: Links) -> list[Span]:
-    """Add a cite span for every reference implied by a numeric range.
+def citation_spans(marker: str, start: int, targets: list[str | None], links: Links) -> list[MentionSpan]:
+    """The spans of one citation xref whose text `marker` starts at `start` (see the
+    module docstring): one per printed number when it is a list or range of numbers
+    that all link, else one over the whole marker, linked to the first target."""
+    numbers = list(_NUMBER.finditer(marker)) if _NUMBER_LIST.match(marker) else []
+    ref_ids = _number_targets([int(n.group(0)) for n in numbers], targets, links) if numbers else None
+    if ref_ids is None:
+        return [mention_span(start, start + len(marker), marker, targets[0])] if marker else []
+    return [mention_span(start + n.start(), start + n.end(), n.group(0), ref_id) for n, ref_id in zip(numbers, ref_ids)]
 
-    "[3]-[5]" (two xrefs around a dash) gains a span for reference 4 covering "[3]-[5]";
-    a single xref reading "3-5" gains spans for 4 and 5 at its own offsets. Numbers map to
-    references by their labels, else by position in the reference list when the labels
-    are missing and reference n is the n-th entry; otherwise nothing is added.
+
+def _number_targets(numbers: list[int], targets: list[str | None], links: Links) -> list[str] | None:
+    """The BIBREF id of each printed number, or None when one of them cannot be linked.
+
+    By the xref's own targets when it lists one per number ("1,2" -> B1 B2) or one per
+    entry of a range ("1–3" -> B1 B2 B3: the ends take the first and last); else by the
+    reference labels, when the first number's label is the xref's target; else by
+    position in the reference list, when the first target is entry n for number n.
     """
-    if not spans:
-        return spans
-    result: list[Span] = []
-    for index, cite in enumerate(spans):
-        result.append(cite)
-        ref_id = cite["ref_id"]
-        if ref_id is None:
-            continue
-        inside = _RANGE_IN_ONE.match(cite["text"])
-        if inside:
-            for implied in _range_refs(int(inside.group(1)), ref_id, int(inside.group(2)), links):
-                result.append(span(cite["start"], cite["end"], cite["text"], implied))
-            continue
-        following = spans[index + 1] if index + 1 < len(spans) else None
-        if following is None or following["ref_id"] is None:
-            continue
-        first, last = _NUMBER.match(cite["text"]), _NUMBER.match(following["text"])
-        if not first or not last or not _DASH_BETWEEN.match(text[cite["end"]:following["start"]]):
-            continue
-        implied = _range_refs(int(first.group(1)), ref_id, int(last.group(1)), links)
-        if implied and implied[-1] == following["ref_id"]:
-            start, end = cite["start"], following["end"]
-            for middle in implied[:-1]:
-                result.append(span(start, end, text[start:end], middle))
-    return _without_repeats(result)
-
-
-def _without_repeats(spans: list[Span]) -> list[Span]:
-    """Drop spans repeating an earlier (start, end, ref_id): an xref listing every rid of
-    "[1-3]" would otherwise gain 2 and 3 again from the range expansion."""
-    seen: set[tuple] = set()
-    unique = []
-    for cite in spans:
-        key = (cite["start"], cite["end"], cite["ref_id"])
-        if key not in seen:
-            seen.add(key)
-            unique.append(cite)
-    return unique
-
-
-def _range_refs(first_number: int, first_ref: str, last_number: int, links: Links) -> list[str]:
-    """BIBREF ids for the numbers after `first_number` up to `last_number` (inclusive)."""
-    count = last_number - first_number
-    if count <= 0 or count > MAX_RANGE:
-        return []
+    first = targets[0]
+    if None not in targets and len(targets) == len(numbers):
+        return list(targets)
+    if None not in targets and len(numbers) == 2 and len(targets) == numbers[1] - numbers[0] + 1:
+        return [targets[0], targets[-1]]
+    if first is None:
+        return None
     if links.bib_labels:
-        by_label = [links.bib_labels.get(str(n)) for n in range(first_number + 1, last_number + 1)]
-        if all(by_label) and links.bib_labels.get(str(first_number)) == first_ref:
-            return by_label
-        return []
-    position = int(first_ref[len("BIBREF"):])
-    if position + 1 != first_number or position + count >= links.bib_count:
-        return []
-    return [f"BIBREF{position + step}" for step in range(1, count + 1)]
+        by_label = [links.bib_labels.get(str(number)) for number in numbers]
+        return by_label if by_label[0] == first and all(by_label) else None
+    if int(first[len("BIBREF"):]) + 1 != numbers[0] or max(numbers) > links.bib_count:
+        return None
+    return [f"BIBREF{number - 1}" for number in numbers]

@@ -24,19 +24,23 @@ from schemas.records import (
     affiliation,
     author,
     bib_entry,
+    grobid_bib_id,
     paper,
     person_name,
     ref_entry,
     table_entry,
 )
 
-PARSER_VERSION = "tei-1"
+PARSER_VERSION = "tei-2"
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 T = "{" + TEI_NS + "}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 
 _SPACES = re.compile(r"\s+")
+# GROBID writes the parts of one citation group as adjacent <ref>s and drops the space the
+# page has after their separator ("<ref>(14,</ref><ref>28)</ref>"); the text keeps it.
+_GROUP_SEPARATORS = (",", ";")
 
 _REF, _P, _FIGURE, _SENTENCE = T + "ref", T + "p", T + "figure", T + "s"
 _FLOATS = {_FIGURE, T + "table", T + "note"}  # never part of a paragraph's text
@@ -111,6 +115,7 @@ class _TextBuilder:
         self.length = 0
         self.ends_with_space = True  # no leading space
         self.markers: list[Marker] = []
+        self.after_open_ref = False  # the last text added was a marker ending with "," or ";"
 
     def add(self, text: str | None) -> None:
         if not text:
@@ -123,14 +128,19 @@ class _TextBuilder:
         self.parts.append(text)
         self.length += len(text)
         self.ends_with_space = text.endswith(" ")
+        self.after_open_ref = False
 
     def add_element(self, el: etree._Element) -> None:
         """Add the text inside `el` (not its tail), recording `<ref>` markers."""
         if el.tag == _REF and el.get("type") in _MARKER_KINDS:
+            if self.after_open_ref:
+                self.add(" ")
             start = self.length
-            self.add("".join(el.itertext()))
+            surface = "".join(el.itertext())
+            self.add(surface)
             targets = [t.lstrip("#") for t in (el.get("target") or "").split() if t.startswith("#")]
             self.markers.append(Marker(el.get("type"), start, self.length, targets))
+            self.after_open_ref = surface.rstrip().endswith(_GROUP_SEPARATORS)
             return
         if el.tag in _FLOATS and el.getparent() is not None and el.getparent().tag == _P:
             return  # floats and footnotes GROBID left inside a paragraph
@@ -167,17 +177,23 @@ def _flat_block(el: etree._Element, section: str) -> Block | None:
     parts = [el.text or ""]
     position = len(parts[0])
     markers = []
+    after_open_ref = False
     for child in el:
         if len(child) or child.tag in _FLOATS:
             return None
         text = child.text or ""
-        if child.tag == _REF and child.get("type") in _MARKER_KINDS:
+        is_marker = child.tag == _REF and child.get("type") in _MARKER_KINDS
+        if is_marker and after_open_ref and text[:1] != " ":
+            parts.append(" ")
+            position += 1
+        if is_marker:
             targets = [t[1:] for t in (child.get("target") or "").split() if t.startswith("#")]
             markers.append(Marker(child.get("type"), position, position + len(text), targets))
         tail = child.tail or ""
         parts.append(text)
         parts.append(tail)
         position += len(text) + len(tail)
+        after_open_ref = is_marker and not tail and text.endswith(_GROUP_SEPARATORS)
     text = "".join(parts)
     # Only single inner spaces (isprintable() is False for any other whitespace).
     if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
@@ -342,8 +358,8 @@ def _bib_entries(root: etree._Element) -> tuple[dict[str, BibEntry], dict[str, s
         return entries, keys
     for n, bibl in enumerate(text.iterfind(f".//{T}listBibl/{T}biblStruct")):
         key = f"BIBREF{n}"
-        entries[key] = _bib_entry(bibl, key)
         xml_id = bibl.get(XML_ID)
+        entries[key] = _bib_entry(bibl, xml_id or grobid_bib_id(n))
         if xml_id:
             keys[xml_id] = key
     return entries, keys
@@ -355,8 +371,9 @@ _ID_NAMES = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "arxiv": "arXiv"}
 _PAGE_UNITS = ("page", "pp")
 
 
-def _bib_entry(bibl: etree._Element, key: str) -> BibEntry:
-    """One bib entry, from a single pass over the elements of a biblStruct."""
+def _bib_entry(bibl: etree._Element, grobid_id: str) -> BibEntry:
+    """One bib entry (its `ref_id` GROBID's xml:id), from a single pass over the elements
+    of a biblStruct. Page ranges are written "from--to", as in CORD-19's pdf_json."""
     titles: dict[tuple[str, str | None, str | None], str] = {}
     authors: dict[str, list[PersonName]] = {_ANALYTIC: [], _MONOGR: []}
     scopes: dict[str, str] = {}
@@ -381,7 +398,7 @@ def _bib_entry(bibl: etree._Element, key: str) -> BibEntry:
             if unit not in scopes:
                 start, end = el.get("from"), el.get("to")
                 if unit in _PAGE_UNITS and start and end:
-                    scopes[unit] = f"{start}-{end}"
+                    scopes[unit] = f"{start}--{end}"
                 else:
                     scopes[unit] = _text(el) or start or ""
         elif tag == _DATE:
@@ -401,7 +418,7 @@ def _bib_entry(bibl: etree._Element, key: str) -> BibEntry:
     else:
         title, venue = monogr_title, journal if journal != monogr_title else ""
     return bib_entry(
-        key,
+        grobid_id,
         title=title,
         authors=authors[_ANALYTIC] or authors[_MONOGR],
         year=year,

@@ -1,9 +1,12 @@
 """GROBID's citation and figure/table markers (`<ref>`) as cite and ref spans.
 
-Citation markers that GROBID split across several `<ref>` elements (`[14,` + `15]`,
-`(Smith, 2001;` + `Jones, 2002)`) become one clean span per cited entry, numeric ranges
-(`[3-5]`, `[18]-[22]`) are expanded, and a `ref_id` is only ever set when it names an
-entry that exists. parsers.pdf.tei finds the markers; `Linker` links them.
+The rule is the JATS parser's (parsers/jats/body.py): one span per citation marker as
+printed, never overlapping another span of the paragraph. Markers that GROBID split
+across several `<ref>` elements (`[14,` + `15]`, `(Smith, 2001;` + `Jones, 2002)`) give
+one span per cited item without the brackets and separators (`14`, `15`); a marker
+holding several numbers gives one span per number; a range (`[3-5]`, `[18]-[22]`) gives
+spans for its two printed ends only. A `ref_id` is only ever set when it names an entry
+that exists. parsers.pdf.tei finds the markers; `Linker` links them.
 """
 import collections
 import re
@@ -14,15 +17,12 @@ from schemas.records import Paragraph, Span, paragraph, span
 
 _NUMERIC_MARKER = re.compile(r"^\d{1,4}(?:\s*[-\u2010-\u2015,;]\s*\d{1,4})*$")
 _NUMBER = re.compile(r"\d{1,4}")
-_RANGE_DASH = re.compile(r"^\s*[-\u2010-\u2015]\s*$")
-_GROUP_GAP = re.compile(r"^[\s,;\-\u2010-\u2015\[\]()]*$")
 _BRACKETED_NUMBERS = re.compile(r"\[(\d{1,4}(?:\s*[-\u2010-\u2015,;]\s*\d{1,4})*)\]\s*$")
 YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _SURNAME = re.compile(r"[^\W\d_][\w'\-]+", re.UNICODE)
 _BRACKETS = {"(": ")", "[": "]", "{": "}"}
 _EDGE_JUNK = " ,;:\u00a0"
 _TRIM_EDGES = set(_EDGE_JUNK) | set("()[]{}")
-_MAX_RANGE = 50
 
 
 @dataclass
@@ -146,66 +146,40 @@ class Linker:
     def paragraph(self, block: Block) -> Paragraph:
         cite_spans: list[Span] = []
         ref_spans: list[Span] = []
-        bibr = [m for m in block.markers if m.kind == "bibr"]
-        for group in self._groups(block.text, bibr):
-            cite_spans.extend(self._cite_spans(block.text, group))
         for marker in block.markers:
-            if marker.kind != "bibr":
+            if marker.kind == "bibr":
+                cite_spans.extend(self._cite_spans(block.text, marker))
+            else:
                 ref_spans.append(self._ref_span(block.text, marker))
         cite_spans.sort(key=lambda s: (s["start"], s["end"]))
         return paragraph(block.text, block.section, cite_spans, ref_spans)
 
-    @staticmethod
-    def _groups(text: str, markers: list[Marker]) -> list[list[Marker]]:
-        """Runs of markers separated only by spaces, brackets, commas, semicolons or dashes."""
-        groups: list[list[Marker]] = []
-        for marker in markers:
-            if groups and _GROUP_GAP.match(text[groups[-1][-1].end : marker.start]):
-                groups[-1].append(marker)
-            else:
-                groups.append([marker])
-        return groups
-
-    def _cite_spans(self, text: str, group: list[Marker]) -> list[Span]:
-        spans: list[Span] = []
-        previous: tuple[int, int, int] | None = None  # (number, start, end) of the last numeric token
-        for marker in group:
-            start, end = marker.start, marker.end
+    def _cite_spans(self, text: str, marker: Marker) -> list[Span]:
+        """The spans of one citation marker: one per number of a numeric marker, else one."""
+        start, end = marker.start, marker.end
+        surface = text[start:end]
+        bracketed = _BRACKETED_NUMBERS.search(surface) if self.numeric else None
+        if bracketed and not _NUMERIC_MARKER.match(surface):
+            start, end = start + bracketed.start(1), start + bracketed.end(1)
             surface = text[start:end]
-            bracketed = _BRACKETED_NUMBERS.search(surface) if self.numeric else None
-            if bracketed and not _NUMERIC_MARKER.match(surface):
-                start, end = start + bracketed.start(1), start + bracketed.end(1)
-                surface = text[start:end]
-            if self.numeric and _NUMERIC_MARKER.match(surface):
-                gap = text[previous[2] : start] if previous else ""
-                spans.extend(self._numeric_spans(text, start, end, marker.targets, previous, gap))
-                last = list(_NUMBER.finditer(surface))[-1]
-                previous = (int(last.group(0)), start + last.start(), start + last.end())
-                continue
-            previous = None
-            key = self._bib_key(marker.targets[0]) if marker.targets else None
-            if key is None:
-                key = self._key_for_name_year(surface)
-            spans.append(_span(text, start, end, key))
-        return spans
+        if self.numeric and _NUMERIC_MARKER.match(surface):
+            return self._numeric_spans(text, start, end, marker.targets)
+        key = self._bib_key(marker.targets[0]) if marker.targets else None
+        if key is None:
+            key = self._key_for_name_year(surface)
+        return [_span(text, start, end, key)]
 
-    def _numeric_spans(self, text, start, end, targets, previous, gap) -> list[Span]:
-        """One span per number; a dash between two numbers covers the numbers in between."""
+    def _numeric_spans(self, text: str, start: int, end: int, targets: list[str]) -> list[Span]:
+        """One span per printed number, linked by the marker's own targets in order, else by
+        the numbering learnt from the paper (a range's ends only: "3-5" gives 3 and 5)."""
         spans = []
-        targets = list(targets)
         tokens = list(_NUMBER.finditer(text, start, end))
-        prev = previous if previous and _RANGE_DASH.match(_strip_brackets(gap)) else None
-        for i, token in enumerate(tokens):
-            number = int(token.group(0))
+        targets = list(targets) if len(targets) == len(tokens) else list(targets[:1])
+        for token in tokens:
             key = self._bib_key(targets.pop(0)) if targets else None
             if key is None:
-                key = self._key_for_number(number)
-            if prev is not None and 0 < number - prev[0] <= _MAX_RANGE:
-                for middle in range(prev[0] + 1, number):
-                    spans.append(_span(text, prev[1], token.end(), self._key_for_number(middle)))
+                key = self._key_for_number(int(token.group(0)))
             spans.append(_span(text, token.start(), token.end(), key))
-            following = text[token.end() : tokens[i + 1].start()] if i + 1 < len(tokens) else ""
-            prev = (number, token.start(), token.end()) if _RANGE_DASH.match(following) else None
         return spans
 
     def _ref_span(self, text: str, marker: Marker) -> Span:
@@ -219,10 +193,6 @@ class Linker:
             number = label_number(text[start:end])
             key = self.ref_labels.get((marker.kind, number.lower())) if number else None
         return _span(text, start, end, key)
-
-
-def _strip_brackets(gap: str) -> str:
-    return gap.strip().strip("[]()").strip()
 
 
 def _span(text: str, start: int, end: int, ref_id: str | None) -> Span:

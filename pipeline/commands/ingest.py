@@ -1,15 +1,7 @@
 """`cord19 ingest --sources FILE.toml --snapshot DIR`: fetch source feeds into a snapshot."""
 import argparse
 import sys
-from importlib import resources
 from pathlib import Path
-
-from pipeline.ingest import Progress, ingest, load_sources
-
-
-def default_sources_file() -> Path:
-    """The shipped sources file mirroring CORD-19's sources and query."""
-    return Path(str(resources.files("pipeline").joinpath("sources.toml")))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,6 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
+    from pipeline.ingest import Progress, default_sources_file, ingest, load_sources
+
     config = load_sources(args.sources or default_sources_file())
     summary = ingest(config, args.snapshot, progress=Progress(sys.stderr))
     for line in summary.lines():

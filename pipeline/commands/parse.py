@@ -3,9 +3,11 @@
 Each input's kind is judged by its content, not its name (parsers.documents.input_kind).
 JATS articles become `DIR/pmc_json/<PMCID>.xml.json` (`<file stem>.xml.json` when the
 article has no PMCID). PDFs become `DIR/pdf_json/<sha1>.json` (through GROBID with
---grobid-url, else pdfminer.six); GROBID TEI files become `DIR/pdf_json/<file stem>.json`.
-Every failed input gets one dead-letter line (schemas/dead_letter.json) in
-`DIR/failures.jsonl` (appended). Exit 0 when every input parsed, else 1.
+--grobid-url, else pdfminer.six); GROBID TEI files become `DIR/pdf_json/<name>.json`
+(`<name>.tei.xml`, else `<name>.xml`: the whole name, dots and all). Every failed input
+gets one dead-letter line (schemas/dead_letter.json) in `DIR/failures.jsonl` (appended);
+an input whose output name an earlier input already took is one too (reason
+`output_name_collision`, nothing written for it). Exit 0 when every input parsed, else 1.
 
 The parsers are imported inside `run`, so the CLI starts fast; nothing here imports
 Apache Beam or pyarrow.
@@ -20,6 +22,13 @@ logger = logging.getLogger(__name__)
 FAILURES_FILE = "failures.jsonl"
 STAGE = "parse"
 UNREADABLE_INPUT = "unreadable_input"  # the reason of an input that cannot be read (OSError)
+TEI_SUFFIX = ".tei.xml"
+
+
+class OutputNameCollisionError(Exception):
+    """Two inputs of one run would be written to the same output file."""
+
+    reason = "output_name_collision"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,8 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="convert JATS XML, PDF and GROBID TEI files to CORD-19 JSON (kind detected by content)",
         description=(
             "Write DIR/pmc_json/<PMCID>.xml.json for each JATS article, DIR/pdf_json/<sha1>.json for "
-            "each PDF and DIR/pdf_json/<file stem>.json for each GROBID TEI file; append one line per "
-            "failed input to DIR/failures.jsonl. Exit 0 when all inputs parsed, 1 otherwise."
+            "each PDF and DIR/pdf_json/<name>.json for each GROBID TEI file <name>.tei.xml; append one "
+            "line per failed input (or input whose output name is taken) to DIR/failures.jsonl. "
+            "Exit 0 when all inputs parsed, 1 otherwise."
         ),
     )
     parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="files or folders of files")
@@ -64,9 +74,12 @@ def output_path(kind: str, paper_id: str) -> str:
 
 
 def fallback_paper_id(kind: str, path: Path) -> str:
-    """The paper_id of an input whose content names none: a TEI file's name up to its
-    first dot ("<sha1>.tei.xml" -> "<sha1>"), a JATS file's stem (a PDF's is its SHA-1)."""
-    return path.name.split(".", 1)[0] if kind == "tei" else path.stem
+    """The paper_id of an input whose content names none: a TEI file's whole name without
+    ".tei.xml" ("2020.acl-main.207.tei.xml" -> "2020.acl-main.207"; else without its last
+    suffix), a JATS file's stem (a PDF's is its SHA-1)."""
+    if kind == "tei" and path.name.lower().endswith(TEI_SUFFIX):
+        return path.name[: -len(TEI_SUFFIX)]
+    return path.stem
 
 
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
@@ -94,7 +107,10 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
             continue
         relative = output_path(kind, paper["paper_id"])
         if relative in written:
-            logger.warning("%s and %s give the same %s; the later one is kept", written[relative], path, relative)
+            collision = OutputNameCollisionError(f"{relative} is already written for {written[relative]}; not replaced")
+            logger.debug("%s: %s", path, collision)
+            failures.append(dead_letter_from_error(STAGE, str(path), collision))
+            continue
         atomic_write_bytes(args.out / relative, paper_json_bytes(paper))
         written[relative] = path
     if failures:

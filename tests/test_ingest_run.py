@@ -1,10 +1,8 @@
-"""`cord19 ingest` against the loopback feed server: paging, faults, resumption, documents."""
-import datetime
-import email.utils
+"""`cord19 ingest` against the loopback feed server: paging, faults, resumption, documents
+(pipeline/ingest/run.py and everything it drives)."""
 import hashlib
 import io
 import json
-import re
 import shutil
 import signal
 import subprocess
@@ -12,37 +10,19 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
-from parsers.feeds import iter_feed_records
 from parsers.xmlsafe import parse_xml_bytes
 from pipeline.cli import main
-from pipeline.commands.ingest import default_sources_file
-from pipeline.ingest import (
-    EutilsPaging,
-    FetchError,
-    HostRateLimiter,
-    HttpClient,
-    HttpSettings,
-    Ingest,
-    IngestError,
-    IngestSummary,
-    Progress,
-    SourcesFileError,
-    check_pdf,
-    jats_bytes,
-    load_sources,
-    mirrored_url,
-    retry_after_seconds,
-)
-from parsers.pdf.errors import NotPdfError
+from pipeline.ingest import HttpClient, Ingest, IngestError, Progress, load_sources
 from schemas import schema_errors
 from tests.support.paths import PROJECT_ROOT
-from tests.support.feed_server import Fault, FeedServer, arxiv_corpus_entries, oa_package, pmc_corpus_articles
+from tests.support.feed_server import Fault, FeedServer
 from tests.support.feed_sources import LoopbackOnlySession, write_sources
+from tests.support.ingest_helpers import expected_ids, run_ingest, snapshot_records
 
 FAULTS = [
     Fault("efetch.fcgi", 2, "429"),
@@ -52,38 +32,6 @@ FAULTS = [
     Fault("/europepmc/webservices/rest/search", 1, "truncate"),
     Fault("/pdf/arxiv/", 1, "503"),
 ]
-
-
-def run_ingest(sources: Path, snapshot: Path, sleeps: list | None = None) -> IngestSummary:
-    config = load_sources(sources)
-    sleeps = [] if sleeps is None else sleeps
-    client = HttpClient(config.http, sleep=sleeps.append, session=LoopbackOnlySession())
-    return Ingest(config, snapshot, client=client, progress=Progress(io.StringIO()), environ={}).run()
-
-
-def snapshot_records(snapshot: Path) -> dict[str, list[dict]]:
-    manifest = json.loads((snapshot / "snapshot.json").read_text(encoding="utf-8"))
-    return {
-        source["name"]: [r for path in source["files"] for r in iter_feed_records(source["kind"], str(snapshot / path))]
-        for source in manifest["sources"]
-    }
-
-
-def expected_ids(corpus_dir: Path) -> dict[str, list[str]]:
-    """The source_ids each source must deliver, from the corpus files the server pages through."""
-    feeds = corpus_dir / "feeds"
-    ids = {
-        "pubmed": [r["source_id"] for p in sorted((feeds / "pubmed").glob("*.xml")) for r in iter_feed_records("pubmed", str(p))],
-        "pmc": [pmcid for pmcid, _ in pmc_corpus_articles(corpus_dir)],
-        "biorxiv": [r["source_id"] for r in iter_feed_records("biorxiv", str(next((feeds / "biorxiv").glob("*.json"))))],
-        "medrxiv": [r["source_id"] for r in iter_feed_records("medrxiv", str(next((feeds / "biorxiv").glob("*.json"))))],
-        "publishers": [r["source_id"] for p in sorted((feeds / "crossref").glob("*.json")) for r in iter_feed_records("crossref", str(p))],
-        "europepmc": [r["source_id"] for r in iter_feed_records("europepmc", str(feeds / "europepmc/pyeuropepmc_search_cancer.json"))],
-        "who": [r["source_id"] for r in iter_feed_records("who", str(next((feeds / "who").glob("*.csv"))))],
-        "pmc-oa": ["PMC7112410", "PMC7135076", "PMC7159286", "PMC7159299"],
-    }
-    ids["arxiv"] = [f"entry-{n}" for n in range(len(arxiv_corpus_entries(corpus_dir)))]
-    return ids
 
 
 @pytest.fixture(scope="module")
@@ -296,152 +244,6 @@ def test_the_api_key_comes_from_the_named_environment_variable(corpus_dir, tmp_p
         assert all("api_key=sekrit" in r for r in server.requests if "/eutils/" in r)
 
 
-def test_pubmed_searched_in_date_windows_gives_each_record_once(corpus_dir, tmp_path):
-    sources = tmp_path / "sources.toml"
-    with FeedServer(corpus_dir) as server:
-        sources.write_text(
-            "[[sources]]\nname = \"pubmed\"\nkind = \"pubmed\"\n"
-            f"base_url = \"{server.url}/eutils/\"\nquery = \"x\"\npage_size = 1\nrate_limit = 1000.0\n"
-            "date_from = \"1970-01-01\"\ndate_to = \"2019-12-31\"\nwindow_days = 3660\n",
-            encoding="utf-8",
-        )
-        run_ingest(sources, tmp_path / "snap")
-        searches = [r for r in server.requests if r.startswith("/eutils/esearch.fcgi")]
-    windows = [re.search(r"mindate=([\d%F]+)&maxdate=([\d%F]+)", r).groups() for r in searches]
-    windows = [tuple(datetime.date(*map(int, d.split("%2F"))) for d in w) for w in windows]
-    assert len(windows) == 5  # 18,262 days in windows of 3,660
-    assert windows[0][0] == datetime.date(1970, 1, 1) and windows[-1][1] == datetime.date(2019, 12, 31)
-    for (_, end), (start, _) in zip(windows, windows[1:]):
-        assert start == end + datetime.timedelta(days=1)
-    got = [r["source_id"] for r in snapshot_records(tmp_path / "snap")["pubmed"]]
-    assert sorted(got) == sorted(expected_ids(corpus_dir)["pubmed"])
-
-
-def test_a_pubmed_window_over_the_history_limit_is_split(corpus_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(EutilsPaging, "PUBMED_HISTORY_LIMIT", 2)
-    sources = tmp_path / "sources.toml"
-    with FeedServer(corpus_dir) as server:
-        sources.write_text(
-            "[[sources]]\nname = \"pubmed\"\nkind = \"pubmed\"\n"
-            f"base_url = \"{server.url}/eutils/\"\nquery = \"x\"\npage_size = 1\nrate_limit = 1000.0\n"
-            "date_from = \"1970-01-01\"\ndate_to = \"2019-12-31\"\n",
-            encoding="utf-8",
-        )
-        run_ingest(sources, tmp_path / "snap")
-        fetched = [parse_qs(urlsplit(r).query)["WebEnv"][0] for r in server.requests if r.startswith("/eutils/efetch")]
-        searched = {web_env: len(server.searches[web_env]) for web_env in fetched}
-    assert searched and max(searched.values()) <= 2  # only windows within the limit were paged
-    got = [r["source_id"] for r in snapshot_records(tmp_path / "snap")["pubmed"]]
-    assert sorted(got) == sorted(expected_ids(corpus_dir)["pubmed"])
-
-
-def test_api_keys_stay_out_of_failure_messages(tmp_path):
-    settings = HttpSettings(max_attempts=2, connect_timeout=0.5)
-    client = HttpClient(settings, sleep=lambda s: None, session=LoopbackOnlySession())
-    with pytest.raises(FetchError) as caught:
-        client.fetch_to_file("http://127.0.0.1:9/eutils/efetch.fcgi", {"db": "pubmed", "api_key": "sekrit-123"},
-                             tmp_path / "page.xml", 1000.0, 1000, lambda path: None)
-    assert caught.value.reason == "broken_response" and caught.value.attempts == 2
-    assert "sekrit-123" not in str(caught.value) and "api_key=***" in str(caught.value)
-
-
-def test_the_shipped_sources_file_mirrors_cord19():
-    config = load_sources(default_sources_file())
-    assert {s.kind for s in config.sources} >= {"pubmed", "pmc", "biorxiv", "medrxiv", "arxiv", "crossref", "who"}
-    assert "Middle East Respiratory Syndrome" in config.query["terms"]
-    assert all(s.base_url.startswith("https://") for s in config.sources)
-    assert "unk" not in config.document_licenses
-
-
-@pytest.mark.parametrize(
-    "text, message",
-    [
-        ('[[sources]]\nname = "x"\nkind = "gopher"\nbase_url = "http://h/"\n', "kind 'gopher'"),
-        ('[[sources]]\nname = "x"\nkind = "pubmed"\n', "base_url"),
-        ('[[sources]]\nname = "x"\nkind = "who"\nbase_url = "http://h/"\n', "files list"),
-        ('[[sources]]\nname = "../x"\nkind = "pubmed"\nbase_url = "http://h/"\n', "plain folder name"),
-        ('[documents]\nlicenses = ["free"]\n[[sources]]\nname = "x"\nkind = "pubmed"\nbase_url = "http://h/"\n', "unknown values"),
-        ('[[sources]]\nname = "x"\nkind = "pubmed"\nbase_url = "http://h/"\npage_size = "ten"\n', "page_size"),
-        ("not toml [", "cannot read"),
-        ("", "no [[sources]]"),
-    ],
-)
-def test_bad_sources_files_are_refused(tmp_path, text, message):
-    path = tmp_path / "sources.toml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(SourcesFileError, match=re.escape(message)):
-        load_sources(path)
-
-
-def test_bad_sources_file_is_a_clean_cli_error(tmp_path, capsys):
-    path = tmp_path / "sources.toml"
-    path.write_text("", encoding="utf-8")
-    assert main(["ingest", "--sources", str(path), "--snapshot", str(tmp_path / "s")]) == 1
-    assert "no [[sources]]" in capsys.readouterr().err
-
-
-def test_retry_after_seconds_and_backoff():
-    assert retry_after_seconds("7") == 7.0
-    assert retry_after_seconds(None) is None
-    assert retry_after_seconds("soon") is None
-    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=120)
-    assert 60 < retry_after_seconds(email.utils.format_datetime(later, usegmt=True)) <= 120
-    client = HttpClient(HttpSettings(backoff_seconds=1.0, max_backoff_seconds=5.0))
-    waits = [client.backoff(attempt) for attempt in range(1, 8)]
-    assert all(1.0 <= w <= 2.0 for w in waits[:1]) and all(w <= 6.0 for w in waits)
-    assert waits[2] >= 4.0
-
-
-def test_rate_limit_is_per_host():
-    clock = [0.0]
-    sleeps = []
-
-    def sleep(seconds):
-        sleeps.append(seconds)
-        clock[0] += seconds
-
-    limiter = HostRateLimiter(sleep=sleep, clock=lambda: clock[0])
-    for url in ("http://a/1", "http://a/2", "http://b/1", "http://a/3"):
-        limiter.wait(url, 2.0)
-    assert sleeps == [0.5, 0.5]
-
-
-def test_mirrors_use_the_longest_prefix():
-    mirrors = {"https://x.org/": "http://m/", "https://x.org/special/": "http://s/"}
-    assert mirrored_url("https://x.org/a.pdf", mirrors) == "http://m/a.pdf"
-    assert mirrored_url("https://x.org/special/b.pdf", mirrors) == "http://s/b.pdf"
-    assert mirrored_url("https://y.org/c.pdf", mirrors) == "https://y.org/c.pdf"
-
-
-def test_document_sniffing(corpus_dir, tmp_path):
-    html = tmp_path / "error.pdf"
-    html.write_bytes(b"<!DOCTYPE html><html><body>Forbidden</body></html>")
-    with pytest.raises(NotPdfError, match="HTML page"):
-        check_pdf(html)
-    pdf = tmp_path / "good.pdf"
-    pdf.write_bytes((corpus_dir / "pdf/grobid_two_pages.pdf").read_bytes())
-    check_pdf(pdf)
-    pmcid, article = pmc_corpus_articles(corpus_dir)[0]
-    package = tmp_path / "package.tar.gz"
-    package.write_bytes(oa_package(pmcid, article))
-    assert jats_bytes(package) == article
-    lfs = tmp_path / "lfs.xml"
-    lfs.write_bytes((corpus_dir / "jats/odd_git_lfs_pointer_PMC3258128.xml").read_bytes())
-    with pytest.raises(Exception) as caught:
-        jats_bytes(lfs)
-    assert caught.type.__name__ == "GitLfsPointerError"
-
-
-def test_oversized_documents_are_refused(corpus_dir, tmp_path):
-    settings = HttpSettings(max_attempts=1)
-    with FeedServer(corpus_dir) as server:
-        client = HttpClient(settings, sleep=lambda s: None, session=LoopbackOnlySession())
-        with pytest.raises(Exception) as caught:
-            client.fetch_to_file(f"{server.url}/pdf/x", None, tmp_path / "x.pdf", 1000.0, 100, check_pdf)
-    assert caught.value.reason == "too_large"
-    assert not (tmp_path / "x.pdf").exists()
-
-
 def test_progress_only_on_a_terminal():
     quiet = io.StringIO()
     Progress(quiet).update("pubmed", {"pages": 1, "records": 2, "documents": 0})
@@ -456,4 +258,3 @@ def test_progress_only_on_a_terminal():
     progress.update("pubmed", {"pages": 1, "records": 200, "documents": 3})
     progress.done()
     assert "pubmed: pages 1, records 200, documents 3" in terminal.getvalue()
-
