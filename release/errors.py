@@ -8,13 +8,19 @@ class ReleaseError(Exception):
 
 
 class UnsafeArchiveError(ReleaseError):
-    """A tarball with an absolute path, a `..` component, a link or an oversized member."""
+    """A tarball with an absolute path, a `..` component, a link or device, or more bytes than its budget."""
 
     reason = "unsafe_archive"
 
 
+class UnsafePathError(ReleaseError):
+    """A path in or named by a release that is a link, a device or FIFO, or that leads outside the release."""
+
+    reason = "unsafe_path"
+
+
 class CorruptArchiveError(ReleaseError):
-    """A tarball that is truncated or not a tar/gzip stream at all."""
+    """A tarball that is truncated, fails its gzip CRC or length check, or is not a tar/gzip stream at all."""
 
     reason = "corrupt_archive"
 
@@ -41,6 +47,12 @@ class NotAReleaseError(ReleaseError):
     """A folder, tarball or store prefix that does not hold a release."""
 
     reason = "not_a_release"
+
+
+class ReleaseNotFoundError(NotAReleaseError):
+    """A source that names nothing: a missing path, or a store location holding no release."""
+
+    reason = "release_not_found"
 
 
 class ManifestError(NotAReleaseError):

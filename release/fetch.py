@@ -6,7 +6,7 @@ before the one it builds.
 from collections.abc import Iterable
 from pathlib import Path
 
-from release.errors import ChecksumMismatchError, NotAReleaseError
+from release.errors import ChecksumMismatchError, ReleaseNotFoundError
 from release.layout import MANIFEST, METADATA_CSV, parse_manifest
 from release.storage import Storage, join_key
 from schemas.files import atomic_write_bytes, sha256_file
@@ -19,7 +19,7 @@ def fetch_release_files(storage: Storage, release_key: str, names: Iterable[str]
     must match the sha256 it records (ChecksumMismatchError otherwise); a file already in
     `folder` with that sha256 is not fetched again, and a name it does not list is
     skipped. Without one (a release not written by us), every name the store holds is
-    fetched unchecked and None is returned. NotAReleaseError when the store holds
+    fetched unchecked and None is returned. ReleaseNotFoundError when the store holds
     neither a manifest.json nor a metadata.csv under `release_key`.
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -41,7 +41,7 @@ def _fetch_manifest(storage: Storage, release_key: str, folder: Path) -> dict | 
     key = join_key(release_key, MANIFEST)
     if storage.stat(key) is None:
         if storage.stat(join_key(release_key, METADATA_CSV)) is None:
-            raise NotAReleaseError(f"{storage.description}/{release_key} holds no release ({METADATA_CSV} missing)")
+            raise ReleaseNotFoundError(f"{storage.description}/{release_key} holds no release ({METADATA_CSV} missing)")
         return None
     data = storage.read_bytes(key)
     manifest = parse_manifest(data, f"{storage.description}/{key}")

@@ -1,43 +1,39 @@
 """Read a release the way downstream users want it: one joined record per paper.
 
-A source is a release folder, a release tarball (`cord-19_<date>.tar.gz` holding
-`<date>/`, as CORD-19 published them), or a store location: `s3://bucket/prefix/<date>`,
-`s3://bucket/prefix/latest` (followed through `latest.json`, so it never mixes two
-releases) or the key of a release tarball. Real CORD-19 releases read the same way.
+A source is any form release.source resolves: a release folder, a release tarball
+(`cord-19_<date>.tar.gz` holding `<date>/`, as CORD-19 published them), a store's
+`<date>/`, `latest/` or root (followed through `latest.json`, so it never mixes two
+releases), locally or on `s3://`, or the key of a release tarball. Real CORD-19
+releases read the same way.
 
 Each record is the metadata row (the 19 columns, as strings) plus `full_text_source`
 ("pmc_json", "pdf_json" or None) and `full_text` (the parse), preferring the pmc_json
 parse when both exist, as CORD-19 advised. Tarballs are read with `release.safe_tar`
-(no absolute paths, no `..`, no links, bounded sizes); files fetched from a store are
-checked against the release's manifest.json when it has one.
+(no absolute paths, no `..`, no links or devices, bounded expansion, gzip trailers
+checked); files of a folder are opened with `release.safe_paths` (a symbolic or hard
+link, a device or FIFO refuses the release; a metadata path that would leave
+document_parses/ is ignored with a warning); files fetched from a store are checked
+against the release's manifest.json when it has one.
 """
 import contextlib
 import csv
+import io
 import json
 import logging
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from release.errors import NotAReleaseError
-from release.fetch import fetch_release_files
-from release.layout import (
-    DOCUMENT_PARSES,
-    LATEST_FOLDER,
-    LATEST_JSON,
-    METADATA_CSV,
-    PDF_JSON,
-    PMC_JSON,
-    RELEASE_TARBALL_SUFFIXES,
-    TARBALL,
-)
-from release.safe_tar import extract_tarball_safely
-from release.storage import Storage, join_key, open_store
+from release.errors import NotAReleaseError, UnsafePathError
+from release.layout import DOCUMENT_PARSES, METADATA_CSV, PDF_JSON, PMC_JSON, TARBALL
+from release.safe_paths import FOLDER, MISSING, entry_kind, open_release_file, parse_file_name, read_release_bytes
+from release.safe_tar import DEFAULT_LIMITS, ArchiveLimits, extract_tarball_safely
+from release.source import open_release_source
 from schemas import METADATA_COLUMNS
 from schemas.files import atomic_output
 
@@ -46,13 +42,14 @@ logger = logging.getLogger(__name__)
 FULL_TEXT_KINDS = (PMC_JSON, PDF_JSON)  # in order of preference
 RECORD_COLUMNS = METADATA_COLUMNS + ("full_text_source", "full_text")
 TABLE_BATCH_ROWS = 1000
+LOAD_FILES = (METADATA_CSV, TARBALL)  # what is fetched of a release on a store
 
 
 @dataclass(frozen=True)
 class OpenedRelease:
-    """A release made readable on local disk: its metadata.csv and the folder above document_parses/."""
+    """A release made readable on local disk: its folder and the folder above document_parses/."""
 
-    metadata_csv: Path
+    folder: Path
     parses_root: Path | None
 
 
@@ -66,90 +63,37 @@ class LoadStats:
     missing_files: int = 0
 
 
-def _is_tarball(name: str) -> bool:
-    return name.endswith(RELEASE_TARBALL_SUFFIXES)
-
-
-def _find_metadata_csv(root: Path) -> Path:
-    """metadata.csv at `root` or in its single release folder (`<date>/metadata.csv`)."""
-    if (root / METADATA_CSV).is_file():
-        return root / METADATA_CSV
-    found = sorted(root.glob(f"*/{METADATA_CSV}"))
-    if len(found) != 1:
-        raise NotAReleaseError(f"expected one {METADATA_CSV} in the release, found {len(found)}")
-    return found[0]
-
-
-def _prepare_folder(folder: Path, scratch: Path) -> OpenedRelease:
-    """A release folder: use document_parses/ when present, else extract document_parses.tar.gz."""
-    metadata = _find_metadata_csv(folder)
-    release_dir = metadata.parent
-    if (release_dir / DOCUMENT_PARSES).is_dir():
-        return OpenedRelease(metadata, release_dir)
-    if (release_dir / TARBALL).is_file():
-        extract_tarball_safely(release_dir / TARBALL, scratch / "parses")
-        return OpenedRelease(metadata, scratch / "parses")
-    logger.warning("%s has no %s: records will have no full text", release_dir, DOCUMENT_PARSES)
-    return OpenedRelease(metadata, None)
-
-
-def _prepare_tarball(tarball: Path, scratch: Path) -> OpenedRelease:
-    """A release tarball: extract it (safely), then its document_parses.tar.gz."""
-    extract_tarball_safely(tarball, scratch / "release")
-    return _prepare_folder(scratch / "release", scratch)
-
-
-def _fetch_release(storage: Storage, release_key: str, scratch: Path) -> OpenedRelease:
-    """Download metadata.csv and document_parses.tar.gz of `release_key`, checked against its manifest."""
-    folder = scratch / "download"
-    fetch_release_files(storage, release_key, (METADATA_CSV, TARBALL), folder)
-    return _prepare_folder(folder, scratch)
-
-
-def _resolve_store_key(storage: Storage, key: str) -> str:
-    """`.../latest` becomes the dated folder named by `.../latest.json`; other keys stay."""
-    parent, _, last = key.rpartition("/")
-    if last != LATEST_FOLDER:
-        return key
-    pointer_key = join_key(parent, LATEST_JSON)
-    if storage.stat(pointer_key) is None:
-        raise NotAReleaseError(f"{storage.description}/{pointer_key} does not exist")
-    pointer = json.loads(storage.read_bytes(pointer_key))
-    return join_key(parent, pointer["release_date"])
+def _parses_root(folder: Path, scratch: Path, limits: ArchiveLimits) -> Path | None:
+    """document_parses/ when the folder has it, else document_parses.tar.gz extracted into `scratch`."""
+    kind = entry_kind(folder, DOCUMENT_PARSES)
+    if kind == FOLDER:
+        return folder
+    if kind != MISSING:
+        raise UnsafePathError(f"{DOCUMENT_PARSES} in {folder} is a {kind}: not followed")
+    if entry_kind(folder, TARBALL) == MISSING:
+        logger.warning("%s has no %s: records will have no full text", folder, DOCUMENT_PARSES)
+        return None
+    with open_release_file(folder, TARBALL) as tarball:
+        extract_tarball_safely(tarball, scratch / "parses", limits)
+    return scratch / "parses"
 
 
 @contextlib.contextmanager
-def open_release(source: str | Path, endpoint_url: str | None = None,
-                 work_dir: Path | None = None) -> Iterator[OpenedRelease]:
+def open_release(source: str | Path, endpoint_url: str | None = None, work_dir: Path | None = None,
+                 limits: ArchiveLimits = DEFAULT_LIMITS) -> Iterator[OpenedRelease]:
     """Make any kind of release source readable on local disk for the duration of the block."""
-    with tempfile.TemporaryDirectory(dir=work_dir, prefix="cord19-load-") as scratch_name:
-        scratch = Path(scratch_name)
-        text = str(source)
-        if text.startswith("s3://"):
-            storage, key = open_store(text, endpoint_url=endpoint_url)
-            if _is_tarball(key):
-                local = scratch / PurePosixPath(key).name
-                storage.download_file(key, local)
-                yield _prepare_tarball(local, scratch)
-            else:
-                yield _fetch_release(storage, _resolve_store_key(storage, key), scratch)
-            return
-        path = Path(source)
-        if path.is_dir():
-            yield _prepare_folder(path, scratch)
-        elif path.is_file() and _is_tarball(path.name):
-            yield _prepare_tarball(path, scratch)
-        else:
-            raise NotAReleaseError(f"{source} is neither a release folder, a release tarball nor an s3:// URL")
+    with open_release_source(source, LOAD_FILES, endpoint_url, work_dir, limits) as release:
+        with tempfile.TemporaryDirectory(dir=work_dir, prefix="cord19-load-") as scratch:
+            yield OpenedRelease(release.folder, _parses_root(release.folder, Path(scratch), limits))
 
 
-def _parse_path(parses_root: Path, relative: str) -> Path | None:
-    """The local file for a metadata path like `document_parses/pdf_json/<sha>.json`, None when unsafe."""
-    parts = PurePosixPath(relative).parts
-    if not parts or parts[0] != DOCUMENT_PARSES or ".." in parts or relative.startswith("/") or "\\" in relative:
+def _parse_name(relative: str) -> str | None:
+    """The release name of a metadata path like `document_parses/pdf_json/<sha>.json`, None when unsafe."""
+    try:
+        return parse_file_name(relative)
+    except UnsafePathError:
         logger.warning("ignoring unsafe parse path %r in metadata.csv", relative)
         return None
-    return parses_root.joinpath(*parts)
 
 
 def join_full_text(row: dict[str, str], parses_root: Path | None, stats: LoadStats) -> dict:
@@ -159,12 +103,16 @@ def join_full_text(row: dict[str, str], parses_root: Path | None, stats: LoadSta
     record["full_text"] = None
     for kind in FULL_TEXT_KINDS:
         for relative in filter(None, (part.strip() for part in record[f"{kind}_files"].split(";"))):
-            path = _parse_path(parses_root, relative) if parses_root is not None else None
-            if path is None or not path.is_file():
+            name = _parse_name(relative) if parses_root is not None else None
+            try:
+                data = read_release_bytes(parses_root, name) if name is not None else None
+            except FileNotFoundError:
+                data = None
+            if data is None:
                 stats.missing_files += 1
                 continue
             try:
-                paper = json.loads(path.read_bytes())
+                paper = json.loads(data)
             except ValueError as exc:
                 logger.warning("%s is not JSON (%s); trying the next parse", relative, exc)
                 continue
@@ -175,23 +123,27 @@ def join_full_text(row: dict[str, str], parses_root: Path | None, stats: LoadSta
     return record
 
 
-def iter_rows(metadata_csv: Path) -> Iterator[dict[str, str]]:
-    """The rows of a metadata.csv; NotAReleaseError when a contract column is missing."""
+def iter_rows(release_folder: Path) -> Iterator[dict[str, str]]:
+    """The rows of a release's metadata.csv; NotAReleaseError when a contract column is missing."""
     csv.field_size_limit(sys.maxsize)
-    with open(metadata_csv, encoding="utf-8", newline="") as handle:
+    try:
+        raw = open_release_file(release_folder, METADATA_CSV)
+    except FileNotFoundError as exc:
+        raise NotAReleaseError(f"{release_folder} has no {METADATA_CSV}") from exc
+    with io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         missing = [column for column in METADATA_COLUMNS if column not in (reader.fieldnames or [])]
         if missing:
-            raise NotAReleaseError(f"{metadata_csv} lacks the columns {', '.join(missing)}")
+            raise NotAReleaseError(f"{release_folder / METADATA_CSV} lacks the columns {', '.join(missing)}")
         yield from reader
 
 
 def iter_papers(source: str | Path, endpoint_url: str | None = None, work_dir: Path | None = None,
-                stats: LoadStats | None = None) -> Iterator[dict]:
+                stats: LoadStats | None = None, limits: ArchiveLimits = DEFAULT_LIMITS) -> Iterator[dict]:
     """One joined record per metadata row of the release at `source`, in metadata.csv order."""
     stats = stats if stats is not None else LoadStats()
-    with open_release(source, endpoint_url=endpoint_url, work_dir=work_dir) as release:
-        for row in iter_rows(release.metadata_csv):
+    with open_release(source, endpoint_url=endpoint_url, work_dir=work_dir, limits=limits) as release:
+        for row in iter_rows(release.folder):
             stats.records += 1
             yield join_full_text(row, release.parses_root, stats)
     logger.info("%s: %d records, full text: %d pmc_json, %d pdf_json; %d listed parse files missing",

@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+import os
 import shutil
 import tarfile
 from pathlib import Path
@@ -10,19 +11,27 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
-from release.errors import ChecksumMismatchError, NotAReleaseError, UnsafeArchiveError
+from release.errors import (
+    ChecksumMismatchError,
+    CorruptArchiveError,
+    NotAReleaseError,
+    ReleaseNotFoundError,
+    UnsafeArchiveError,
+    UnsafePathError,
+)
 from release.layout import paper_relative_path
 from release.load import RECORD_COLUMNS, LoadStats, iter_papers, load_table
 from release.publish import publish_release
 from release.storage import LocalStorage
 from release.writer import ReleaseContent, paper_json_bytes, write_paper_file, write_release_files
 from schemas import METADATA_COLUMNS
+from tests.support.hostile_archives import cut_gzip_trailer, flip_gzip_crc, make_fifo, write_gzip_bomb
+from tests.support.real_cord19 import HF_SHA, real_cord19_folder, real_cord19_tarball
 from tests.support.release_fixtures import PDF_SHA1, make_pdf_paper, make_row, write_small_release
 from tests.support.s3_server import storage_for
 
 PMC_PAPER = {"paper_id": "PMC7000001", "metadata": {"title": "From PMC", "authors": []}, "body_text": [],
              "bib_entries": {}, "ref_entries": {}, "back_matter": []}
-HF_SHA = "d1aafb70c066a2068b02786f8929fd9c900897fb"
 
 
 def write_mixed_release(out_dir: Path, date: str = "2026-03-01") -> Path:
@@ -81,6 +90,21 @@ def test_historical_tarball_read_in_one_go(tmp_path: Path) -> None:
     tarball = tmp_path / "mirror/historical_releases/cord-19_2026-03-01.tar.gz"
     check_mixed_records(list(iter_papers(tarball)), release_dir)
     check_mixed_records(list(iter_papers(tmp_path / "mirror/latest")), release_dir)
+
+
+def test_every_store_form_reads_the_same_records(tmp_path: Path) -> None:
+    old = write_small_release(tmp_path / "a", "2026-01-02")
+    new = write_mixed_release(tmp_path / "b", "2026-03-01")
+    store = tmp_path / "mirror"
+    publish_release(old, LocalStorage(store))
+    publish_release(new, LocalStorage(store))
+    check_mixed_records(list(iter_papers(store)), new)  # the mirror root, through latest.json
+    check_mixed_records(list(iter_papers(store / "2026-03-01")), new)
+    (store / "latest/metadata.csv").write_text("half copied by a publish that is still running")
+    check_mixed_records(list(iter_papers(store / "latest")), new)  # through latest.json, not latest/'s files
+    assert [r["cord_uid"] for r in iter_papers(store / "2026-01-02")] == metadata_uids(old)
+    with pytest.raises(ReleaseNotFoundError):
+        list(iter_papers(tmp_path / "nothing-here"))
 
 
 def test_table_and_parquet(tmp_path: Path) -> None:
@@ -188,18 +212,8 @@ def test_load_checks_downloads_against_the_manifest(moto_s3, s3_bucket, tmp_path
         list(iter_papers(f"s3://{s3_bucket}/p/2026-03-01", endpoint_url=moto_s3.url))
 
 
-def _real_cord19_folder(corpus_dir: Path, out: Path) -> Path:
-    """A CORD-19 2020-11-29 release folder from the corpus's real head of metadata.csv and real pdf_json."""
-    hf = corpus_dir / "cord19/hf_datasets_dummy_2020-11-29"
-    release_dir = out / "2020-11-29"
-    (release_dir / "document_parses/pdf_json").mkdir(parents=True)
-    shutil.copyfile(hf / "metadata_2020-11-29_head.csv", release_dir / "metadata.csv")
-    shutil.copyfile(hf / f"pdf_json_{HF_SHA}.json", release_dir / f"document_parses/pdf_json/{HF_SHA}.json")
-    return release_dir
-
-
 def test_real_cord19_release_folder_and_tarball(corpus_dir: Path, tmp_path: Path) -> None:
-    release_dir = _real_cord19_folder(corpus_dir, tmp_path / "folder")
+    release_dir = real_cord19_folder(corpus_dir, tmp_path / "folder")
     stats = LoadStats()
     records = list(iter_papers(release_dir, stats=stats))
     assert [r["cord_uid"] for r in records] == ["ug7v899j", "02tnwd4m", "ejv2xln0", "2b73a28n"]
@@ -210,14 +224,7 @@ def test_real_cord19_release_folder_and_tarball(corpus_dir: Path, tmp_path: Path
     assert stats.pdf_json == 1 and stats.missing_files > 0
 
     # The way CORD-19 shipped it: cord-19_<date>.tar.gz holding <date>/metadata.csv and document_parses.tar.gz.
-    staged = tmp_path / "staged/2020-11-29"
-    staged.mkdir(parents=True)
-    shutil.copyfile(release_dir / "metadata.csv", staged / "metadata.csv")
-    with tarfile.open(staged / "document_parses.tar.gz", "w:gz") as inner:
-        inner.add(release_dir / "document_parses", arcname="document_parses")
-    with tarfile.open(tmp_path / "cord-19_2020-11-29.tar.gz", "w:gz") as outer:
-        outer.add(staged, arcname="2020-11-29")
-    assert list(iter_papers(tmp_path / "cord-19_2020-11-29.tar.gz")) == records
+    assert list(iter_papers(real_cord19_tarball(release_dir, tmp_path))) == records
 
 
 def test_real_final_cord19_metadata(corpus_dir: Path, tmp_path: Path) -> None:
@@ -233,3 +240,77 @@ def test_real_final_cord19_metadata(corpus_dir: Path, tmp_path: Path) -> None:
     assert len(records) == len(rows) == 200
     assert [{c: r[c] for c in METADATA_COLUMNS} for r in records] == [{c: row[c] for c in METADATA_COLUMNS} for row in rows]
     assert all(r["full_text"] is None for r in records)
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    """A JSON file outside the release that load must never copy into its output."""
+    path = tmp_path / "outside/secret.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps({"paper_id": PDF_SHA1, "secret": "SECRET-TEXT"}))
+    return path
+
+
+def test_a_symlinked_parse_file_is_refused_not_copied(tmp_path: Path, secret: Path, capsys) -> None:
+    release_dir = write_mixed_release(tmp_path / "r")
+    (release_dir / paper_relative_path("pdf", PDF_SHA1)).unlink()
+    (release_dir / paper_relative_path("pdf", PDF_SHA1)).symlink_to(secret)
+    with pytest.raises(UnsafePathError, match="symbolic link"):
+        list(iter_papers(release_dir))
+    out = tmp_path / "out.jsonl"
+    assert main(["load", str(release_dir), "--out", str(out)]) == 1
+    assert "cord19 load: error:" in capsys.readouterr().err and not out.exists()
+
+
+def test_a_symlinked_document_parses_folder_is_refused(tmp_path: Path, secret: Path) -> None:
+    release_dir = write_mixed_release(tmp_path / "r")
+    (secret.parent / "pdf_json").mkdir()
+    secret.rename(secret.parent / "pdf_json" / f"{PDF_SHA1}.json")
+    shutil.rmtree(release_dir / "document_parses")
+    (release_dir / "document_parses").symlink_to(secret.parent, target_is_directory=True)
+    with pytest.raises(UnsafePathError, match="document_parses .* is a symbolic link"):
+        list(iter_papers(release_dir))
+
+
+def test_a_symlinked_metadata_csv_is_refused(tmp_path: Path) -> None:
+    release_dir = write_mixed_release(tmp_path / "r")
+    (release_dir / "metadata.csv").unlink()
+    (release_dir / "metadata.csv").symlink_to("/etc/passwd")
+    with pytest.raises(UnsafePathError, match="symbolic link"):
+        list(iter_papers(release_dir))
+
+
+@pytest.mark.parametrize("make", ["fifo", "hard link"])
+def test_a_fifo_or_hard_link_parse_file_is_refused(tmp_path: Path, secret: Path, make: str) -> None:
+    release_dir = write_mixed_release(tmp_path / "r")
+    target = release_dir / paper_relative_path("pdf", PDF_SHA1)
+    target.unlink()
+    make_fifo(target) if make == "fifo" else os.link(secret, target)
+    with pytest.raises(UnsafePathError, match=make.replace("fifo", "FIFO")):
+        list(iter_papers(release_dir))
+
+
+def test_a_decompression_bomb_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    release_dir = write_mixed_release(tmp_path / "r")
+    shutil.rmtree(release_dir / "document_parses")
+    write_gzip_bomb(release_dir / "document_parses.tar.gz", f"document_parses/pdf_json/{PDF_SHA1}.json")
+    work = tmp_path / "work"
+    work.mkdir()
+    out = tmp_path / "out.jsonl"
+    assert main(["load", str(release_dir), "--out", str(out), "--work-dir", str(work)]) == 1
+    assert not out.exists() and list(work.iterdir()) == []
+    with pytest.raises(UnsafeArchiveError, match="decompression bomb"):
+        list(iter_papers(release_dir, work_dir=work))
+
+
+@pytest.mark.parametrize("damage", [cut_gzip_trailer, flip_gzip_crc])
+def test_a_tarball_with_a_cut_or_corrupt_gzip_trailer_is_refused(tmp_path: Path, damage) -> None:
+    release_dir = write_mixed_release(tmp_path / "r")
+    shutil.rmtree(release_dir / "document_parses")
+    damage(release_dir / "document_parses.tar.gz")
+    with pytest.raises(CorruptArchiveError):
+        list(iter_papers(release_dir))
+    publish_release(write_mixed_release(tmp_path / "s"), LocalStorage(tmp_path / "mirror"))
+    historical = damage(tmp_path / "mirror/historical_releases/cord-19_2026-03-01.tar.gz")
+    with pytest.raises(CorruptArchiveError):
+        list(iter_papers(historical))
