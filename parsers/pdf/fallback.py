@@ -9,6 +9,7 @@ text, figure and table captions (`ref_entries`), acknowledgements and appendices
 `bib_entries` (parsers.pdf.references) and numeric markers like `[3]` in the body are
 linked to them. `parsers.pdf.sandbox.parse_pdf` runs it in a limited child process.
 """
+import collections
 import hashlib
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from parsers.pdf.blocks import (
     TABLE_LABELS,
     is_caption,
     is_fragment,
+    is_furniture,
     is_heading,
 )
 from parsers.pdf.errors import PdfNoTextError, check_pdf_bytes
@@ -39,10 +41,12 @@ from parsers.pdf.layout import (
     Line,
     body_text_size,
     join_lines,
+    join_texts,
     read_boxes,
     remove_running_lines,
     word_count,
 )
+from parsers.pdf.paragraphs import is_footnote, paragraph_boxes, starts_footnote
 from parsers.pdf.references import (
     REF_LABEL_FIRST,
     merge_reference_lines,
@@ -54,6 +58,7 @@ from parsers.pdf.tables import add_tables, collapse_tables, new_ref_key
 from schemas.records import Author, Paper, Paragraph, RefEntry, paper, paragraph, ref_entry
 
 PARSER_VERSION = "pdfminer-3"
+_SENTENCE_ENDS = (".", "!", "?", ":", '"', "\u201d")
 _MIN_FRONT_WORDS = 20
 
 
@@ -65,7 +70,7 @@ def pdf_layout_to_pdf_json(data: bytes) -> Paper:
     if sum(len(line.text) for box in boxes for line in box.lines) < MIN_TEXT_CHARS:
         raise PdfNoTextError(f"no text layer in {pages} page(s) (scanned or image-only PDF)")
     body_size = body_text_size(boxes)
-    boxes = collapse_tables(boxes, body_size)
+    boxes = paragraph_boxes(collapse_tables(boxes, body_size))
     title, title_indexes = find_title(boxes, info_title, body_size)
     parts = _Parts(title_indexes, body_size)
     for index, box in enumerate(boxes):
@@ -92,6 +97,10 @@ class _Parts:
     ref_entries: dict[str, RefEntry] = field(default_factory=dict)
     table_captions: list[tuple[int, int, str]] = field(default_factory=list)  # (page, box index, TABREF key)
     tables: list[tuple[int, int, list[list[Line]]]] = field(default_factory=list)  # (page, box index, rows)
+    ref_anchor: tuple[int, int, str | int] | None = None  # (page, index) of the last caption, table or note, and its key or table index
+    table_notes: dict[int, list[str]] = field(default_factory=dict)  # notes under a table, by its box index
+    footnote: Box | None = None  # the last block taken for a footnote
+    notes: list[tuple[int, Paragraph]] = field(default_factory=list)  # footnotes, after how many body paragraphs
 
     def add(self, index: int, box: Box) -> None:
         """Sort the block boxes[index] into its part; the order of the checks matters."""
@@ -103,11 +112,15 @@ class _Parts:
         self._ends_abstract(box)
         if self._takes_author_or_affiliation(index, box, text):
             return
-        if self.part == "front" and box.page > 0:
-            self.part = "body"  # front matter ends with the first page
+        if self.part == "front" and box.page > 0 and _is_running_text(box, text):
+            self.part = "body"  # front matter ends with the first page, or with cover pages
         if self.part in ("body", "back") and REF_LABEL_FIRST.match(text):
             self.part = "references"  # a reference list without a heading
-        if self._takes_table_or_caption(index, box, text) or self._takes_heading(box, text):
+        if self._takes_table_or_caption(index, box, text) or self._takes_ref_note(index, box, text):
+            return
+        if self._takes_footnote(box, text):
+            return
+        if self._takes_heading(box, text):
             return
         self._add_text(box, text)
 
@@ -157,6 +170,7 @@ class _Parts:
         """A table's cells (given to a caption at the end) or a figure or table caption."""
         if box.rows is not None:
             self.tables.append((box.page, index, box.rows))
+            self.ref_anchor = (box.page, index, index)
             return True
         if not is_caption(box, text):
             return False
@@ -165,13 +179,40 @@ class _Parts:
         self.ref_entries[key] = ref_entry(text, kind)
         if kind == "table":
             self.table_captions.append((box.page, index, key))
+        self.ref_anchor = (box.page, index, key)
+        return True
+
+    def _takes_ref_note(self, index: int, box: Box, text: str) -> bool:
+        """A note under a table or figure ("Source: ...", "a/ ..."): smaller type right
+        after it (or after another note); it goes to the entry's text."""
+        anchor = self.ref_anchor
+        if anchor is None or anchor[:2] != (box.page, index - 1) or box.lines[0].size > self.body_size - 0.5:
+            return False
+        target = anchor[2]
+        if isinstance(target, str):
+            self.ref_entries[target]["text"] = join_texts([self.ref_entries[target]["text"], text])
+        else:
+            self.table_notes.setdefault(target, []).append(text)
+        self.ref_anchor = (box.page, index, target)
+        return True
+
+    def _takes_footnote(self, box: Box, text: str) -> bool:
+        """A footnote of the body: kept as a paragraph of its own, after the paragraph it
+        interrupts (see _join_broken_paragraphs)."""
+        if self.part != "body" or not is_footnote(box, self.body_size, self.footnote):
+            return False
+        if self.footnote is not None and self.footnote.page == box.page and not starts_footnote(box):
+            self.notes[-1][1]["text"] = join_texts([self.notes[-1][1]["text"], text])
+        else:
+            self.notes.append((len(self.body), paragraph(text, self.section)))
+        self.footnote = box
         return True
 
     def _takes_heading(self, box: Box, text: str) -> bool:
         """A section heading: it starts a section, and may start the back matter or the references."""
         if not (is_heading(box, self.body_size) and (self.part != "references" or BACK_HEADING.match(text))):
             return False
-        if self.part == "front" and box.page == 0 and not (NUMBERED_HEADING.match(text) or KNOWN_HEADINGS.match(text)):
+        if self.part == "front" and not (NUMBERED_HEADING.match(text) or KNOWN_HEADINGS.match(text)):
             self.front.append((box, text))  # affiliations and front-page furniture in large or bold type
             return True
         if REFERENCES_HEADING.match(text):
@@ -189,8 +230,8 @@ class _Parts:
         """A block of running text, in the part being read."""
         if self.part == "references":
             self.references.extend(split_references(box))
-        elif is_fragment(text):
-            return  # equation numbers, stray brackets and dots of displayed formulas
+        elif is_fragment(text) or (self.part in ("body", "back") and is_furniture(text)):
+            return  # equation numbers, formula pieces, chart labels, stray table cells
         elif self.part == "back":
             self.back.append(paragraph(text, self.section))
         elif self.part == "abstract":
@@ -209,11 +250,11 @@ class _Parts:
             # Other text before the first heading is body text; short blocks there are
             # affiliation lines and front-page furniture.
             body = [
-                paragraph(text, "") for _, text in self.front
-                if word_count(text) >= _MIN_FRONT_WORDS and text != abstract_text
+                paragraph(text, "") for box, text in self.front
+                if _is_running_text(box, text) and text != abstract_text
             ] + body
-        body = _merge_broken_paragraphs(body)
-        add_tables(self.ref_entries, self.table_captions, self.tables)
+        body = _join_broken_paragraphs(body, self.notes, len(body) - len(self.body))
+        add_tables(self.ref_entries, self.table_captions, self.tables, self.table_notes)
         bib_entries, labels = read_bib_entries(merge_reference_lines(self.references))
         for linked in body + self.back:
             linked["cite_spans"] = numeric_cite_spans(linked["text"], labels)
@@ -221,21 +262,43 @@ class _Parts:
         return paper(paper_id, title, authors, body, bib_entries, self.ref_entries, self.back, abstract=abstract)
 
 
-def _merge_broken_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
-    """Join a paragraph cut by a column or page break (no final stop, next starts lower-case)."""
-    merged: list[Paragraph] = []
-    for current in paragraphs:
-        if (
-            merged
-            and merged[-1]["section"] == current["section"]
-            and not merged[-1]["text"].endswith((".", "!", "?", ":", '"', "\u201d"))
-            and current["text"][:1].islower()
-        ):
-            previous = merged[-1]["text"]
+def _is_running_text(box: Box, text: str) -> bool:
+    """A block of running text, not front-page or cover-page furniture (short, or all bold)."""
+    return word_count(text) >= _MIN_FRONT_WORDS and not all(line.bold for line in box.lines)
+
+
+def _join_broken_paragraphs(paragraphs: list[Paragraph], notes: list[tuple[int, Paragraph]],
+                            shift: int) -> list[Paragraph]:
+    """Paragraphs cut by a column or page break joined again (see _continues_paragraph),
+    each footnote after the paragraph it interrupted. A note's position counts the body
+    paragraphs before it, `shift` more of which were added in front."""
+    notes_before: dict[int, list[Paragraph]] = collections.defaultdict(list)
+    for position, note in notes:
+        notes_before[position + shift].append(note)
+    joined: list[tuple[Paragraph, list[Paragraph]]] = []  # each paragraph with the notes that follow it
+    leading: list[Paragraph] = []
+    for index, current in enumerate(paragraphs):
+        (joined[-1][1] if joined else leading).extend(notes_before.pop(index, []))
+        if joined and _continues_paragraph(joined[-1][0], current):
+            previous = joined[-1][0]["text"]
             if previous.endswith("-") and previous[-2:-1].isalpha():
-                merged[-1]["text"] = previous[:-1] + current["text"]
+                joined[-1][0]["text"] = previous[:-1] + current["text"]
             else:
-                merged[-1]["text"] = previous + " " + current["text"]
-            continue
-        merged.append(current)
-    return merged
+                joined[-1][0]["text"] = previous + " " + current["text"]
+        else:
+            joined.append((current, []))
+    trailing = [note for position in sorted(notes_before) for note in notes_before[position]]
+    return leading + [p for text, after in joined for p in [text, *after]] + trailing
+
+
+def _continues_paragraph(previous: Paragraph, current: Paragraph) -> bool:
+    """`current` goes on `previous` (same section): `previous` stops mid-sentence and
+    `current` starts with a small letter, or `previous` is running text that stops
+    after a word or a comma and `current` starts with a capital or a digit."""
+    if previous["section"] != current["section"] or previous["text"].endswith(_SENTENCE_ENDS):
+        return False
+    first, last = current["text"][:1], previous["text"][-1:]
+    if first.islower():
+        return True
+    running = word_count(previous["text"]) >= _MIN_FRONT_WORDS
+    return running and (last.islower() or last.isdigit() or last in ",;") and (first.isupper() or first.isdigit())

@@ -9,7 +9,7 @@ page-1 block in its own type size before any heading is the abstract when no
 import re
 import unicodedata
 
-from parsers.pdf.blocks import CAPTION_LABEL, NUMBERED_HEADING
+from parsers.pdf.blocks import CAPTION_LABEL, KNOWN_HEADINGS, NUMBERED_HEADING
 from parsers.pdf.layout import RAISED_RUN, Box, join_lines, join_texts, word_count
 from schemas.records import Affiliation, Author, affiliation, author, person_name
 
@@ -90,7 +90,7 @@ def author_names(box: Box) -> list[tuple[Author, list[str]]]:
     """
     marked = join_texts(line.marked for line in box.lines)
     text = RAISED_RUN.sub(" ", marked)
-    if _NOT_A_NAME.search(text):
+    if _NOT_A_NAME.search(text) or KNOWN_HEADINGS.match(text):
         return []
     parts = [p for p in _NAME_SEPARATORS.split(text) if p.strip()]
     names = [_AUTHOR_MARKS.sub(" ", p).split() for p in parts]
