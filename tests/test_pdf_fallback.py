@@ -201,12 +201,15 @@ def test_made_article_structure():
     assert bib["BIBREF1"]["other_ids"] == {"DOI": ["10.1000/jid.2012.55"]}
     assert bib["BIBREF2"]["other_ids"] == {"arXiv": ["2001.01234"]}
     intro = paper["body_text"][0]
+    # "[1]" and "[1-3]": one span per printed number, never overlapping; the "2" that
+    # the range stands for gets no span of its own
     assert [(s["text"], s["ref_id"]) for s in intro["cite_spans"]] == [
         ("1", "BIBREF0"),
         ("1", "BIBREF0"),
-        ("1-3", "BIBREF1"),
         ("3", "BIBREF2"),
     ]
+    assert [(a["first"], a["last"]) for a in bib["BIBREF0"]["authors"]] == [("J", "Smith"), ("A", "Doe")]
+    assert bib["BIBREF0"]["venue"].startswith("Lancet")
 
 
 def test_encrypted_and_image_only_reasons(corpus_dir):

@@ -47,13 +47,8 @@ from parsers.pdf.layout import (
     word_count,
 )
 from parsers.pdf.paragraphs import is_footnote, paragraph_boxes, starts_footnote
-from parsers.pdf.references import (
-    REF_LABEL_FIRST,
-    merge_reference_lines,
-    numeric_cite_spans,
-    read_bib_entries,
-    split_references,
-)
+from parsers.pdf.citations import cite_spans
+from parsers.pdf.references import REF_LABEL_FIRST, merge_reference_lines, read_references, split_references
 from parsers.pdf.tables import add_tables, collapse_tables, new_ref_key
 from schemas.records import Author, Paper, Paragraph, RefEntry, paper, paragraph, ref_entry
 
@@ -255,11 +250,11 @@ class _Parts:
             ] + body
         body = _join_broken_paragraphs(body, self.notes, len(body) - len(self.body))
         add_tables(self.ref_entries, self.table_captions, self.tables, self.table_notes)
-        bib_entries, labels = read_bib_entries(merge_reference_lines(self.references))
+        references = read_references(merge_reference_lines(self.references))
         for linked in body + self.back:
-            linked["cite_spans"] = numeric_cite_spans(linked["text"], labels)
+            linked["cite_spans"] = cite_spans(linked["text"], references)
         authors = with_affiliations_and_emails(self.authors, self.affiliation_boxes)
-        return paper(paper_id, title, authors, body, bib_entries, self.ref_entries, self.back, abstract=abstract)
+        return paper(paper_id, title, authors, body, references.bib_entries, self.ref_entries, self.back, abstract=abstract)
 
 
 def _is_running_text(box: Box, text: str) -> bool:
