@@ -1,10 +1,11 @@
 """Citation markers in a PDF's text, as cite spans linked to its bib entries.
 
 Two kinds of marker are found:
-- numeric, in brackets: "[3]", "[3, 5]", "[3-5]" (when the references are numbered);
-  each printed number is one span linked to the entry it labels, so the spans never
-  overlap; the entries a range stands for in between ("4" in "3-5") get no span of
-  their own, as in doc2json's parses;
+- numeric, in brackets: "[3]", "[3, 5]", "[3-5]", or raised ("infection.1,3-5") in a
+  paper without bracketed markers (when the references are numbered); each printed
+  number is one span linked to the entry it labels, so the spans never overlap; the
+  entries a range stands for in between ("4" in "3-5") get no span of their own, as
+  in doc2json's parses;
 - author-year: "(Gascó, 2004; CEPAL, 2000)", "(Stallings y Peres, 2000:256)",
   "Devlin et al. (2019)", "(Wu et al., 2019a,b)"; one span per cited work, linked by
   the first author's surname and the year (and its letter) to the entry.
@@ -13,11 +14,13 @@ name-and-year pairs ("SciBERT (2019)") count only when they name an entry.
 """
 import re
 
+from parsers.pdf.layout import without_raised_marks
 from parsers.pdf.references import References, fold_name
-from schemas.records import Span, span
+from schemas.records import Paragraph, Span, span
 
 _CITE_GROUP = re.compile(r"\[(\d{1,4}(?:\s*[,;\u2013\-]\s*\d{1,4})*)\]")
 _NUMBER = re.compile(r"\d{1,4}")
+_RAISED_NUMBERS = re.compile(r"\s*\d{1,3}(?:\s*[,\u2013\-]\s*\d{1,3})*\s*")
 
 _UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 _PARTICLE = r"(?:(?:de|van|von|der|den|del|da|di|dos|du|la|le|ten|ter)\s+)"
@@ -37,9 +40,26 @@ _COMMA_BEFORE_YEAR = re.compile(rf",\s*{_YEAR}")
 _FIRST_SURNAME = re.compile(rf"{_PARTICLE}*[{_UPPER}][\w'\u2019\-]*[\w]")
 
 
-def cite_spans(text: str, references: References) -> list[Span]:
-    """The cite spans of a paragraph, sorted, never overlapping."""
+def link_citations(paragraphs: list[Paragraph], references: References) -> None:
+    """Set the cite spans of paragraphs whose text still has its raised runs bracketed
+    (⁽ ⁾, see parsers.pdf.layout.Line.marked); the brackets are taken out. Raised
+    numbers are citations only in a paper with numbered references and no bracketed
+    markers (superscript styles), and not after a digit (an exponent)."""
+    raised_runs = []
+    for paragraph in paragraphs:
+        paragraph["text"], runs = without_raised_marks(paragraph["text"])
+        raised_runs.append(runs)
+    bracketed = any(numeric_cite_spans(p["text"], references.labels) for p in paragraphs)
+    superscripts = bool(references.labels) and not bracketed
+    for paragraph, runs in zip(paragraphs, raised_runs):
+        paragraph["cite_spans"] = cite_spans(paragraph["text"], references, runs if superscripts else [])
+
+
+def cite_spans(text: str, references: References, raised: list[tuple[int, int]] | None = None) -> list[Span]:
+    """The cite spans of a paragraph, sorted, never overlapping: bracketed numbers,
+    the raised numbers `raised` (start, end) and author-year markers."""
     spans = numeric_cite_spans(text, references.labels) if references.labels else []
+    spans += superscript_cite_spans(text, raised or [], references.labels)
     taken = [(s["start"], s["end"]) for s in spans]
     for found in author_year_spans(text, references):
         if not any(found["start"] < end and start < found["end"] for start, end in taken):
@@ -57,6 +77,18 @@ def numeric_cite_spans(text: str, labels: dict[int, str]) -> list[Span]:
         for number in _NUMBER.finditer(group.group(0)):
             start, end = group.start() + number.start(), group.start() + number.end()
             spans.append(span(start, end, text[start:end], labels.get(int(number.group(0)))))
+    return spans
+
+
+def superscript_cite_spans(text: str, raised: list[tuple[int, int]], labels: dict[int, str]) -> list[Span]:
+    """Spans for raised numbers ("infection.1,3-5"): one per number, when one of them labels a reference."""
+    spans = []
+    for start, end in raised:
+        if not _RAISED_NUMBERS.fullmatch(text[start:end]) or (start and text[start - 1].isdigit()):
+            continue
+        numbers = list(_NUMBER.finditer(text, start, end))
+        if any(int(number.group(0)) in labels for number in numbers):
+            spans += [_span(text, n.start(), n.end(), labels.get(int(n.group(0)))) for n in numbers]
     return spans
 
 

@@ -27,7 +27,7 @@ from parsers.pdf.blocks import (
     is_furniture,
     is_heading,
 )
-from parsers.pdf.errors import PdfNoTextError, check_pdf_bytes
+from parsers.pdf.errors import PdfEncryptedError, PdfNoBodyTextError, PdfNoTextError, check_pdf_bytes
 from parsers.pdf.front_matter import (
     author_names,
     find_title,
@@ -37,6 +37,7 @@ from parsers.pdf.front_matter import (
 )
 from parsers.pdf.layout import (
     MIN_TEXT_CHARS,
+    RAISED_RUN,
     Box,
     Line,
     body_text_size,
@@ -44,11 +45,18 @@ from parsers.pdf.layout import (
     join_texts,
     read_boxes,
     remove_running_lines,
+    without_raised_marks,
     word_count,
 )
 from parsers.pdf.paragraphs import is_footnote, paragraph_boxes, starts_footnote
-from parsers.pdf.citations import cite_spans
-from parsers.pdf.references import REF_LABEL_FIRST, merge_reference_lines, read_references, split_references
+from parsers.pdf.citations import link_citations
+from parsers.pdf.references import (
+    BRACKET_LABEL,
+    REF_LABEL_FIRST,
+    merge_reference_lines,
+    read_references,
+    split_references,
+)
 from parsers.pdf.tables import add_tables, collapse_tables, new_ref_key
 from schemas.records import Author, Paper, Paragraph, RefEntry, paper, paragraph, ref_entry
 
@@ -58,19 +66,40 @@ _MIN_FRONT_WORDS = 20
 
 
 def pdf_layout_to_pdf_json(data: bytes) -> Paper:
-    """The whole conversion, in-process (parse_pdf runs this in a limited child)."""
+    """The whole conversion, in-process (parse_pdf runs this in a limited child).
+    A PDF with text but no body text (a cover page, an abstract alone) raises
+    PdfNoBodyTextError."""
+    parts, paper_read = _read_paper(data)
+    if not parts.body_paragraphs:
+        raise PdfNoBodyTextError(
+            f"no body text: title {paper_read['metadata']['title'][:80]!r}, "
+            f"{len(paper_read['metadata']['authors'])} author(s), {len(paper_read['abstract'])} abstract "
+            f"paragraph(s), {len(paper_read['body_text'])} footnote(s) and no other paragraph"
+        )
+    return paper_read
+
+
+def read_pdf_paper(data: bytes) -> Paper:
+    """The paper as read, even when it has no body text (to look at its front matter)."""
+    return _read_paper(data)[1]
+
+
+def _read_paper(data: bytes) -> tuple["_Parts", Paper]:
     check_pdf_bytes(data)
-    boxes, pages, info_title = read_boxes(data)
-    boxes = remove_running_lines(boxes, pages)
+    layout = read_boxes(data)
+    boxes = remove_running_lines(layout.boxes, layout.pages)
     if sum(len(line.text) for box in boxes for line in box.lines) < MIN_TEXT_CHARS:
-        raise PdfNoTextError(f"no text layer in {pages} page(s) (scanned or image-only PDF)")
+        if layout.encrypted:
+            raise PdfEncryptedError(f"the PDF is encrypted: the empty password opens it, but its {layout.pages} "
+                                    "page(s) give no text")
+        raise PdfNoTextError(f"no text layer in {layout.pages} page(s) (scanned or image-only PDF)")
     body_size = body_text_size(boxes)
     boxes = paragraph_boxes(collapse_tables(boxes, body_size))
-    title, title_indexes = find_title(boxes, info_title, body_size)
+    title, title_indexes = find_title(boxes, layout.info_title, body_size)
     parts = _Parts(title_indexes, body_size)
     for index, box in enumerate(boxes):
         parts.add(index, box)
-    return parts.finish(hashlib.sha1(data).hexdigest(), title)
+    return parts, parts.finish(hashlib.sha1(data).hexdigest(), title)
 
 
 @dataclass
@@ -96,6 +125,8 @@ class _Parts:
     table_notes: dict[int, list[str]] = field(default_factory=dict)  # notes under a table, by its box index
     footnote: Box | None = None  # the last block taken for a footnote
     notes: list[tuple[int, Paragraph]] = field(default_factory=list)  # footnotes, after how many body paragraphs
+    body_paragraphs: int = 0  # body paragraphs other than footnotes, once finished
+    reference_size: float = 0.0  # the type size of the references
 
     def add(self, index: int, box: Box) -> None:
         """Sort the block boxes[index] into its part; the order of the checks matters."""
@@ -109,8 +140,8 @@ class _Parts:
             return
         if self.part == "front" and box.page > 0 and _is_running_text(box, text):
             self.part = "body"  # front matter ends with the first page, or with cover pages
-        if self.part in ("body", "back") and REF_LABEL_FIRST.match(text):
-            self.part = "references"  # a reference list without a heading
+        if self.part in ("body", "back") and (REF_LABEL_FIRST.match(text) or (self.references and BRACKET_LABEL.match(text))):
+            self.part = "references"  # a reference list without a heading, or going on after a back heading
         if self._takes_table_or_caption(index, box, text) or self._takes_ref_note(index, box, text):
             return
         if self._takes_footnote(box, text):
@@ -197,9 +228,9 @@ class _Parts:
         if self.part != "body" or not is_footnote(box, self.body_size, self.footnote):
             return False
         if self.footnote is not None and self.footnote.page == box.page and not starts_footnote(box):
-            self.notes[-1][1]["text"] = join_texts([self.notes[-1][1]["text"], text])
+            self.notes[-1][1]["text"] = join_texts([self.notes[-1][1]["text"], _marked_text(box)])
         else:
-            self.notes.append((len(self.body), paragraph(text, self.section)))
+            self.notes.append((len(self.body), paragraph(_marked_text(box), self.section)))
         self.footnote = box
         return True
 
@@ -223,18 +254,33 @@ class _Parts:
 
     def _add_text(self, box: Box, text: str) -> None:
         """A block of running text, in the part being read."""
+        if self.part == "references" and self._resumes_body(box, text):
+            self.part = "body"
         if self.part == "references":
             self.references.extend(split_references(box))
+            self.reference_size = self.reference_size or box.lines[0].size
         elif is_fragment(text) or (self.part in ("body", "back") and is_furniture(text)):
             return  # equation numbers, formula pieces, chart labels, stray table cells
         elif self.part == "back":
-            self.back.append(paragraph(text, self.section))
+            self.back.append(paragraph(_marked_text(box), self.section))  # raised runs kept for link_citations
         elif self.part == "abstract":
             self.abstract.append(paragraph(text, self.section))
         elif self.part == "body":
-            self.body.append(paragraph(text, self.section))
+            self.body.append(paragraph(_marked_text(box), self.section))
         else:
             self.front.append((box, text))
+
+    def _resumes_body(self, box: Box, text: str) -> bool:
+        """Running text in a larger type than a numbered reference list's, without a
+        label: the body goes on after the list (a column order that puts the list
+        first)."""
+        return (
+            bool(self.reference_size)
+            and box.lines[0].size >= self.reference_size + 0.5
+            and REF_LABEL_FIRST.match(self.references[0]) is not None
+            and not BRACKET_LABEL.match(text)
+            and _is_running_text(box, text)
+        )
 
     def finish(self, paper_id: str, title: str) -> Paper:
         """The paper: abstract, body and back matter with their citations linked, tables, references."""
@@ -248,13 +294,18 @@ class _Parts:
                 paragraph(text, "") for box, text in self.front
                 if _is_running_text(box, text) and text != abstract_text
             ] + body
+        self.body_paragraphs = len(body)
         body = _join_broken_paragraphs(body, self.notes, len(body) - len(self.body))
         add_tables(self.ref_entries, self.table_captions, self.tables, self.table_notes)
         references = read_references(merge_reference_lines(self.references))
-        for linked in body + self.back:
-            linked["cite_spans"] = cite_spans(linked["text"], references)
+        link_citations(body + self.back, references)
         authors = with_affiliations_and_emails(self.authors, self.affiliation_boxes)
         return paper(paper_id, title, authors, body, references.bib_entries, self.ref_entries, self.back, abstract=abstract)
+
+
+def _marked_text(box: Box) -> str:
+    """The block's text with its raised runs bracketed (⁽ ⁾), for link_citations."""
+    return join_texts(line.marked for line in box.lines)
 
 
 def _is_running_text(box: Box, text: str) -> bool:
@@ -290,9 +341,10 @@ def _continues_paragraph(previous: Paragraph, current: Paragraph) -> bool:
     """`current` goes on `previous` (same section): `previous` stops mid-sentence and
     `current` starts with a small letter, or `previous` is running text that stops
     after a word or a comma and `current` starts with a capital or a digit."""
-    if previous["section"] != current["section"] or previous["text"].endswith(_SENTENCE_ENDS):
+    before = RAISED_RUN.sub("", previous["text"]).rstrip()  # a raised mark after the last word does not count
+    if previous["section"] != current["section"] or before.endswith(_SENTENCE_ENDS):
         return False
-    first, last = current["text"][:1], previous["text"][-1:]
+    first, last = without_raised_marks(current["text"])[0][:1], before[-1:]
     if first.islower():
         return True
     running = word_count(previous["text"]) >= _MIN_FRONT_WORDS

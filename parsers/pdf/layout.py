@@ -50,8 +50,18 @@ class Box:
     rows: list[list[Line]] | None = None  # set when the box stands for a table: its rows of cells
 
 
-def read_boxes(data: bytes) -> tuple[list[Box], int, str]:
-    """Text boxes in reading order, the page count, and the Info dictionary title."""
+@dataclass
+class Layout:
+    """What pdfminer read of a PDF."""
+
+    boxes: list[Box]  # text boxes, in reading order
+    pages: int
+    info_title: str  # the Info dictionary's title
+    encrypted: bool  # encrypted, though the empty password opened it
+
+
+def read_boxes(data: bytes) -> Layout:
+    """The text boxes of a PDF in reading order, with its page count, Info title and whether it is encrypted."""
     try:
         document = PDFDocument(PDFParser(io.BytesIO(data)), password="")
     except PDFPasswordIncorrect as exc:
@@ -86,7 +96,7 @@ def read_boxes(data: bytes) -> tuple[list[Box], int, str]:
         logger.warning("PDF damaged after page %d, keeping the text read so far: %s", pages, exc)
     if pages == 0:
         raise PdfCorruptError("the PDF has no pages")
-    return boxes, pages, _info_title(document)
+    return Layout(boxes, pages, _info_title(document), document.encryption is not None)
 
 
 _PAGE_FORM_SHARE = 0.5  # a form covering this much of the page holds the page's text, not a figure
@@ -161,6 +171,23 @@ _RAISED_OPEN, _RAISED_CLOSE = "\u207d", "\u207e"  # superscript parentheses
 RAISED_RUN = re.compile(r"\u207d[^\u207e]*\u207e")
 
 
+def without_raised_marks(marked: str) -> tuple[str, list[tuple[int, int]]]:
+    """A marked text (see `Line.marked`) without its ⁽ ⁾ brackets, and where each raised
+    run stands in what is left."""
+    pieces: list[str] = []
+    runs: list[tuple[int, int]] = []
+    length = position = 0
+    for run in RAISED_RUN.finditer(marked):
+        before, inner = marked[position:run.start()], run.group(0)[1:-1]
+        pieces += [before, inner]
+        length += len(before)
+        runs.append((length, length + len(inner)))
+        length += len(inner)
+        position = run.end()
+    pieces.append(marked[position:])
+    return "".join(pieces), runs
+
+
 def _with_raised_marks(line: LTTextLine, size: float) -> str:
     """The line's text with each run of superscripts (smaller type set above the
     baseline) bracketed: "Okafor1,2, Brenner2" -> "Okafor⁽1,2⁾, Brenner⁽2⁾", so that
@@ -215,11 +242,14 @@ def _info_title(document: PDFDocument) -> str:
 
 _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(/|of)\s*\d{1,4})?$", re.IGNORECASE)
+# Publisher's lines in a page margin: "Proceedings of ...", "© 2020 ...", "c2018 Association for ..."
+_IMPRINT = re.compile(r"^(proceedings of |copyright\b|\u00a9|\(c\)\s*\d|c\s?(19|20)\d\d\s+[A-Z])", re.IGNORECASE)
 _MARGIN = 0.09
 
 
 def remove_running_lines(boxes: list[Box], pages: int) -> list[Box]:
-    """Drop lines in the page margins that repeat across pages, and bare page numbers."""
+    """Drop lines in the page margins that repeat across pages, bare page numbers and
+    publisher's imprint lines."""
     def key(line: Line) -> str:
         return _DIGITS.sub("#", line.text.lower())
 
@@ -238,7 +268,8 @@ def remove_running_lines(boxes: list[Box], pages: int) -> list[Box]:
         lines = [
             line
             for line in box.lines
-            if not (in_margin(line) and (key(line) in repeated or _PAGE_NUMBER.match(line.text)))
+            if not (in_margin(line) and (key(line) in repeated or _PAGE_NUMBER.match(line.text)
+                                         or _IMPRINT.match(line.text)))
         ]
         if lines:
             kept.append(Box(box.page, lines))

@@ -162,8 +162,8 @@ def _loose_line_break(last: Line, line: Line, pitches: dict[tuple[float, bool], 
 def _continues(lines: list[Line], line: Line) -> bool:
     """Whether `line` goes on the paragraph made of `lines` (the line below, same type)."""
     last = lines[-1]
-    if not line.bold and (_looks_like_heading_line(last) or _looks_like_heading_line(line)):
-        return False  # bold headings are set apart by their weight
+    if not line.bold and not line.text[:1].islower() and (_looks_like_heading_line(last) or _looks_like_heading_line(line)):
+        return False  # bold headings are set apart by their weight; a heading is not continued in small letters
     margin = min(other.left for other in lines)
     indented = line.left > last.left + _INDENT_EM * line.size and line.left > margin + _INDENT_EM * line.size
     return not (indented and _ends_paragraph(lines))
@@ -184,7 +184,7 @@ _UPPER_WORDS = re.compile(r"^[^a-z]*[A-Z]{4}[^a-z]*$")
 def _looks_like_heading_line(line: Line) -> bool:
     """A numbered or all-capitals short line without a final stop: a heading set in body type."""
     text = line.text
-    if len(text.split()) > 10 or text.endswith((".", ",", ";")):
+    if len(text.split()) > 10 or text.endswith((".", ",", ";", "-")):
         return False
     if _UPPER_WORDS.match(text):
         return True

@@ -16,6 +16,7 @@ from schemas.records import BibEntry, PersonName, bib_entry, person_name
 _HANGING_INDENT_PT = 3.0
 _REF_LABEL = re.compile(r"^\s*(\[(\d{1,4})\]|(\d{1,3})\.\s)")  # "[12]" or "12. " (not a year)
 REF_LABEL_FIRST = re.compile(r"^\[1\]\s")
+BRACKET_LABEL = re.compile(r"^\[\d{1,4}\]\s")
 
 
 def split_references(box: Box) -> list[str]:
@@ -57,16 +58,22 @@ def _starts_unlabelled_entry(text: str) -> bool:
 def merge_reference_lines(entries: list[str]) -> list[str]:
     """Glue a fragment (cut off by a column or page break, or split by the layout) to
     the previous entry: labelled lists by their "[n]" / "n." labels, others by how an
-    entry starts."""
-    if any(_REF_LABEL.match(entry) for entry in entries):
-        starts = _REF_LABEL.match
-    else:
-        starts = _starts_unlabelled_entry
-    labelled = starts is _REF_LABEL.match
+    entry starts (and an unlabelled entry is not over before its year)."""
+    labelled = any(_REF_LABEL.match(entry) for entry in entries)
     merged: list[str] = []
+    last_label = 0
     for entry in entries:
-        if merged and (not starts(entry) or (not labelled and not _YEAR.search(merged[-1]))):
-            merged[-1] = join_texts([merged[-1], entry])  # an author-year entry is not over before its year
+        if labelled:
+            label = _REF_LABEL.match(entry)
+            number = int(label.group(2) or label.group(3)) if label else 0
+            # the next number, or a few on for a bracketed list ("379. [astro-ph]" is a page range's end)
+            new_entry = bool(label) and (number == last_label + 1 or (
+                bool(label.group(2)) and last_label < number <= last_label + 3))
+            last_label = number if new_entry else last_label
+        else:
+            new_entry = _starts_unlabelled_entry(entry) and not (merged and not _YEAR.search(merged[-1]))
+        if merged and not new_entry:
+            merged[-1] = join_texts([merged[-1], entry])
         else:
             merged.append(entry)
     return merged
@@ -143,8 +150,9 @@ def read_references(entries: list[str]) -> References:
         arxiv = _ARXIV.search(raw)
         if arxiv:
             other_ids["arXiv"] = [arxiv.group(1)]
+        venue, volume, issue, pages = _volume_and_pages(venue)
         found.bib_entries[key] = bib_entry(key, title=title, authors=authors, year=year, venue=venue,
-                                           other_ids=other_ids)
+                                           volume=volume, issn=issue, pages=pages, other_ids=other_ids)
         found.texts[key] = raw
         if authors and year is not None:
             found.by_name_year.setdefault((fold_name(authors[0]["last"]), year), []).append((key, suffix))
@@ -184,6 +192,27 @@ def _title_and_venue(rest: str) -> tuple[str, str]:
         title, after = parts[0], (parts[1] if len(parts) > 1 else "")
     venue = re.sub(r"^(in|en|em|dans)\s*:?\s+", "", after.strip(" ,.;:"), flags=re.IGNORECASE)
     return title.strip(" ,.;:"), venue.strip(" .")
+
+
+# "2018;56:99-104", ", 20(16):2597-604", " (86):47-62", " 11:492-492"
+_VOLUME_PAGES = re.compile(
+    r"(?:[\s,;.]\s*(?:(?:19|20)\d\d[a-z]?\s*;\s*)?)(?P<volume>\d{1,4})?\s*(?:\((?P<issue>\d{1,4})\))?\s*:\s*"
+    r"(?P<pages>\d+(?:\s*[-\u2013]\s*\d+)?)"
+)
+_IDENTIFIER_TEXT = re.compile(r"[\s,.;]*(?:doi:\s*|https?://(?:dx\.)?doi\.org/|arXiv:\s*)\S+", re.IGNORECASE)
+_TRAILING_YEAR = re.compile(r"[\s,.;]*\(?(?:19|20)\d\d[a-z]?\)?[\s,.;]*$")
+
+
+def _volume_and_pages(venue: str) -> tuple[str, str, str, str]:
+    """(venue, volume, issue, pages) from what follows the title: "Rhinol Rep. 2018;56:99-104"
+    gives ("Rhinol Rep", "56", "", "99-104"). The issue goes to `issn`, as in CORD-19's files."""
+    venue = _IDENTIFIER_TEXT.sub("", venue).strip(" ,.;")  # DOI and arXiv ids go to other_ids
+    found = _VOLUME_PAGES.search(venue)
+    if found is None or not (found.group("volume") or found.group("issue")):
+        return _TRAILING_YEAR.sub("", venue).strip(" ,.;:"), "", "", ""
+    name = _TRAILING_YEAR.sub("", venue[: found.start()]).strip(" ,.;:")
+    pages = re.sub(r"\s+", "", found.group("pages"))
+    return name, found.group("volume") or "", found.group("issue") or "", pages
 
 
 _INITIALS = re.compile(r"^(?:[A-Z]\.?[-\u2010]?){1,4}$")

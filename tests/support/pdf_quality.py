@@ -15,6 +15,12 @@ fallback's test (same definitions for "today" and "after"):
   `partial_ratio` against our title and venue, >= 90, or >= 70 when the years do not
   disagree), or the first authors' surnames and the years agree;
 - authors: the share of their authors' surnames that ours name (folded).
+
+Two more figures explain the similarity: `covered`, the share of their body text that
+ours holds (longest common subsequence over their length), and `similarity_bound`,
+the similarity their body has with itself plus the text GROBID's TEI files as
+footnotes (doc2json leaves `<note place="foot">` out of the body): no parse that keeps
+that text, footnotes and body text GROBID took for footnotes alike, can score more.
 """
 import collections
 import re
@@ -22,6 +28,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
+
+from parsers.xmlsafe import parse_xml_bytes
 
 TITLE_TOKEN_SET_MIN = 70
 TITLE_STRONG = 90
@@ -39,6 +48,7 @@ class Quality:
     bib_theirs: int
     authors_matched: int
     authors_theirs: int
+    covered: float  # share of their body text that ours holds
 
     @property
     def paragraph_ratio(self) -> float:
@@ -72,8 +82,10 @@ def measure(ours: dict, theirs: dict) -> Quality:
     alignment = align_bib_entries(theirs["bib_entries"], ours["bib_entries"])
     cites_matched, cites_theirs = _cite_spans_reproduced(ours, theirs, alignment)
     authors_matched, authors_theirs = _authors_found(ours, theirs)
+    our_body, their_body = body_text(ours), body_text(theirs)
+    common = (len(our_body) + len(their_body) - Indel.distance(our_body, their_body)) / 2
     return Quality(
-        body_similarity=fuzz.ratio(body_text(ours), body_text(theirs)),
+        body_similarity=fuzz.ratio(our_body, their_body),
         paragraphs_ours=len(ours["body_text"]),
         paragraphs_theirs=len(theirs["body_text"]),
         cites_matched=cites_matched,
@@ -82,7 +94,19 @@ def measure(ours: dict, theirs: dict) -> Quality:
         bib_theirs=len(theirs["bib_entries"]),
         authors_matched=authors_matched,
         authors_theirs=authors_theirs,
+        covered=common / len(their_body) if their_body else 1.0,
     )
+
+
+_TEI = "{http://www.tei-c.org/ns/1.0}"
+
+
+def similarity_bound(theirs: dict, tei: bytes) -> float:
+    """The similarity of their body to itself plus the TEI's footnote text (see above)."""
+    notes = [" ".join("".join(note.itertext()).split()) for note in parse_xml_bytes(tei).iter(f"{_TEI}note")
+             if note.get("place") == "foot"]
+    body = body_text(theirs)
+    return fuzz.ratio(body, " ".join([body, *notes]))
 
 
 def body_text(parse: dict) -> str:
