@@ -31,6 +31,11 @@ CAPTION_LABEL = re.compile(
     r"^(fig\.?|figure|table|tabla|cuadro|gr[aá]fico|chart|plate)\s*(\d+|[IVX]+)[a-z]?\b\s*([.:|]?)", re.IGNORECASE
 )
 TABLE_LABELS = ("table", "tabla", "cuadro")
+# How a note under a figure or table starts: "Source: ...", "Fuente: ...", "Note: ...", "a/ ...", "* ..."
+NOTE_START = re.compile(
+    r"^(sources?|fuentes?|fontes?|notes?|notas?|data|adapted|reproduced|abbreviations?|[a-z]/|[*\u2020\u2021])",
+    re.IGNORECASE,
+)
 _EQUATION_CHARS = set("=+\u2212\u00d7\u2211\u222b")
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
@@ -88,6 +93,8 @@ def is_fragment(text: str) -> bool:
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
 _NUMBER_TOKEN = re.compile(r"^[(\[]?[-+\u2212]?[\d.,%]*\d[\d.,%]*[)\]]?$")
 _MIN_WORDS = 4
+# A sentence's end: a stop after a letter or a closing bracket or quote ("2." and ". . ." are not)
+_ENDS_SENTENCE = re.compile(r"(?:[^\W\d_]|[)\]\"\u201d'])[.!?][\"\u201d')]*$")
 
 
 def is_furniture(text: str) -> bool:
@@ -97,4 +104,4 @@ def is_furniture(text: str) -> bool:
     numbers = sum(1 for token in tokens if _NUMBER_TOKEN.match(token))
     if len(tokens) >= 3 and 2 * numbers >= len(tokens):
         return True
-    return len(_LETTER_WORD.findall(text)) < _MIN_WORDS and not text.endswith((".", "!", "?", '"', "\u201d"))
+    return len(_LETTER_WORD.findall(text)) < _MIN_WORDS and not _ENDS_SENTENCE.search(text)

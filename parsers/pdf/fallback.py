@@ -1,13 +1,16 @@
 """The pdfminer.six fallback: a PDF's text blocks assembled into a pdf_json paper.
 
-`pdf_layout_to_pdf_json(data)` reads the layout (parsers.pdf.layout), finds the title
-(parsers.pdf.front_matter) and tables (parsers.pdf.tables), then sorts the blocks, in
-reading order, into the paper's parts: front matter (authors and affiliations), an
-"Abstract" block or the page-1 block that looks like one, section headings and body
-text, figure and table captions (`ref_entries`), acknowledgements and appendices
-(`back_matter`), and the references section, kept out of the body: its entries go to
-`bib_entries` (parsers.pdf.references) and numeric markers like `[3]` in the body are
-linked to them. `parsers.pdf.sandbox.parse_pdf` runs it in a limited child process.
+`pdf_layout_to_pdf_json(data)` reads the layout (parsers.pdf.layout), rebuilds the
+printed paragraphs (parsers.pdf.paragraphs), finds the title (parsers.pdf.front_matter)
+and tables (parsers.pdf.tables), then sorts the blocks, in reading order, into the
+paper's parts: front matter (authors and affiliations), an "Abstract" block or the
+page-1 block that looks like one, section headings and body text, footnotes (kept as
+paragraphs after the paragraph they interrupt), figure and table captions with the
+notes under them (`ref_entries`), acknowledgements and appendices (`back_matter`), and
+the references section, kept out of the body: its entries go to `bib_entries`
+(parsers.pdf.references) and the body's citation markers, numeric or author-year, are
+linked to them (parsers.pdf.citations). A PDF with text but no body text is refused
+(PdfNoBodyTextError). `parsers.pdf.sandbox.parse_pdf` runs it in a limited child process.
 """
 import collections
 import hashlib
@@ -18,6 +21,7 @@ from parsers.pdf.blocks import (
     BACK_HEADING,
     KEYWORDS,
     KNOWN_HEADINGS,
+    NOTE_START,
     NUMBERED_HEADING,
     NUMBERED_PREFIX,
     REFERENCES_HEADING,
@@ -60,7 +64,7 @@ from parsers.pdf.references import (
 from parsers.pdf.tables import add_tables, collapse_tables, new_ref_key
 from schemas.records import Author, Paper, Paragraph, RefEntry, paper, paragraph, ref_entry
 
-PARSER_VERSION = "pdfminer-3"
+PARSER_VERSION = "pdfminer-4"
 _SENTENCE_ENDS = (".", "!", "?", ":", '"', "\u201d")
 _MIN_FRONT_WORDS = 20
 
@@ -121,7 +125,8 @@ class _Parts:
     ref_entries: dict[str, RefEntry] = field(default_factory=dict)
     table_captions: list[tuple[int, int, str]] = field(default_factory=list)  # (page, box index, TABREF key)
     tables: list[tuple[int, int, list[list[Line]]]] = field(default_factory=list)  # (page, box index, rows)
-    ref_anchor: tuple[int, int, str | int] | None = None  # (page, index) of the last caption, table or note, and its key or table index
+    # (page, block index) of the last caption, table or note, and the caption's key or the table's index
+    ref_anchor: tuple[int, int, str | int] | None = None
     table_notes: dict[int, list[str]] = field(default_factory=dict)  # notes under a table, by its box index
     footnote: Box | None = None  # the last block taken for a footnote
     notes: list[tuple[int, Paragraph]] = field(default_factory=list)  # footnotes, after how many body paragraphs
@@ -140,7 +145,9 @@ class _Parts:
             return
         if self.part == "front" and box.page > 0 and _is_running_text(box, text):
             self.part = "body"  # front matter ends with the first page, or with cover pages
-        if self.part in ("body", "back") and (REF_LABEL_FIRST.match(text) or (self.references and BRACKET_LABEL.match(text))):
+        if self.part in ("body", "back") and (
+            REF_LABEL_FIRST.match(text) or (self.references and BRACKET_LABEL.match(text))
+        ):
             self.part = "references"  # a reference list without a heading, or going on after a back heading
         if self._takes_table_or_caption(index, box, text) or self._takes_ref_note(index, box, text):
             return
@@ -215,6 +222,8 @@ class _Parts:
         if anchor is None or anchor[:2] != (box.page, index - 1) or box.lines[0].size > self.body_size - 0.5:
             return False
         target = anchor[2]
+        if isinstance(target, str) and self.ref_entries[target]["type"] == "figure" and not NOTE_START.match(text):
+            return False  # under a figure caption, smaller type is the figure's own text unless it reads as a note
         if isinstance(target, str):
             self.ref_entries[target]["text"] = join_texts([self.ref_entries[target]["text"], text])
         else:
@@ -300,7 +309,8 @@ class _Parts:
         references = read_references(merge_reference_lines(self.references))
         link_citations(body + self.back, references)
         authors = with_affiliations_and_emails(self.authors, self.affiliation_boxes)
-        return paper(paper_id, title, authors, body, references.bib_entries, self.ref_entries, self.back, abstract=abstract)
+        return paper(paper_id, title, authors, body, references.bib_entries, self.ref_entries, self.back,
+                     abstract=abstract)
 
 
 def _marked_text(box: Box) -> str:

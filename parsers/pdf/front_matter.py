@@ -65,7 +65,9 @@ _MAX_AUTHORS = 100
 _AUTHOR_MARKS = re.compile(r"[\d*\u2020\u2021\u2217\u00a7\u00b6#\u2022]+")
 # Marks between names set side by side without commas ("Arman Cohan†∗ Sergey Feldman†"):
 # a comma is put after them.
-_MARKS_BEFORE_NAME = re.compile(r"((?<=[^\W\d_])(?:\d{1,2}(?:,\d{1,2})*|[*\u2020\u2021\u2217\u00a7\u00b6]+)|\u207e)(\s+)(?=[A-Z])")
+_MARKS_BEFORE_NAME = re.compile(
+    r"((?<=[^\W\d_])(?:\d{1,2}(?:,\d{1,2})*|[*\u2020\u2021\u2217\u00a7\u00b6]+)|\u207e)(\s+)(?=[A-Z])"
+)
 _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
 _NOT_A_NAME = re.compile(
     r"@|https?:|\b(univ|institut|department|dept|school|college|laborator|hospital|cent(er|re)|faculty|"

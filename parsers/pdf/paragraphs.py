@@ -29,30 +29,34 @@ def paragraph_boxes(boxes: list[Box]) -> list[Box]:
     pieces = [_joined_pieces(box) if box.rows is None else box for box in boxes]
     pitches = _usual_pitches(pieces)
     result: list[Box] = []
-    block: list[list[Line]] = []  # the paragraph being built: its printed lines, each as pieces
+    rows: list[list[Line]] = []  # the paragraph being built: its printed lines, each as pieces
+    lines: list[Line] = []  # the same lines, each made whole
     page = -1
     for box in pieces:
         if box.rows is not None:
-            _flush(result, page, block)
+            _flush(result, page, lines)
+            rows, lines = [], []
             result.append(box)
             continue
         for number, line in enumerate(box.lines):
-            if block and page == box.page and any(_add_piece(row, line) for row in block[-2:]):
-                continue
-            lines = [_whole(row) for row in block] if block and page == box.page else []
-            if lines and (number > 0 or _loose_line_break(lines[-1], line, pitches)) and _continues(lines, line):
-                block.append([line])
-            else:
-                _flush(result, page, block)
-                block, page = [[line]], box.page
-    _flush(result, page, block)
+            if rows and page == box.page:
+                joined = next((n for n in range(max(0, len(rows) - 2), len(rows)) if _add_piece(rows[n], line)), None)
+                if joined is not None:
+                    lines[joined] = _whole(rows[joined])
+                    continue
+                if (number > 0 or _loose_line_break(lines[-1], line, pitches)) and _continues(lines, line):
+                    rows.append([line])
+                    lines.append(line)
+                    continue
+            _flush(result, page, lines)
+            rows, lines, page = [[line]], [line], box.page
+    _flush(result, page, lines)
     return result
 
 
-def _flush(result: list[Box], page: int, block: list[list[Line]]) -> None:
-    if block:
-        result.append(Box(page, [_whole(row) for row in block]))
-        block.clear()
+def _flush(result: list[Box], page: int, lines: list[Line]) -> None:
+    if lines:
+        result.append(Box(page, list(lines)))
 
 
 def _joined_pieces(box: Box) -> Box:
@@ -162,8 +166,11 @@ def _loose_line_break(last: Line, line: Line, pitches: dict[tuple[float, bool], 
 def _continues(lines: list[Line], line: Line) -> bool:
     """Whether `line` goes on the paragraph made of `lines` (the line below, same type)."""
     last = lines[-1]
-    if not line.bold and not line.text[:1].islower() and (_looks_like_heading_line(last) or _looks_like_heading_line(line)):
-        return False  # bold headings are set apart by their weight; a heading is not continued in small letters
+    # a heading in body type stands alone (bold ones are set apart by their weight); it is
+    # not continued in small letters
+    heading_like = _looks_like_heading_line(last) or _looks_like_heading_line(line)
+    if heading_like and not line.bold and not line.text[:1].islower():
+        return False
     margin = min(other.left for other in lines)
     indented = line.left > last.left + _INDENT_EM * line.size and line.left > margin + _INDENT_EM * line.size
     return not (indented and _ends_paragraph(lines))

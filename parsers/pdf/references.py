@@ -162,17 +162,14 @@ def read_references(entries: list[str]) -> References:
 def _read_entry(raw: str) -> tuple[list[PersonName], int | None, str, str, str]:
     """(authors, year, year suffix, title, venue) of one reference."""
     year = _YEAR.search(raw)
-    if year and _looks_like_author_list(raw[: year.start()], len(raw)):
-        before = raw[: year.start()].rstrip(" ([")
-        rest = raw[year.end():].lstrip(" )].,:;")
-        title, venue = _title_and_venue(rest)
-        return _names(before), int(year.group(1)), year.group(2) or "", title, venue
-    quoted = _QUOTED_ANYWHERE.search(raw)
-    if quoted and _looks_like_author_list(raw[: quoted.start()], len(raw)):
-        venue = raw[quoted.end():].strip(" ,.;")
-        return (_names(raw[: quoted.start()]), int(year.group(1)) if year else None, year.group(2) or "" if year else "",
-                quoted.group(1).strip(" ,."), venue)
     year_value, suffix = (int(year.group(1)), year.group(2) or "") if year else (None, "")
+    if year and _looks_like_author_list(raw[: year.start()], len(raw)):  # "Mora, J. (2005a) Title. Venue"
+        title, venue = _title_and_venue(raw[year.end():].lstrip(" )].,:;"))
+        return _names(raw[: year.start()].rstrip(" ([")), year_value, suffix, title, venue
+    quoted = _QUOTED_ANYWHERE.search(raw)
+    if quoted and _looks_like_author_list(raw[: quoted.start()], len(raw)):  # 'A. Smith, "Title," Venue'
+        venue = raw[quoted.end():].strip(" ,.;")
+        return _names(raw[: quoted.start()]), year_value, suffix, quoted.group(1).strip(" ,."), venue
     for stop in _STOP.finditer(raw):  # "Smith J, Doe A. Title. Journal. 2009;373:1-8."
         before = raw[: stop.start()]
         if len(before.split()) >= 2 and _looks_like_author_list(before, len(raw)):
