@@ -68,7 +68,7 @@ def main() -> None:
     folders += [Path(extra) for extra in args.extra]
     print(f"targets: {TARGETS}\n")
     print(f"{'pdf':40} {'similarity':>10} {'paragraphs':>16} {'cite spans':>16} {'bib entries':>16} {'authors':>10}"
-          f" {'covered':>8} {'bound':>6}")
+          f" {'ref spans':>10} {'covered':>8} {'bound':>6}")
     for pdf, reference, tei in find_pairs(folders):
         try:
             ours = parse_pdf(pdf.read_bytes())
@@ -81,7 +81,8 @@ def main() -> None:
             f"{f'{q.paragraphs_ours}/{q.paragraphs_theirs} x{q.paragraph_ratio:.2f}':>16} "
             f"{f'{q.cites_matched}/{q.cites_theirs} {100 * q.cite_share:.0f}%':>16} "
             f"{f'{q.bib_matched}/{q.bib_theirs} {100 * q.bib_share:.0f}%':>16} "
-            f"{f'{q.authors_matched}/{q.authors_theirs}':>10} {100 * q.covered:7.1f}% "
+            f"{f'{q.authors_matched}/{q.authors_theirs}':>10} "
+            f"{f'{q.ref_spans_matched}/{q.ref_spans_theirs}':>10} {100 * q.covered:7.1f}% "
             f"{f'{similarity_bound(reference, tei):.1f}' if tei else '-':>6}"
         )
     print("\ncovered: share of GROBID's body text that ours holds; bound: the most a parse that keeps the text "

@@ -335,3 +335,12 @@ def test_raised_citation_numbers_are_linked_and_exponents_are_not():
         ("1", "BIBREF0"), ("2", "BIBREF1"), ("3", "BIBREF2"), ("5", "BIBREF4"),
     ]  # "10²" is an exponent
     assert paper_problems(paper) == []
+
+
+def test_figure_and_table_references_are_ref_spans(corpus_dir):
+    paper = parse_pdf((corpus_dir / "pdf" / "pdfminer_nonfree_naacl06-shinyama.pdf").read_bytes())
+    entries = paper["ref_entries"]
+    spans = [(s["text"], s["ref_id"]) for p in paper["body_text"] for s in p["ref_spans"]]
+    assert ("Table 1", "TABREF0") in spans and entries["TABREF0"]["text"].startswith("Table 1:")
+    assert any(text.startswith("Figure") and ref_id and entries[ref_id]["type"] == "figure" for text, ref_id in spans)
+    assert paper_problems(paper) == []

@@ -1,4 +1,5 @@
-"""Citation markers in a PDF's text, as cite spans linked to its bib entries.
+"""Citation markers in a PDF's text, as cite spans linked to its bib entries, and
+references to its figures and tables ("Figure 2", "Table 1") as ref spans.
 
 Two kinds of marker are found:
 - numeric, in brackets: "[3]", "[3, 5]", "[3-5]", or raised ("infection.1,3-5") in a
@@ -14,12 +15,16 @@ name-and-year pairs ("SciBERT (2019)") count only when they name an entry.
 """
 import re
 
+from parsers.pdf.blocks import CAPTION_LABEL, TABLE_LABELS
 from parsers.pdf.layout import without_raised_marks
 from parsers.pdf.references import References, fold_name
-from schemas.records import Paragraph, Span, span
+from schemas.records import Paragraph, RefEntry, Span, span
 
 _CITE_GROUP = re.compile(r"\[(\d{1,4}(?:\s*[,;\u2013\-]\s*\d{1,4})*)\]")
 _NUMBER = re.compile(r"\d{1,4}")
+_REF_MARKER = re.compile(
+    r"\b(fig(?:ure)?s?\.?|tables?|tablas?|cuadros?|gr[aá]ficos?)\s*(\d+|[IVX]+\b)(?:[a-z]\b)?", re.IGNORECASE
+)
 _RAISED_NUMBERS = re.compile(r"\s*\d{1,3}(?:\s*[,\u2013\-]\s*\d{1,3})*\s*")
 
 _UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
@@ -53,6 +58,23 @@ def link_citations(paragraphs: list[Paragraph], references: References) -> None:
     superscripts = bool(references.labels) and not bracketed
     for paragraph, runs in zip(paragraphs, raised_runs):
         paragraph["cite_spans"] = cite_spans(paragraph["text"], references, runs if superscripts else [])
+
+
+def link_ref_spans(paragraphs: list[Paragraph], ref_entries: dict[str, RefEntry]) -> None:
+    """Set the ref spans of paragraphs: "Figure 2", "Fig. 3a", "Table 1", "Cuadro 2",
+    linked to the entry whose caption has that label and number (null when none has)."""
+    keys = {}
+    for key, entry in ref_entries.items():
+        label = CAPTION_LABEL.match(entry["text"])
+        if label:
+            keys.setdefault((entry["type"], label.group(2).upper()), key)
+    for paragraph in paragraphs:
+        text = paragraph["text"]
+        spans = []
+        for marker in _REF_MARKER.finditer(text):
+            kind = "table" if marker.group(1).lower().startswith(TABLE_LABELS) else "figure"
+            spans.append(_span(text, marker.start(), marker.end(), keys.get((kind, marker.group(2).upper()))))
+        paragraph["ref_spans"] = spans
 
 
 def cite_spans(text: str, references: References, raised: list[tuple[int, int]] | None = None) -> list[Span]:

@@ -53,7 +53,7 @@ from parsers.pdf.layout import (
     word_count,
 )
 from parsers.pdf.paragraphs import is_footnote, paragraph_boxes, starts_footnote
-from parsers.pdf.citations import link_citations
+from parsers.pdf.citations import link_citations, link_ref_spans
 from parsers.pdf.references import (
     BRACKET_LABEL,
     REF_LABEL_FIRST,
@@ -308,6 +308,7 @@ class _Parts:
         add_tables(self.ref_entries, self.table_captions, self.tables, self.table_notes)
         references = read_references(merge_reference_lines(self.references))
         link_citations(body + self.back, references)
+        link_ref_spans(body + self.back, self.ref_entries)
         authors = with_affiliations_and_emails(self.authors, self.affiliation_boxes)
         return paper(paper_id, title, authors, body, references.bib_entries, self.ref_entries, self.back,
                      abstract=abstract)

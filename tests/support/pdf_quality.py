@@ -14,7 +14,9 @@ fallback's test (same definitions for "today" and "after"):
   (one-to-one, best first): the titles agree (rapidfuzz `token_set_ratio`, or
   `partial_ratio` against our title and venue, >= 90, or >= 70 when the years do not
   disagree), or the first authors' surnames and the years agree;
-- authors: the share of their authors' surnames that ours name (folded).
+- authors: the share of their authors' surnames that ours name (folded);
+- ref spans: how many of their figure and table references ("Table 1") ours has,
+  by surface text (GROBID leaves most of them unlinked).
 
 Two more figures explain the similarity: `covered`, the share of their body text that
 ours holds (longest common subsequence over their length), and `similarity_bound`,
@@ -49,6 +51,8 @@ class Quality:
     authors_matched: int
     authors_theirs: int
     covered: float  # share of their body text that ours holds
+    ref_spans_matched: int  # their figure and table references ("Table 1") that ours has too
+    ref_spans_theirs: int
 
     @property
     def paragraph_ratio(self) -> float:
@@ -95,7 +99,21 @@ def measure(ours: dict, theirs: dict) -> Quality:
         authors_matched=authors_matched,
         authors_theirs=authors_theirs,
         covered=common / len(their_body) if their_body else 1.0,
+        ref_spans_matched=_same_surfaces(ours, theirs, "ref_spans"),
+        ref_spans_theirs=sum(len(p["ref_spans"]) for p in theirs["body_text"]),
     )
+
+
+def _same_surfaces(ours: dict, theirs: dict, kind: str) -> int:
+    """How many of their spans of `kind` ours has with the same surface text (each of ours used once)."""
+    available = collections.Counter(_surface(s["text"]) for p in ours["body_text"] for s in p[kind])
+    matched = 0
+    for p in theirs["body_text"]:
+        for s in p[kind]:
+            if available[_surface(s["text"])] > 0:
+                available[_surface(s["text"])] -= 1
+                matched += 1
+    return matched
 
 
 _TEI = "{http://www.tei-c.org/ns/1.0}"
