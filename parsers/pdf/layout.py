@@ -37,8 +37,8 @@ class Line:
     top: float  # distance from the page top, as a fraction of the page height
     left: float  # x of the line's start, in points
     marked: str  # the text with runs of superscripts (smaller, raised type) set in ⁽ ⁾
-    right: float = 0.0  # x of the line's end, in points
-    bottom: float = 0.0  # distance of the line's foot from the page top, as a fraction of the page height
+    right: float  # x of the line's end, in points
+    bottom: float  # distance of the line's foot from the page top, as a fraction of the page height
 
 
 @dataclass
