@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pdfminer.high_level import extract_text  # noqa: E402
 from pdfminer.pdfpage import PDFPage  # noqa: E402
 
+from parsers.errors import ParseError  # noqa: E402
 from parsers.pdf.sandbox import parse_pdf  # noqa: E402
 
 TEXT_PDFS = [
@@ -32,6 +33,15 @@ TEXT_PDFS = [
     "pdf/pdfminer_zen_of_python_corrupted.pdf",
     "expected/doc2json_pdf_f2235cd/5cd28c171f9f3b6a8bcebe246159c464980c.pdf",
 ]
+
+
+def parse_or_refuse(data: bytes) -> None:
+    """parse_pdf, a refusal with a reason included: the CLEF title page is read in full
+    and then refused as pdf_no_body_text."""
+    try:
+        parse_pdf(data)
+    except ParseError:
+        pass
 
 
 def best_wall_time(function, repeats: int) -> float:
@@ -56,7 +66,7 @@ def main() -> None:
         data = (corpus / name).read_bytes()
         pages = sum(1 for _ in PDFPage.get_pages(io.BytesIO(data)))
         bare_s = best_wall_time(lambda: extract_text(io.BytesIO(data)), args.repeats)
-        ours_s = best_wall_time(lambda: parse_pdf(data), args.repeats)
+        ours_s = best_wall_time(lambda: parse_or_refuse(data), args.repeats)
         total_pages += pages
         bare_total += bare_s
         ours_total += ours_s

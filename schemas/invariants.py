@@ -3,9 +3,8 @@
 These are the invariants of the CORD-19 contract that a JSON Schema cannot express:
 every span's offsets point at its own surface text inside its paragraph (the span's
 `text` in pdf_json, its `mention` in pmc_json) and every non-null `ref_id` names an
-entry that exists (`paper_problems`); the spans of one paragraph never overlap
-(`overlap_problems`: the JATS and TEI parsers keep it; it joins `paper_problems` once
-the pdfminer fallback, whose number ranges still give overlapping spans, keeps it too).
+entry that exists, and the spans of one paragraph never overlap (`overlap_problems`).
+`paper_problems` checks them all; the build dead-letters a parse that breaks one.
 """
 from schemas.records import span_surface
 
@@ -14,7 +13,7 @@ PARAGRAPH_LISTS = ("abstract", "body_text", "back_matter")
 
 
 def paper_problems(paper: dict) -> list[str]:
-    """Return readable descriptions of every broken span or dangling ref_id (empty when sound)."""
+    """Readable descriptions of every broken, dangling or overlapping span (empty when sound)."""
     problems: list[str] = []
     for list_name in PARAGRAPH_LISTS:
         paragraphs = paper.get(list_name)
@@ -22,7 +21,7 @@ def paper_problems(paper: dict) -> list[str]:
             continue
         for index, paragraph in enumerate(paragraphs):
             problems.extend(_paragraph_problems(paper, f"{list_name}[{index}]", paragraph))
-    return problems
+    return problems + overlap_problems(paper)
 
 
 def _paragraph_problems(paper: dict, where: str, paragraph: dict) -> list[str]:

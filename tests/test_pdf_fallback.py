@@ -7,18 +7,19 @@ import json
 import pytest
 
 from parsers.errors import ParseError
-from parsers.pdf.errors import PdfEncryptedError, PdfNoTextError
-from parsers.pdf.fallback import PARSER_VERSION, pdf_layout_to_pdf_json
+from parsers.pdf.errors import PdfEncryptedError, PdfNoBodyTextError, PdfNoTextError
+from parsers.pdf.fallback import PARSER_VERSION, pdf_layout_to_pdf_json, read_pdf_paper
 from parsers.pdf.sandbox import parse_pdf
 from schemas import schema_errors
 from schemas.invariants import paper_problems
+from tests.support.pdf_quality import measure, reference_parse
 
 reportlab_canvas = pytest.importorskip("reportlab.pdfgen.canvas")
 
 # What every corpus PDF must give: a parse, or a failure with this reason.
 CORPUS_PDF_OUTCOMES = {
     "grobid_1001._0908.0054.pdf": "ok",
-    "grobid_footnotes_test.pdf": "ok",
+    "grobid_footnotes_test.pdf": "pdf_no_body_text",  # a title page: authors, an abstract, one footnote
     "grobid_samplePdf.segmentation.pdf": "ok",
     "grobid_two_pages.pdf": "ok",
     "odd_colrev_broken-pdf.pdf": "not_pdf",
@@ -81,7 +82,7 @@ def test_naacl_paper_structure(corpus_dir):
 
 
 def test_author_lines_with_footnote_marks(corpus_dir):
-    paper = parse_pdf((corpus_dir / "pdf" / "grobid_footnotes_test.pdf").read_bytes())
+    paper = read_pdf_paper((corpus_dir / "pdf" / "grobid_footnotes_test.pdf").read_bytes())  # no body text
     names = [(a["first"], a["middle"], a["last"]) for a in paper["metadata"]["authors"]]
     assert names[:2] == [("Pamela", [], "Forner"), ("Anselmo", [], "Peñas")]
     assert ("Erik", ["Tjong", "Kim"], "Sang") in names and len(names) == 12
@@ -105,6 +106,41 @@ def test_working_paper_keeps_references_out_of_the_body(corpus_dir):
     assert not any("Bibliograf" in s for s in sections)
     assert 39 <= len(paper["bib_entries"]) <= 45  # 39 in doc2json's GROBID parse
     assert any(e["title"] == "Acerca de la globalización en la agricultura" for e in paper["bib_entries"].values())
+
+
+def test_working_paper_against_its_grobid_parse(corpus_dir):
+    """Issue 16's figures against doc2json's GROBID-based parse of the same PDF
+    (benchmarks/bench_pdf_fallback_quality.py prints them next to the targets: 90,
+    x1.5, 50%, 90%). The floors sit below today's figures (84, x1.0, 85%, 100%) so
+    the test does not flake. Similarity cannot reach 90 on this PDF for a parse that
+    keeps all of its body text: GROBID filed about 10,000 characters of body text as
+    footnotes, which doc2json left out (the bench prints that bound)."""
+    folder = corpus_dir / "expected" / "doc2json_pdf_f2235cd"
+    ours = parse_pdf((folder / "5cd28c171f9f3b6a8bcebe246159c464980c.pdf").read_bytes())
+    theirs = reference_parse(json.loads((folder / "f2235cd28c171f9f3b6a8bcebe246159c464980c.json").read_bytes()))
+    quality = measure(ours, theirs)
+    assert quality.body_similarity >= 80
+    assert 0.5 <= quality.paragraph_ratio <= 2.0
+    assert quality.cite_share >= 0.4
+    assert quality.bib_share >= 0.8
+    assert quality.author_share == 1.0
+
+
+def test_working_paper_author_year_citations(corpus_dir):
+    pdf = (corpus_dir / "expected" / "doc2json_pdf_f2235cd" / "5cd28c171f9f3b6a8bcebe246159c464980c.pdf").read_bytes()
+    paper = parse_pdf(pdf)
+    bib = paper["bib_entries"]
+    linked = {}
+    for paragraph in paper["body_text"]:
+        spans = paragraph["cite_spans"]
+        assert all(a["end"] <= b["start"] for a, b in zip(spans, spans[1:]))  # sorted, never overlapping
+        for cite in spans:
+            linked.setdefault(cite["text"], cite["ref_id"])
+    sumpsi = bib[linked["Sumpsi y Mora, 2004"]]  # "(Sumpsi y Mora, 2004)"
+    assert [a["last"] for a in sumpsi["authors"]] == ["Sumpsi", "Mora"] and sumpsi["year"] == 2004
+    assert bib[linked["Stallings y Peres, 2000:256"]]["authors"][0]["last"] == "Stallings"
+    assert linked["Mora, 2005"] is None  # Mora (2005a) and Mora (2005b): the marker does not say which
+    assert bib[linked["FAO, 2003"]]["title"].startswith("Evaluación de la alianza para el campo")
 
 
 # ---------------------------------------------------------------- PDFs made here
@@ -201,12 +237,15 @@ def test_made_article_structure():
     assert bib["BIBREF1"]["other_ids"] == {"DOI": ["10.1000/jid.2012.55"]}
     assert bib["BIBREF2"]["other_ids"] == {"arXiv": ["2001.01234"]}
     intro = paper["body_text"][0]
+    # "[1]" and "[1-3]": one span per printed number, never overlapping; the "2" that
+    # the range stands for gets no span of its own
     assert [(s["text"], s["ref_id"]) for s in intro["cite_spans"]] == [
         ("1", "BIBREF0"),
         ("1", "BIBREF0"),
-        ("1-3", "BIBREF1"),
         ("3", "BIBREF2"),
     ]
+    assert [(a["first"], a["last"]) for a in bib["BIBREF0"]["authors"]] == [("J", "Smith"), ("A", "Doe")]
+    assert bib["BIBREF0"]["venue"].startswith("Lancet")
 
 
 def test_encrypted_and_image_only_reasons(corpus_dir):
@@ -216,5 +255,92 @@ def test_encrypted_and_image_only_reasons(corpus_dir):
         parse_pdf((corpus_dir / "pdf" / "pdfminer_contrib_pdf-with-jbig2.pdf").read_bytes())
 
 
+def encrypted_pdf(with_text: bool) -> bytes:
+    """A PDF encrypted with an owner password only: the empty password opens it."""
+    from reportlab.lib.pdfencrypt import StandardEncryption
+
+    buffer = io.BytesIO()
+    pdf = reportlab_canvas.Canvas(buffer, invariant=1, encrypt=StandardEncryption("", ownerPassword="owner"))
+    if with_text:
+        pdf.setFont("Helvetica-Bold", 16)
+        pdf.drawString(72, 740, "Ventilation of Crowded Waiting Rooms")
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(72, 700, "We measured the air exchange in twelve waiting rooms of three hospitals during")
+        pdf.drawString(72, 688, "the winter months and compared it with the number of people waiting in them.")
+    else:
+        pdf.rect(72, 500, 300, 200, fill=1)  # a page with a picture and no text, like a scan
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def test_an_encrypted_pdf_that_opens_but_gives_no_text_is_encrypted_not_image_only():
+    with pytest.raises(PdfEncryptedError) as exc:
+        parse_pdf(encrypted_pdf(with_text=False))
+    assert exc.value.reason == "pdf_encrypted" and "empty password opens it" in str(exc.value)
+    paper = parse_pdf(encrypted_pdf(with_text=True))  # decrypted: parsed like any other PDF
+    assert paper["metadata"]["title"] == "Ventilation of Crowded Waiting Rooms"
+
+
+def test_a_pdf_without_body_text_is_a_failure_of_its_own(corpus_dir):
+    # One page of front matter: a title, twelve authors with their affiliations, an
+    # abstract and a footnote. Before, it became a pdf_json with a footnote for its body.
+    with pytest.raises(PdfNoBodyTextError) as exc:
+        parse_pdf((corpus_dir / "pdf" / "grobid_footnotes_test.pdf").read_bytes())
+    assert exc.value.reason == "pdf_no_body_text"
+    assert "OVERVIEW OF THE CLEF 2008" in str(exc.value) and "12 author(s)" in str(exc.value)
+
+
 def test_parser_version():
     assert PARSER_VERSION.startswith("pdfminer-")
+
+
+def superscript_article_pdf() -> bytes:
+    """A page in a medical journal's style: raised citation numbers, an exponent, and
+    a numbered reference list."""
+    buffer = io.BytesIO()
+    pdf = reportlab_canvas.Canvas(buffer, invariant=1)
+    pdf.setFont("Helvetica-Bold", 16)
+    pdf.drawString(72, 760, "Hand Hygiene and Respiratory Infection in Schools")
+    pdf.setFont("Helvetica-Bold", 11)
+    pdf.drawString(72, 720, "Introduction")
+
+    def line(y: float, runs: list[tuple[str, bool]]) -> None:
+        text = pdf.beginText(72, y)
+        for run, raised in runs:
+            text.setFont("Helvetica", 6 if raised else 10)
+            text.setRise(4 if raised else 0)
+            text.textOut(run)
+        pdf.drawText(text)
+
+    line(700, [("Hand washing lowers the number of school days lost to colds,", False), ("1,2", True),
+               (" and alcohol rubs help", False)])
+    line(688, [("further in crowded classrooms.", False), ("3-5", True),
+               (" Classrooms hold about 10", False), ("2", True), (" children a day in our sample.", False)])
+    pdf.setFont("Helvetica-Bold", 11)
+    pdf.drawString(72, 650, "References")
+    pdf.setFont("Helvetica", 9)
+    for number, y in zip(range(1, 6), range(632, 560, -14)):
+        pdf.drawString(72, y, f"{number}. Author{number} A. A study of hand hygiene number {number}. J Sch Health. 201{number};1:1-9.")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def test_raised_citation_numbers_are_linked_and_exponents_are_not():
+    paper = parse_pdf(superscript_article_pdf())
+    [intro] = paper["body_text"]
+    assert "colds,1,2 and alcohol" in intro["text"]  # the text as printed, without marks of ours
+    assert [(s["text"], s["ref_id"]) for s in intro["cite_spans"]] == [
+        ("1", "BIBREF0"), ("2", "BIBREF1"), ("3", "BIBREF2"), ("5", "BIBREF4"),
+    ]  # "10²" is an exponent
+    assert paper_problems(paper) == []
+
+
+def test_figure_and_table_references_are_ref_spans(corpus_dir):
+    paper = parse_pdf((corpus_dir / "pdf" / "pdfminer_nonfree_naacl06-shinyama.pdf").read_bytes())
+    entries = paper["ref_entries"]
+    spans = [(s["text"], s["ref_id"]) for p in paper["body_text"] for s in p["ref_spans"]]
+    assert ("Table 1", "TABREF0") in spans and entries["TABREF0"]["text"].startswith("Table 1:")
+    assert any(text.startswith("Figure") and ref_id and entries[ref_id]["type"] == "figure" for text, ref_id in spans)
+    assert paper_problems(paper) == []

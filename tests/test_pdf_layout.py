@@ -9,6 +9,7 @@ import io
 
 import pytest
 
+from parsers.pdf.fallback import read_pdf_paper
 from parsers.pdf.sandbox import parse_pdf
 from tests.support.paths import PROJECT_ROOT
 
@@ -143,7 +144,7 @@ def test_working_paper_cover_page(corpus_dir):
 
 def test_marked_affiliations_and_emails(corpus_dir):
     """CLEF 2008 overview: twelve authors, numbered affiliations with e-mail addresses."""
-    paper = parse_pdf((corpus_dir / "pdf" / "grobid_footnotes_test.pdf").read_bytes())
+    paper = read_pdf_paper((corpus_dir / "pdf" / "grobid_footnotes_test.pdf").read_bytes())  # no body text
     authors = {a["last"]: a for a in paper["metadata"]["authors"]}
     assert authors["Agirre"]["email"] == "e.agirre@ehu.es"
     assert authors["Agirre"]["affiliation"]["institution"] == "University of Basque Country"

@@ -38,8 +38,15 @@ def raw_pdf(content: bytes) -> bytes:
     return out.getvalue()
 
 
+def page_of_text(title: bytes) -> bytes:
+    """A one-page PDF: a title and a line of body text under it (20 words or more: shorter
+    blocks before any heading on the first page are front-page furniture)."""
+    return raw_pdf(b"BT /F1 14 Tf 72 700 Td (" + title + b") Tj /F1 9 Tf 0 -40 Td (The body of this page "
+                   b"is one line of plain words, long enough to be taken for running text by the parser.) Tj ET")
+
+
 def test_raw_pdf_helper_makes_a_parseable_pdf():
-    paper = parse_pdf(raw_pdf(b"BT /F1 12 Tf 72 700 Td (A small hand made page of text for the parser test) Tj ET"))
+    paper = parse_pdf(page_of_text(b"A small hand made page of text for the parser test"))
     assert paper["metadata"]["title"] == "A small hand made page of text for the parser test"
 
 
@@ -52,7 +59,7 @@ def test_runaway_pdf_hits_the_time_limit():
 
 
 def test_a_worker_killed_mid_parse_is_a_crash_and_is_replaced():
-    small = raw_pdf(b"BT /F1 12 Tf 72 700 Td (A page of text that parses quickly enough) Tj ET")
+    small = page_of_text(b"A page of text that parses quickly enough")
     parse_pdf(small)  # this thread's worker process now exists
     worker = sandbox._THREAD_WORKERS.by_limit[1024]
     runaway = raw_pdf(b"BT /F1 1 Tf " + b"1 0 0 1 10 10 Tm (x) Tj " * 400_000 + b"ET")

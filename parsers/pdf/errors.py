@@ -25,6 +25,12 @@ class PdfNoTextError(PdfError):
     reason = "pdf_no_text"
 
 
+class PdfNoBodyTextError(PdfError):
+    """Text, but no body text: a cover page, an abstract alone, front matter only."""
+
+    reason = "pdf_no_body_text"
+
+
 class PdfCorruptError(PdfError):
     reason = "pdf_corrupt"
 

@@ -1,14 +1,18 @@
 """The pdfminer.six fallback: a PDF's text blocks assembled into a pdf_json paper.
 
-`pdf_layout_to_pdf_json(data)` reads the layout (parsers.pdf.layout), finds the title
-(parsers.pdf.front_matter) and tables (parsers.pdf.tables), then sorts the blocks, in
-reading order, into the paper's parts: front matter (authors and affiliations), an
-"Abstract" block or the page-1 block that looks like one, section headings and body
-text, figure and table captions (`ref_entries`), acknowledgements and appendices
-(`back_matter`), and the references section, kept out of the body: its entries go to
-`bib_entries` (parsers.pdf.references) and numeric markers like `[3]` in the body are
-linked to them. `parsers.pdf.sandbox.parse_pdf` runs it in a limited child process.
+`pdf_layout_to_pdf_json(data)` reads the layout (parsers.pdf.layout), rebuilds the
+printed paragraphs (parsers.pdf.paragraphs), finds the title (parsers.pdf.front_matter)
+and tables (parsers.pdf.tables), then sorts the blocks, in reading order, into the
+paper's parts: front matter (authors and affiliations), an "Abstract" block or the
+page-1 block that looks like one, section headings and body text, footnotes (kept as
+paragraphs after the paragraph they interrupt), figure and table captions with the
+notes under them (`ref_entries`), acknowledgements and appendices (`back_matter`), and
+the references section, kept out of the body: its entries go to `bib_entries`
+(parsers.pdf.references) and the body's citation markers, numeric or author-year, are
+linked to them (parsers.pdf.citations). A PDF with text but no body text is refused
+(PdfNoBodyTextError). `parsers.pdf.sandbox.parse_pdf` runs it in a limited child process.
 """
+import collections
 import hashlib
 from dataclasses import dataclass, field
 
@@ -17,15 +21,17 @@ from parsers.pdf.blocks import (
     BACK_HEADING,
     KEYWORDS,
     KNOWN_HEADINGS,
+    NOTE_START,
     NUMBERED_HEADING,
     NUMBERED_PREFIX,
     REFERENCES_HEADING,
     TABLE_LABELS,
     is_caption,
     is_fragment,
+    is_furniture,
     is_heading,
 )
-from parsers.pdf.errors import PdfNoTextError, check_pdf_bytes
+from parsers.pdf.errors import PdfEncryptedError, PdfNoBodyTextError, PdfNoTextError, check_pdf_bytes
 from parsers.pdf.front_matter import (
     author_names,
     find_title,
@@ -35,42 +41,69 @@ from parsers.pdf.front_matter import (
 )
 from parsers.pdf.layout import (
     MIN_TEXT_CHARS,
+    RAISED_RUN,
     Box,
     Line,
     body_text_size,
     join_lines,
+    join_texts,
     read_boxes,
     remove_running_lines,
+    without_raised_marks,
     word_count,
 )
+from parsers.pdf.paragraphs import is_footnote, paragraph_boxes, starts_footnote
+from parsers.pdf.citations import link_citations, link_ref_spans
 from parsers.pdf.references import (
+    BRACKET_LABEL,
     REF_LABEL_FIRST,
     merge_reference_lines,
-    numeric_cite_spans,
-    read_bib_entries,
+    read_references,
     split_references,
 )
 from parsers.pdf.tables import add_tables, collapse_tables, new_ref_key
 from schemas.records import Author, Paper, Paragraph, RefEntry, paper, paragraph, ref_entry
 
-PARSER_VERSION = "pdfminer-3"
+PARSER_VERSION = "pdfminer-5"
+_SENTENCE_ENDS = (".", "!", "?", ":", '"', "\u201d")
 _MIN_FRONT_WORDS = 20
 
 
 def pdf_layout_to_pdf_json(data: bytes) -> Paper:
-    """The whole conversion, in-process (parse_pdf runs this in a limited child)."""
+    """The whole conversion, in-process (parse_pdf runs this in a limited child).
+    A PDF with text but no body text (a cover page, an abstract alone) raises
+    PdfNoBodyTextError."""
+    parts, paper_read = _read_paper(data)
+    if not parts.body_paragraphs:
+        raise PdfNoBodyTextError(
+            f"no body text: title {paper_read['metadata']['title'][:80]!r}, "
+            f"{len(paper_read['metadata']['authors'])} author(s), {len(paper_read['abstract'])} abstract "
+            f"paragraph(s), {len(paper_read['body_text'])} footnote(s) and no other paragraph"
+        )
+    return paper_read
+
+
+def read_pdf_paper(data: bytes) -> Paper:
+    """The paper as read, even when it has no body text (to look at its front matter)."""
+    return _read_paper(data)[1]
+
+
+def _read_paper(data: bytes) -> tuple["_Parts", Paper]:
     check_pdf_bytes(data)
-    boxes, pages, info_title = read_boxes(data)
-    boxes = remove_running_lines(boxes, pages)
+    layout = read_boxes(data)
+    boxes = remove_running_lines(layout.boxes, layout.pages)
     if sum(len(line.text) for box in boxes for line in box.lines) < MIN_TEXT_CHARS:
-        raise PdfNoTextError(f"no text layer in {pages} page(s) (scanned or image-only PDF)")
+        if layout.encrypted:
+            raise PdfEncryptedError(f"the PDF is encrypted: the empty password opens it, but its {layout.pages} "
+                                    "page(s) give no text")
+        raise PdfNoTextError(f"no text layer in {layout.pages} page(s) (scanned or image-only PDF)")
     body_size = body_text_size(boxes)
-    boxes = collapse_tables(boxes, body_size)
-    title, title_indexes = find_title(boxes, info_title, body_size)
+    boxes = paragraph_boxes(collapse_tables(boxes, body_size))
+    title, title_indexes = find_title(boxes, layout.info_title, body_size)
     parts = _Parts(title_indexes, body_size)
     for index, box in enumerate(boxes):
         parts.add(index, box)
-    return parts.finish(hashlib.sha1(data).hexdigest(), title)
+    return parts, parts.finish(hashlib.sha1(data).hexdigest(), title)
 
 
 @dataclass
@@ -92,6 +125,13 @@ class _Parts:
     ref_entries: dict[str, RefEntry] = field(default_factory=dict)
     table_captions: list[tuple[int, int, str]] = field(default_factory=list)  # (page, box index, TABREF key)
     tables: list[tuple[int, int, list[list[Line]]]] = field(default_factory=list)  # (page, box index, rows)
+    # (page, block index) of the last caption, table or note, and the caption's key or the table's index
+    ref_anchor: tuple[int, int, str | int] | None = None
+    table_notes: dict[int, list[str]] = field(default_factory=dict)  # notes under a table, by its box index
+    footnote: Box | None = None  # the last block taken for a footnote
+    notes: list[tuple[int, Paragraph]] = field(default_factory=list)  # footnotes, after how many body paragraphs
+    body_paragraphs: int = 0  # body paragraphs other than footnotes, once finished
+    reference_size: float = 0.0  # the type size of the references
 
     def add(self, index: int, box: Box) -> None:
         """Sort the block boxes[index] into its part; the order of the checks matters."""
@@ -103,11 +143,17 @@ class _Parts:
         self._ends_abstract(box)
         if self._takes_author_or_affiliation(index, box, text):
             return
-        if self.part == "front" and box.page > 0:
-            self.part = "body"  # front matter ends with the first page
-        if self.part in ("body", "back") and REF_LABEL_FIRST.match(text):
-            self.part = "references"  # a reference list without a heading
-        if self._takes_table_or_caption(index, box, text) or self._takes_heading(box, text):
+        if self.part == "front" and box.page > 0 and _is_running_text(box, text):
+            self.part = "body"  # front matter ends with the first page, or with cover pages
+        if self.part in ("body", "back") and (
+            REF_LABEL_FIRST.match(text) or (self.references and BRACKET_LABEL.match(text))
+        ):
+            self.part = "references"  # a reference list without a heading, or going on after a back heading
+        if self._takes_table_or_caption(index, box, text) or self._takes_ref_note(index, box, text):
+            return
+        if self._takes_footnote(box, text):
+            return
+        if self._takes_heading(box, text):
             return
         self._add_text(box, text)
 
@@ -157,6 +203,7 @@ class _Parts:
         """A table's cells (given to a caption at the end) or a figure or table caption."""
         if box.rows is not None:
             self.tables.append((box.page, index, box.rows))
+            self.ref_anchor = (box.page, index, index)
             return True
         if not is_caption(box, text):
             return False
@@ -165,13 +212,42 @@ class _Parts:
         self.ref_entries[key] = ref_entry(text, kind)
         if kind == "table":
             self.table_captions.append((box.page, index, key))
+        self.ref_anchor = (box.page, index, key)
+        return True
+
+    def _takes_ref_note(self, index: int, box: Box, text: str) -> bool:
+        """A note under a table or figure ("Source: ...", "a/ ..."): smaller type right
+        after it (or after another note); it goes to the entry's text."""
+        anchor = self.ref_anchor
+        if anchor is None or anchor[:2] != (box.page, index - 1) or box.lines[0].size > self.body_size - 0.5:
+            return False
+        target = anchor[2]
+        if isinstance(target, str) and self.ref_entries[target]["type"] == "figure" and not NOTE_START.match(text):
+            return False  # under a figure caption, smaller type is the figure's own text unless it reads as a note
+        if isinstance(target, str):
+            self.ref_entries[target]["text"] = join_texts([self.ref_entries[target]["text"], text])
+        else:
+            self.table_notes.setdefault(target, []).append(text)
+        self.ref_anchor = (box.page, index, target)
+        return True
+
+    def _takes_footnote(self, box: Box, text: str) -> bool:
+        """A footnote of the body: kept as a paragraph of its own, after the paragraph it
+        interrupts (see _join_broken_paragraphs)."""
+        if self.part != "body" or not is_footnote(box, self.body_size, self.footnote):
+            return False
+        if self.footnote is not None and self.footnote.page == box.page and not starts_footnote(box):
+            self.notes[-1][1]["text"] = join_texts([self.notes[-1][1]["text"], _marked_text(box)])
+        else:
+            self.notes.append((len(self.body), paragraph(_marked_text(box), self.section)))
+        self.footnote = box
         return True
 
     def _takes_heading(self, box: Box, text: str) -> bool:
         """A section heading: it starts a section, and may start the back matter or the references."""
         if not (is_heading(box, self.body_size) and (self.part != "references" or BACK_HEADING.match(text))):
             return False
-        if self.part == "front" and box.page == 0 and not (NUMBERED_HEADING.match(text) or KNOWN_HEADINGS.match(text)):
+        if self.part == "front" and not (NUMBERED_HEADING.match(text) or KNOWN_HEADINGS.match(text)):
             self.front.append((box, text))  # affiliations and front-page furniture in large or bold type
             return True
         if REFERENCES_HEADING.match(text):
@@ -187,18 +263,33 @@ class _Parts:
 
     def _add_text(self, box: Box, text: str) -> None:
         """A block of running text, in the part being read."""
+        if self.part == "references" and self._resumes_body(box, text):
+            self.part = "body"
         if self.part == "references":
             self.references.extend(split_references(box))
-        elif is_fragment(text):
-            return  # equation numbers, stray brackets and dots of displayed formulas
+            self.reference_size = self.reference_size or box.lines[0].size
+        elif is_fragment(text) or (self.part in ("body", "back") and is_furniture(text)):
+            return  # equation numbers, formula pieces, chart labels, stray table cells
         elif self.part == "back":
-            self.back.append(paragraph(text, self.section))
+            self.back.append(paragraph(_marked_text(box), self.section))  # raised runs kept for link_citations
         elif self.part == "abstract":
             self.abstract.append(paragraph(text, self.section))
         elif self.part == "body":
-            self.body.append(paragraph(text, self.section))
+            self.body.append(paragraph(_marked_text(box), self.section))
         else:
             self.front.append((box, text))
+
+    def _resumes_body(self, box: Box, text: str) -> bool:
+        """Running text in a larger type than a numbered reference list's, without a
+        label: the body goes on after the list (a column order that puts the list
+        first)."""
+        return (
+            bool(self.reference_size)
+            and box.lines[0].size >= self.reference_size + 0.5
+            and REF_LABEL_FIRST.match(self.references[0]) is not None
+            and not BRACKET_LABEL.match(text)
+            and _is_running_text(box, text)
+        )
 
     def finish(self, paper_id: str, title: str) -> Paper:
         """The paper: abstract, body and back matter with their citations linked, tables, references."""
@@ -209,33 +300,63 @@ class _Parts:
             # Other text before the first heading is body text; short blocks there are
             # affiliation lines and front-page furniture.
             body = [
-                paragraph(text, "") for _, text in self.front
-                if word_count(text) >= _MIN_FRONT_WORDS and text != abstract_text
+                paragraph(text, "") for box, text in self.front
+                if _is_running_text(box, text) and text != abstract_text
             ] + body
-        body = _merge_broken_paragraphs(body)
-        add_tables(self.ref_entries, self.table_captions, self.tables)
-        bib_entries, labels = read_bib_entries(merge_reference_lines(self.references))
-        for linked in body + self.back:
-            linked["cite_spans"] = numeric_cite_spans(linked["text"], labels)
+        self.body_paragraphs = len(body)
+        body = _join_broken_paragraphs(body, self.notes, len(body) - len(self.body))
+        add_tables(self.ref_entries, self.table_captions, self.tables, self.table_notes)
+        references = read_references(merge_reference_lines(self.references))
+        link_citations(body + self.back, references)
+        link_ref_spans(body + self.back, self.ref_entries)
         authors = with_affiliations_and_emails(self.authors, self.affiliation_boxes)
-        return paper(paper_id, title, authors, body, bib_entries, self.ref_entries, self.back, abstract=abstract)
+        return paper(paper_id, title, authors, body, references.bib_entries, self.ref_entries, self.back,
+                     abstract=abstract)
 
 
-def _merge_broken_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
-    """Join a paragraph cut by a column or page break (no final stop, next starts lower-case)."""
-    merged: list[Paragraph] = []
-    for current in paragraphs:
-        if (
-            merged
-            and merged[-1]["section"] == current["section"]
-            and not merged[-1]["text"].endswith((".", "!", "?", ":", '"', "\u201d"))
-            and current["text"][:1].islower()
-        ):
-            previous = merged[-1]["text"]
+def _marked_text(box: Box) -> str:
+    """The block's text with its raised runs bracketed (⁽ ⁾), for link_citations."""
+    return join_texts(line.marked for line in box.lines)
+
+
+def _is_running_text(box: Box, text: str) -> bool:
+    """A block of running text, not front-page or cover-page furniture (short, or all bold)."""
+    return word_count(text) >= _MIN_FRONT_WORDS and not all(line.bold for line in box.lines)
+
+
+def _join_broken_paragraphs(paragraphs: list[Paragraph], notes: list[tuple[int, Paragraph]],
+                            shift: int) -> list[Paragraph]:
+    """Paragraphs cut by a column or page break joined again (see _continues_paragraph),
+    each footnote after the paragraph it interrupted. A note's position counts the body
+    paragraphs before it, `shift` more of which were added in front."""
+    notes_before: dict[int, list[Paragraph]] = collections.defaultdict(list)
+    for position, note in notes:
+        notes_before[position + shift].append(note)
+    joined: list[tuple[Paragraph, list[Paragraph]]] = []  # each paragraph with the notes that follow it
+    leading: list[Paragraph] = []
+    for index, current in enumerate(paragraphs):
+        (joined[-1][1] if joined else leading).extend(notes_before.pop(index, []))
+        if joined and _continues_paragraph(joined[-1][0], current):
+            previous = joined[-1][0]["text"]
             if previous.endswith("-") and previous[-2:-1].isalpha():
-                merged[-1]["text"] = previous[:-1] + current["text"]
+                joined[-1][0]["text"] = previous[:-1] + current["text"]
             else:
-                merged[-1]["text"] = previous + " " + current["text"]
-            continue
-        merged.append(current)
-    return merged
+                joined[-1][0]["text"] = previous + " " + current["text"]
+        else:
+            joined.append((current, []))
+    trailing = [note for position in sorted(notes_before) for note in notes_before[position]]
+    return leading + [p for text, after in joined for p in [text, *after]] + trailing
+
+
+def _continues_paragraph(previous: Paragraph, current: Paragraph) -> bool:
+    """`current` goes on `previous` (same section): `previous` stops mid-sentence and
+    `current` starts with a small letter, or `previous` is running text that stops
+    after a word or a comma and `current` starts with a capital or a digit."""
+    before = RAISED_RUN.sub("", previous["text"]).rstrip()  # a raised mark after the last word does not count
+    if previous["section"] != current["section"] or before.endswith(_SENTENCE_ENDS):
+        return False
+    first, last = without_raised_marks(current["text"])[0][:1], before[-1:]
+    if first.islower():
+        return True
+    running = word_count(previous["text"]) >= _MIN_FRONT_WORDS
+    return running and (last.islower() or last.isdigit() or last in ",;") and (first.isupper() or first.isdigit())

@@ -9,7 +9,7 @@ page-1 block in its own type size before any heading is the abstract when no
 import re
 import unicodedata
 
-from parsers.pdf.blocks import CAPTION_LABEL, NUMBERED_HEADING
+from parsers.pdf.blocks import CAPTION_LABEL, KNOWN_HEADINGS, NUMBERED_HEADING
 from parsers.pdf.layout import RAISED_RUN, Box, join_lines, join_texts, word_count
 from schemas.records import Affiliation, Author, affiliation, author, person_name
 
@@ -63,6 +63,11 @@ _MIN_ABSTRACT_WORDS = 30
 _MAX_AUTHORS = 100
 # Footnote and affiliation marks after names: digits, asterisks, daggers, section signs.
 _AUTHOR_MARKS = re.compile(r"[\d*\u2020\u2021\u2217\u00a7\u00b6#\u2022]+")
+# Marks between names set side by side without commas ("Arman Cohan†∗ Sergey Feldman†"):
+# a comma is put after them.
+_MARKS_BEFORE_NAME = re.compile(
+    r"((?<=[^\W\d_])(?:\d{1,2}(?:,\d{1,2})*|[*\u2020\u2021\u2217\u00a7\u00b6]+)|\u207e)(\s+)(?=[A-Z])"
+)
 _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
 _NOT_A_NAME = re.compile(
     r"@|https?:|\b(univ|institut|department|dept|school|college|laborator|hospital|cent(er|re)|faculty|"
@@ -88,9 +93,9 @@ def author_names(box: Box) -> list[tuple[Author, list[str]]]:
     words, name particles and a suffix allowed); affiliations, addresses and dates
     are refused.
     """
-    marked = join_texts(line.marked for line in box.lines)
+    marked = _MARKS_BEFORE_NAME.sub(r"\1,\2", join_texts(line.marked for line in box.lines))
     text = RAISED_RUN.sub(" ", marked)
-    if _NOT_A_NAME.search(text):
+    if _NOT_A_NAME.search(text) or KNOWN_HEADINGS.match(text):
         return []
     parts = [p for p in _NAME_SEPARATORS.split(text) if p.strip()]
     names = [_AUTHOR_MARKS.sub(" ", p).split() for p in parts]

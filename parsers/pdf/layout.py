@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pdfminer.converter import PDFPageAggregator
-from pdfminer.layout import LAParams, LTChar, LTTextBox, LTTextLine
+from pdfminer.layout import LAParams, LTChar, LTFigure, LTLayoutContainer, LTTextBox, LTTextLine
 from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfexceptions import PDFException
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
@@ -37,6 +37,8 @@ class Line:
     top: float  # distance from the page top, as a fraction of the page height
     left: float  # x of the line's start, in points
     marked: str  # the text with runs of superscripts (smaller, raised type) set in ⁽ ⁾
+    right: float  # x of the line's end, in points
+    bottom: float  # distance of the line's foot from the page top, as a fraction of the page height
 
 
 @dataclass
@@ -48,8 +50,18 @@ class Box:
     rows: list[list[Line]] | None = None  # set when the box stands for a table: its rows of cells
 
 
-def read_boxes(data: bytes) -> tuple[list[Box], int, str]:
-    """Text boxes in reading order, the page count, and the Info dictionary title."""
+@dataclass
+class Layout:
+    """What pdfminer read of a PDF."""
+
+    boxes: list[Box]  # text boxes, in reading order
+    pages: int
+    info_title: str  # the Info dictionary's title
+    encrypted: bool  # encrypted, though the empty password opened it
+
+
+def read_boxes(data: bytes) -> Layout:
+    """The text boxes of a PDF in reading order, with its page count, Info title and whether it is encrypted."""
     try:
         document = PDFDocument(PDFParser(io.BytesIO(data)), password="")
     except PDFPasswordIncorrect as exc:
@@ -61,7 +73,8 @@ def read_boxes(data: bytes) -> tuple[list[Box], int, str]:
     resources = PDFResourceManager(caching=True)
     # boxes_flow=None: pdfminer's hierarchical box grouping breaks distance ties by object
     # id, so its reading order can change from run to run; `_reading_order` is ours.
-    device = PDFPageAggregator(resources, laparams=LAParams(boxes_flow=None))
+    laparams = LAParams(boxes_flow=None)
+    device = PDFPageAggregator(resources, laparams=laparams)
     interpreter = PDFPageInterpreter(resources, device)
     boxes: list[Box] = []
     pages = 0
@@ -71,11 +84,10 @@ def read_boxes(data: bytes) -> tuple[list[Box], int, str]:
             interpreter.process_page(page)
             layout = device.get_result()
             height = (layout.y1 - layout.y0) or 1.0
-            for item in _reading_order([item for item in layout if isinstance(item, LTTextBox)]):
-                if isinstance(item, LTTextBox):
-                    lines = [_line(line, layout.y1, height) for line in item if isinstance(line, LTTextLine)]
-                    lines = [line for line in lines if line.text]
-                    boxes.extend(Box(page_number, run) for run in _split_at_type_changes(lines))
+            for item in _reading_order(_text_boxes(layout, layout.width * layout.height, laparams)):
+                lines = [_line(line, layout.y1, height) for line in item if isinstance(line, LTTextLine)]
+                lines = [line for line in lines if line.text]
+                boxes.extend(Box(page_number, run) for run in _split_at_type_changes(lines))
     except PDFTextExtractionNotAllowed as exc:
         raise PdfEncryptedError(f"the PDF forbids text extraction: {exc}") from exc
     except (PDFException, PSException, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -84,7 +96,25 @@ def read_boxes(data: bytes) -> tuple[list[Box], int, str]:
         logger.warning("PDF damaged after page %d, keeping the text read so far: %s", pages, exc)
     if pages == 0:
         raise PdfCorruptError("the PDF has no pages")
-    return boxes, pages, _info_title(document)
+    return Layout(boxes, pages, _info_title(document), document.encryption is not None)
+
+
+_PAGE_FORM_SHARE = 0.5  # a form covering this much of the page holds the page's text, not a figure
+
+
+def _text_boxes(container: LTLayoutContainer, page_area: float, laparams: LAParams) -> list[LTTextBox]:
+    """The text boxes of a page, with those of forms (XObjects) that cover most of the
+    page: some producers draw a whole page as one form, whose text pdfminer leaves
+    ungrouped (it groups text in figures only with all_texts, which would also turn
+    every chart label into a block). Smaller figures keep their text to themselves."""
+    found = []
+    for item in container:
+        if isinstance(item, LTTextBox):
+            found.append(item)
+        elif isinstance(item, LTFigure) and item.width * item.height >= _PAGE_FORM_SHARE * page_area:
+            LTLayoutContainer.analyze(item, laparams)  # what LTFigure.analyze does with all_texts
+            found.extend(_text_boxes(item, page_area, laparams))
+    return found
 
 
 _CID = re.compile(r"\(cid:\d+\)")
@@ -133,11 +163,29 @@ def _line(line: LTTextLine, page_top: float, page_height: float) -> Line:
     fonts = collections.Counter([char.fontname for char in chars])
     bold = 2 * sum(count for font, count in fonts.items() if _is_bold_font(font)) > len(chars)
     marked = _with_raised_marks(line, size) if len(sizes) > 1 else text
-    return Line(text, size, bold, (page_top - line.y1) / page_height, line.x0, marked)
+    return Line(text, size, bold, (page_top - line.y1) / page_height, line.x0, marked, line.x1,
+                (page_top - line.y0) / page_height)
 
 
 _RAISED_OPEN, _RAISED_CLOSE = "\u207d", "\u207e"  # superscript parentheses
 RAISED_RUN = re.compile(r"\u207d[^\u207e]*\u207e")
+
+
+def without_raised_marks(marked: str) -> tuple[str, list[tuple[int, int]]]:
+    """A marked text (see `Line.marked`) without its ⁽ ⁾ brackets, and where each raised
+    run stands in what is left."""
+    pieces: list[str] = []
+    runs: list[tuple[int, int]] = []
+    length = position = 0
+    for run in RAISED_RUN.finditer(marked):
+        before, inner = marked[position:run.start()], run.group(0)[1:-1]
+        pieces += [before, inner]
+        length += len(before)
+        runs.append((length, length + len(inner)))
+        length += len(inner)
+        position = run.end()
+    pieces.append(marked[position:])
+    return "".join(pieces), runs
 
 
 def _with_raised_marks(line: LTTextLine, size: float) -> str:
@@ -194,11 +242,14 @@ def _info_title(document: PDFDocument) -> str:
 
 _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(/|of)\s*\d{1,4})?$", re.IGNORECASE)
+# Publisher's lines in a page margin: "Proceedings of ...", "© 2020 ...", "c2018 Association for ..."
+_IMPRINT = re.compile(r"^(proceedings of |copyright\b|\u00a9|\(c\)\s*\d|c\s?(19|20)\d\d\s+[A-Z])", re.IGNORECASE)
 _MARGIN = 0.09
 
 
 def remove_running_lines(boxes: list[Box], pages: int) -> list[Box]:
-    """Drop lines in the page margins that repeat across pages, and bare page numbers."""
+    """Drop lines in the page margins that repeat across pages, bare page numbers and
+    publisher's imprint lines."""
     def key(line: Line) -> str:
         return _DIGITS.sub("#", line.text.lower())
 
@@ -217,7 +268,8 @@ def remove_running_lines(boxes: list[Box], pages: int) -> list[Box]:
         lines = [
             line
             for line in box.lines
-            if not (in_margin(line) and (key(line) in repeated or _PAGE_NUMBER.match(line.text)))
+            if not (in_margin(line) and (key(line) in repeated or _PAGE_NUMBER.match(line.text)
+                                         or _IMPRINT.match(line.text)))
         ]
         if lines:
             kept.append(Box(box.page, lines))

@@ -25,6 +25,7 @@ from parsers.pdf.errors import (
     PdfEncryptedError,
     PdfError,
     PdfMemoryError,
+    PdfNoBodyTextError,
     PdfNoTextError,
     PdfTimeoutError,
     PdfWorkerCrashError,
@@ -35,7 +36,7 @@ from schemas.records import Paper
 
 _ERRORS_BY_NAME = {
     cls.__name__: cls
-    for cls in (NotPdfError, PdfEncryptedError, PdfNoTextError, PdfCorruptError, PdfMemoryError)
+    for cls in (NotPdfError, PdfEncryptedError, PdfNoTextError, PdfNoBodyTextError, PdfCorruptError, PdfMemoryError)
 }
 
 

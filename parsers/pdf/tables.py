@@ -7,8 +7,8 @@ paragraphs.
 import html
 
 from parsers.pdf.blocks import CAPTION_LABEL, KNOWN_HEADINGS, NUMBERED_HEADING, is_table_caption
-from parsers.pdf.layout import Box, Line, join_lines
-from schemas.records import RefEntry, ref_entry
+from parsers.pdf.layout import Box, Line, join_lines, join_texts
+from schemas.records import RefEntry, ref_entry, wrap_table_html
 
 _CELL_MAX_CHARS = 50
 _CELL_MAX_WORDS = 8
@@ -131,9 +131,10 @@ def new_ref_key(ref_entries: dict[str, RefEntry], kind: str) -> str:
 
 
 def add_tables(ref_entries: dict[str, RefEntry], captions: list[tuple[int, int, str]],
-                tables: list[tuple[int, int, list[list[Line]]]]) -> None:
+               tables: list[tuple[int, int, list[list[Line]]]], notes: dict[int, list[str]]) -> None:
     """Give each table's cells (as `html`) to the nearest free table caption on its
-    page (the one above it on a tie); a table left without one gets an entry with an
+    page (the one above it on a tie), and the notes under it (by the table's block
+    index) to the caption's text; a table left without one gets an entry with an
     empty caption."""
     free = list(captions)
     for page, index, rows in tables:
@@ -147,7 +148,9 @@ def add_tables(ref_entries: dict[str, RefEntry], captions: list[tuple[int, int, 
         else:
             free.remove(nearest)
             key = nearest[2]
-        ref_entries[key]["html"] = _table_html(rows)
+        ref_entries[key]["html"] = wrap_table_html(_table_html(rows))
+        if notes.get(index):
+            ref_entries[key]["text"] = join_texts([ref_entries[key]["text"], *notes[index]])
 
 
 def _table_html(rows: list[list[Line]]) -> str:
