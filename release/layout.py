@@ -7,12 +7,14 @@ these names from here; `read_manifest` and `read_previous_release` are the one w
 read a release's manifest and what a build takes from the release before it.
 """
 import csv
+import io
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from release.errors import ManifestError, ReleaseError
+from release.folders import Folder
 from schemas import schema_errors
 
 # Files of a release folder.
@@ -31,6 +33,16 @@ DEAD_LETTERS = "dead_letters.jsonl"
 DEDUP_REPORT = "dedup_report.jsonl"
 
 STAGING_PREFIX = ".staging-"
+# Inside a staging folder, what the workers write for the final assembly; never part of a release.
+WORK_FOLDER = "_work"
+PARSE_CANDIDATES = f"{WORK_FOLDER}/parses"  # <cache key>.json and .member.gz: each parse, and its tarball member, as made
+PARTS_FOLDER = f"{WORK_FOLDER}/parts"
+METADATA_PARTS = f"{PARTS_FOLDER}/metadata"  # <n>.jsonl: sorted `<cord_uid>\t<row JSON>` lines
+DEAD_LETTER_PARTS = f"{PARTS_FOLDER}/dead_letters"  # <n>.jsonl: sorted dead-letter lines
+DEDUP_REPORT_PARTS = f"{PARTS_FOLDER}/dedup_report"  # <n>.jsonl: sorted report lines
+PARSE_FILES_PART = f"{PARTS_FOLDER}/parse_files.tsv"  # sorted `<path>\t<size>\t<sha256>` of every parse file
+TARBALL_PARTS = f"{PARTS_FOLDER}/tarball"  # <n>.gz: one gzip member of document_parses.tar.gz each
+CORD_UID_CHANGES = f"{WORK_FOLDER}/cord_uid_changes.json"  # merged, split and retired cord_uids
 PDF_JSON_SUFFIX = ".json"
 PMC_JSON_SUFFIX = ".xml.json"
 # What a whole release (or a CORD-19 release) packed in one file may be called.
@@ -55,6 +67,21 @@ def release_folder(out_dir: Path, release_date: str) -> Path:
 def staging_folder(out_dir: Path, release_date: str) -> Path:
     """`<out_dir>/.staging-<date>/`: where a release is assembled before it is moved into place."""
     return Path(out_dir) / f"{STAGING_PREFIX}{release_date}"
+
+
+def part_name(folder: str, number: int, suffix: str = ".jsonl") -> str:
+    """The name of part `number` of a parts folder (zero-padded, so names sort in number order)."""
+    return f"{folder}/{number:06d}{suffix}"
+
+
+def candidate_name(cache_key: str) -> str:
+    """Where a parse is written where it is made, before it is placed at its release path."""
+    return f"{PARSE_CANDIDATES}/{cache_key}.json"
+
+
+def member_candidate_name(cache_key: str) -> str:
+    """Where the compressed tarball member of a parse is written where it is made (release/tarball.py)."""
+    return f"{PARSE_CANDIDATES}/{cache_key}.member.gz"
 
 
 def paper_relative_path(kind: str, paper_id: str) -> str:
@@ -111,32 +138,52 @@ def read_manifest(release_dir: Path) -> dict:
     return parse_manifest(path.read_bytes(), str(path))
 
 
-# The files `read_previous_release` reads (what a nightly run fetches of the release before).
+# The files of the release before that a build reads (what a nightly run fetches of it).
 PREVIOUS_RELEASE_FILES = (MANIFEST, METADATA_CSV, CHANGELOG, REGISTRY)
 
 
 @dataclass(frozen=True)
 class PreviousRelease:
-    """What a build takes from the release before it."""
+    """What the final step of a build takes from the release before it (the registry is read on its own)."""
 
+    release_date: str | None
     changelog: str
-    manifest: dict
-    registry_json: str | None
+    parse_files: frozenset[str]  # release paths of its parse files
     cord_uids: frozenset[str]
 
 
-def read_previous_release(release_dir: Path) -> PreviousRelease:
-    """Read the changelog, manifest, cord_uid registry and cord_uids of an earlier release."""
-    if not (release_dir / METADATA_CSV).is_file():
-        raise ReleaseError(f"--previous {release_dir} is not a release folder (no {METADATA_CSV})")
-    registry_path = release_dir / REGISTRY
-    changelog_path = release_dir / CHANGELOG
+def check_previous_release(folder: Folder, release_date: str) -> str | None:
+    """The date of the release in `folder` (None when it has no manifest); ReleaseError when it cannot be the previous one.
+
+    It must be a release (a metadata.csv) dated before `release_date`.
+    """
+    if not folder.exists(METADATA_CSV):
+        raise ReleaseError(f"--previous {folder} is not a release folder (no {METADATA_CSV})")
+    if not folder.exists(MANIFEST):
+        return None
+    with folder.open(MANIFEST) as handle:
+        previous_date = parse_manifest(handle.read(), f"{folder}/{MANIFEST}")["release_date"]
+    if previous_date >= release_date:
+        raise ReleaseError(f"--previous {folder} is the release of {previous_date}, not one before {release_date}")
+    return previous_date
+
+
+def read_previous_release(folder: Folder) -> PreviousRelease:
+    """The date, changelog, parse files and cord_uids of an earlier release."""
+    if not folder.exists(METADATA_CSV):
+        raise ReleaseError(f"--previous {folder} is not a release folder (no {METADATA_CSV})")
+    manifest: dict = {}
+    if folder.exists(MANIFEST):
+        with folder.open(MANIFEST) as handle:
+            manifest = parse_manifest(handle.read(), f"{folder}/{MANIFEST}")
+    changelog = ""
+    if folder.exists(CHANGELOG):
+        with folder.open(CHANGELOG) as handle:
+            changelog = handle.read().decode("utf-8")
     csv.field_size_limit(sys.maxsize)
-    with (release_dir / METADATA_CSV).open(encoding="utf-8", newline="") as handle:
-        uids = frozenset(row["cord_uid"] for row in csv.DictReader(handle))
-    return PreviousRelease(
-        changelog=changelog_path.read_text(encoding="utf-8") if changelog_path.is_file() else "",
-        manifest=read_manifest(release_dir) if (release_dir / MANIFEST).is_file() else {},
-        registry_json=registry_path.read_text(encoding="utf-8") if registry_path.is_file() else None,
-        cord_uids=uids,
-    )
+    with folder.open(METADATA_CSV) as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        uids = frozenset(row["cord_uid"] for row in csv.DictReader(text))
+    parse_files = frozenset(name for name in manifest.get("files", {}) if name.startswith(DOCUMENT_PARSES + "/"))
+    return PreviousRelease(release_date=manifest.get("release_date"), changelog=changelog,
+                           parse_files=parse_files, cord_uids=uids)

@@ -1,87 +1,60 @@
-"""Write a release folder exactly as the CORD-19 contract describes it.
+"""The formats of a release's own files, written as streams.
 
-Everything here is deterministic: rows and files are sorted, JSON keys keep a stable
-order, the tarball has fixed mtimes and owners, and no wall-clock time is written.
-A release is assembled in a staging folder and moved into place by `publish_staging`,
-so a failed run never leaves a half release behind.
+metadata.csv and metadata.parquet, the sorted .jsonl files, the changelog section and
+manifest.json are written here from iterators, so a release of any size is written
+with memory that does not grow with it (release/assemble.py feeds them from the parts
+the workers wrote). Everything is deterministic: rows and lines come sorted, JSON keys
+keep a stable order, and no wall-clock time is written.
 """
 import csv
-import gzip
+import hashlib
 import io
 import json
-import logging
-import os
-import shutil
-import tarfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from release.errors import ReleaseError
-from release.layout import (
-    CHANGELOG,
-    DEAD_LETTERS,
-    DEDUP_REPORT,
-    DOCUMENT_PARSES,
-    MANIFEST,
-    METADATA_CSV,
-    METADATA_PARQUET,
-    PDF_JSON_DIR,
-    PMC_JSON_DIR,
-    REGISTRY,
-    TARBALL,
-)
-from schemas import METADATA_COLUMNS, schema_versions
-from schemas.files import atomic_write_bytes, sha256_file
+from schemas import METADATA_COLUMNS
 
-logger = logging.getLogger(__name__)
+# Bump when the bytes of a release file change for the same content (the sample
+# release's checksum list records it beside the schema and parser versions).
+WRITER_VERSION = "2"
 
 MULTI_VALUE_SEPARATOR = "; "
 LIST_COLUMNS = ("sha", "source_x", "authors", "pdf_json_files", "pmc_json_files", "url")
 INTEGER_COLUMNS = ("pubmed_id",)
+PARQUET_BATCH_ROWS = 65536  # rows per Parquet row group (and per Arrow batch held in memory)
 
 
-@dataclass(frozen=True)
-class ReleaseContent:
-    """What goes into a release besides the parse files already in the staging folder."""
+class HashingWriter(io.RawIOBase):
+    """A binary stream that counts and hashes (sha256) what goes through it to `out`.
 
-    release_date: str
-    rows: list[dict]
-    dead_letters: list[dict]
-    registry_json: str
-    dedup_report: list[dict]
-    cord_uid_changes: dict
-    parser_versions: dict[str, str]
-    source_record_count: int = 0  # source records behind the rows (rows + duplicates merged)
-    previous_changelog: str = ""
-    previous_manifest: dict = field(default_factory=dict)
-    previous_cord_uids: frozenset[str] = frozenset()
+    Closing it leaves `out` open.
+    """
 
+    def __init__(self, out: BinaryIO):
+        super().__init__()
+        self.out = out
+        self.size = 0
+        self._sha256 = hashlib.sha256()
 
-def paper_json_bytes(paper: dict) -> bytes:
-    """The bytes of one full-text JSON file (one line, UTF-8, key order as built)."""
-    return json.dumps(paper, ensure_ascii=False).encode("utf-8")
+    def writable(self) -> bool:
+        return True
 
+    def write(self, data) -> int:  # type: ignore[override]
+        self.out.write(data)
+        self._sha256.update(data)
+        self.size += len(data)
+        return len(data)
 
-def write_paper_file(staging_dir: Path, relative_path: str, data: bytes) -> None:
-    """Write one parse file into the staging folder (atomically, by rename)."""
-    atomic_write_bytes(staging_dir / relative_path, data)
+    def tell(self) -> int:
+        return self.size
 
-
-def metadata_csv_bytes(rows: list[dict]) -> bytes:
-    """metadata.csv: the 19 columns in order, minimal quoting, rows sorted by cord_uid."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=METADATA_COLUMNS, lineterminator="\n", extrasaction="raise")
-    writer.writeheader()
-    for row in sort_rows(rows):
-        writer.writerow({column: row.get(column, "") for column in METADATA_COLUMNS})
-    return buffer.getvalue().encode("utf-8")
-
-
-def sort_rows(rows: list[dict]) -> list[dict]:
-    return sorted(rows, key=lambda row: (row["cord_uid"], row.get("doi", ""), row.get("title", "")))
+    def sha256(self) -> str:
+        return self._sha256.hexdigest()
 
 
 def split_multi(value: str) -> list[str]:
@@ -89,9 +62,13 @@ def split_multi(value: str) -> list[str]:
     return [part for part in value.split(MULTI_VALUE_SEPARATOR) if part] if value else []
 
 
+def row_sort_key(row: dict) -> tuple[str, str, str]:
+    """The order of metadata rows (cord_uids are unique; doi and title only break ties)."""
+    return row["cord_uid"], row.get("doi", ""), row.get("title", "")
+
+
 def metadata_table(rows: list[dict]) -> pa.Table:
-    """The metadata rows as a typed Arrow table: lists as lists, pubmed_id as int64."""
-    rows = sort_rows(rows)
+    """Metadata rows as a typed Arrow table: lists as lists, pubmed_id as int64."""
     columns = {}
     for column in METADATA_COLUMNS:
         values = [row.get(column, "") for row in rows]
@@ -104,84 +81,92 @@ def metadata_table(rows: list[dict]) -> pa.Table:
     return pa.table(columns)
 
 
-def write_parquet(table: pa.Table, path: Path) -> None:
-    pq.write_table(table, path, compression="zstd", use_dictionary=False, write_statistics=False)
+class MetadataWriter:
+    """metadata.csv and metadata.parquet from rows given in their final (sorted) order.
+
+    metadata.csv: the 19 columns in order, minimal quoting. metadata.parquet: the same
+    rows, typed, zstd, one row group per PARQUET_BATCH_ROWS rows.
+    """
+
+    def __init__(self, csv_out: BinaryIO, parquet_out: BinaryIO):
+        self._csv_out = csv_out
+        self._text = io.StringIO()
+        self._csv = csv.DictWriter(self._text, fieldnames=METADATA_COLUMNS, lineterminator="\n", extrasaction="raise")
+        self._csv.writeheader()
+        self._parquet_out = parquet_out
+        self._parquet: pq.ParquetWriter | None = None
+        self._batch: list[dict] = []
+        self.rows = 0
+
+    def write(self, row: dict) -> None:
+        self._csv.writerow({column: row.get(column, "") for column in METADATA_COLUMNS})
+        self._batch.append(row)
+        self.rows += 1
+        if len(self._batch) >= PARQUET_BATCH_ROWS:
+            self._flush()
+
+    def close(self) -> None:
+        self._flush(final=True)
+        if self._parquet is not None:
+            self._parquet.close()
+
+    def _flush(self, final: bool = False) -> None:
+        self._csv_out.write(self._text.getvalue().encode("utf-8"))
+        self._text.seek(0)
+        self._text.truncate()
+        if not self._batch and not (final and self._parquet is None):
+            return
+        table = metadata_table(self._batch)
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(self._parquet_out, table.schema, compression="zstd",
+                                             use_dictionary=False, write_statistics=False)
+        self._parquet.write_table(table)
+        self._batch = []
 
 
-def write_deterministic_tarball(source_dir: Path, arcname_root: str, target: Path) -> None:
-    """Tar `source_dir` under `arcname_root/`, sorted, fixed mtimes, owners and modes; gzip without timestamp."""
-    with target.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as zipped:
-        with tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            _add_tree(tar, source_dir, arcname_root)
+def write_lines(lines: Iterable[str], out: BinaryIO) -> int:
+    """Write each line and a newline (UTF-8); return how many."""
+    count = 0
+    for line in lines:
+        out.write(line.encode("utf-8") + b"\n")
+        count += 1
+    return count
 
 
-def _add_tree(tar: tarfile.TarFile, directory: Path, arcname: str) -> None:
-    info = _tar_info(arcname, tarfile.DIRTYPE, 0o755, 0)
-    tar.addfile(info)
-    for child in sorted(directory.iterdir(), key=lambda p: p.name):
-        child_arcname = f"{arcname}/{child.name}"
-        if child.is_symlink():
-            raise ReleaseError(f"refusing to put a link into a tarball: {child}")
-        if child.is_dir():
-            _add_tree(tar, child, child_arcname)
-        else:
-            info = _tar_info(child_arcname, tarfile.REGTYPE, 0o644, child.stat().st_size)
-            with child.open("rb") as handle:
-                tar.addfile(info, handle)
-
-
-def _tar_info(name: str, kind: bytes, mode: int, size: int) -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.type = kind
-    info.mode = mode
-    info.size = size
-    info.mtime = 0
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    return info
-
-
-def jsonl_bytes(records: list[dict]) -> bytes:
+def jsonl_bytes(records: Iterable[dict]) -> bytes:
     """One JSON object per line, keys sorted, lines sorted (input order does not matter)."""
     lines = sorted(json.dumps(record, ensure_ascii=False, sort_keys=True) for record in records)
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
-def list_release_files(release_dir: Path) -> list[str]:
-    """Every file of a release, relative, sorted (manifest.json itself excluded)."""
-    names = [
-        path.relative_to(release_dir).as_posix()
-        for path in release_dir.rglob("*")
-        if path.is_file() and not path.is_symlink()
-    ]
-    return sorted(name for name in names if name != MANIFEST)
+@dataclass(frozen=True)
+class ChangelogFacts:
+    """What this release's changelog section says."""
+
+    release_date: str
+    metadata_rows: int
+    new_cord_uids: int
+    removed_cord_uids: int
+    pdf_json: tuple[int, int, int]  # (files, new, removed)
+    pmc_json: tuple[int, int, int]
+    cord_uid_changes: dict = field(default_factory=dict)  # "merged"/"split": [{old, new}], "removed": [uid]
+    dead_letter_counts: dict[str, int] = field(default_factory=dict)  # "stage/reason" -> count
 
 
-def parse_files(release_dir: Path, directory: str) -> list[str]:
-    folder = release_dir / directory
-    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
-
-
-def changelog_section(content: ReleaseContent, pdf_files: list[str], pmc_files: list[str]) -> str:
+def changelog_section(facts: ChangelogFacts) -> str:
     """This release's changelog section: CORD-19's summary plus our additions."""
-    previous_files = content.previous_manifest.get("files", {})
-    previous_pdf = {p.rsplit("/", 1)[1] for p in previous_files if p.startswith(PDF_JSON_DIR + "/")}
-    previous_pmc = {p.rsplit("/", 1)[1] for p in previous_files if p.startswith(PMC_JSON_DIR + "/")}
-    uids = {row["cord_uid"] for row in content.rows}
-    previous_uids = set(content.previous_cord_uids)
+    (pdfs, new_pdfs, removed_pdfs), (pmcs, new_pmcs, removed_pmcs) = facts.pdf_json, facts.pmc_json
     lines = [
-        content.release_date,
+        facts.release_date,
         "---SUMMARY---",
-        f"total metadata rows: {len(content.rows)}",
-        f"CORD UIDs (new: {len(uids - previous_uids)}, removed: {len(previous_uids - uids)})",
+        f"total metadata rows: {facts.metadata_rows}",
+        f"CORD UIDs (new: {facts.new_cord_uids}, removed: {facts.removed_cord_uids})",
         "",
         "Full text:",
-        f"  PDF - {len(pdf_files)} json (new: {len(set(pdf_files) - previous_pdf)}, "
-        f"removed: {len(previous_pdf - set(pdf_files))})",
-        f"  PMC - {len(pmc_files)} json (new: {len(set(pmc_files) - previous_pmc)}, "
-        f"removed: {len(previous_pmc - set(pmc_files))})",
+        f"  PDF - {pdfs} json (new: {new_pdfs}, removed: {removed_pdfs})",
+        f"  PMC - {pmcs} json (new: {new_pmcs}, removed: {removed_pmcs})",
     ]
-    changes = content.cord_uid_changes
+    changes = facts.cord_uid_changes
     for title, key in (("Merged CORD UIDs (old -> new):", "merged"), ("Split CORD UIDs (old -> new):", "split")):
         pairs = changes.get(key, [])
         if pairs:
@@ -189,73 +174,44 @@ def changelog_section(content: ReleaseContent, pdf_files: list[str], pmc_files: 
     retired = sorted(set(changes.get("removed", [])))
     if retired:
         lines += ["", "Retired CORD UIDs:"] + [f"  {uid}" for uid in retired]
-    reasons = dead_letter_counts(content.dead_letters)
-    if reasons:
+    if facts.dead_letter_counts:
         lines += ["", "Dropped or failed inputs (stage/reason: count):"]
-        lines += [f"  {key}: {count}" for key, count in reasons.items()]
+        lines += [f"  {key}: {count}" for key, count in sorted(facts.dead_letter_counts.items())]
     return "\n".join(lines) + "\n"
 
 
-def dead_letter_counts(dead_letters: list[dict]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for letter in dead_letters:
-        key = f"{letter['stage']}/{letter['reason']}"
-        counts[key] = counts.get(key, 0) + 1
-    return dict(sorted(counts.items()))
+def cumulative_changelog(section: str, previous_changelog: str) -> str:
+    """This release's section first, then the previous release's whole changelog."""
+    previous = previous_changelog.strip("\n")
+    return section + ("\n" + previous + "\n" if previous else "")
 
 
-def write_release_files(staging_dir: Path, content: ReleaseContent) -> dict:
-    """Write every file of the release into `staging_dir` (parse files already there); return the manifest."""
-    staging_dir.mkdir(parents=True, exist_ok=True)
-    (staging_dir / PDF_JSON_DIR).mkdir(parents=True, exist_ok=True)
-    (staging_dir / PMC_JSON_DIR).mkdir(parents=True, exist_ok=True)
-    (staging_dir / METADATA_CSV).write_bytes(metadata_csv_bytes(content.rows))
-    write_parquet(metadata_table(content.rows), staging_dir / METADATA_PARQUET)
-    write_deterministic_tarball(staging_dir / DOCUMENT_PARSES, DOCUMENT_PARSES, staging_dir / TARBALL)
-    (staging_dir / REGISTRY).write_text(content.registry_json, encoding="utf-8")
-    (staging_dir / DEAD_LETTERS).write_bytes(jsonl_bytes(content.dead_letters))
-    (staging_dir / DEDUP_REPORT).write_bytes(jsonl_bytes(content.dedup_report))
-    pdf_files = parse_files(staging_dir, PDF_JSON_DIR)
-    pmc_files = parse_files(staging_dir, PMC_JSON_DIR)
-    section = changelog_section(content, pdf_files, pmc_files)
-    previous = content.previous_changelog.strip("\n")
-    (staging_dir / CHANGELOG).write_text(section + ("\n" + previous + "\n" if previous else ""), encoding="utf-8")
-    manifest = build_manifest(staging_dir, content, pdf_files, pmc_files)
-    (staging_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return manifest
+def write_manifest(out: BinaryIO, header: dict, files: Iterable[tuple[str, int, str]]) -> None:
+    """manifest.json: `header` plus "files" {name: {sha256, size}} streamed from `files` (sorted by name).
 
-
-def build_manifest(release_dir: Path, content: ReleaseContent, pdf_files: list[str], pmc_files: list[str]) -> dict:
-    files = {}
-    for name in list_release_files(release_dir):
-        path = release_dir / name
-        files[name] = {"size": path.stat().st_size, "sha256": sha256_file(path)}
-    return {
-        "release_date": content.release_date,
-        "previous_release": content.previous_manifest.get("release_date"),
-        "schema_versions": schema_versions(),
-        "parser_versions": dict(sorted(content.parser_versions.items())),
-        "counts": {
-            "metadata_rows": len(content.rows),
-            "source_records": content.source_record_count,
-            "pdf_json": len(pdf_files),
-            "pmc_json": len(pmc_files),
-            "dead_letters": len(content.dead_letters),
-            "dedup_report_entries": len(content.dedup_report),
-        },
-        "files": files,
-    }
-
-
-def publish_staging(staging_dir: Path, release_dir: Path) -> None:
-    """Move a finished staging folder to its final place, replacing an older build of that date."""
-    if release_dir.exists():
-        retired = release_dir.with_name(release_dir.name + ".old")
-        shutil.rmtree(retired, ignore_errors=True)
-        os.replace(release_dir, retired)
-        os.replace(staging_dir, release_dir)
-        shutil.rmtree(retired)
+    The bytes are those of `json.dumps(manifest, indent=2, sort_keys=True)` plus a newline.
+    """
+    placeholder = "\0files\0"
+    text = json.dumps({**header, "files": placeholder}, indent=2, sort_keys=True) + "\n"
+    before, after = text.split(json.dumps(placeholder))
+    out.write(before.encode("utf-8"))
+    entries = _manifest_entries(files)
+    first = next(entries, None)
+    if first is None:
+        out.write(b"{}")
     else:
-        release_dir.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging_dir, release_dir)
-    logger.info("release written to %s", release_dir)
+        out.write(b"{\n" + first)
+        for entry in entries:
+            out.write(b",\n" + entry)
+        out.write(b"\n  }")
+    out.write(after.encode("utf-8"))
+
+
+def _manifest_entries(files: Iterable[tuple[str, int, str]]) -> Iterator[bytes]:
+    previous = None
+    for name, size, sha256 in files:
+        if previous is not None and name <= previous:
+            raise ValueError(f"manifest entries out of order: {previous!r} then {name!r}")
+        previous = name
+        yield (f"    {json.dumps(name, ensure_ascii=True)}: {{\n"
+               f"      \"sha256\": {json.dumps(sha256)},\n      \"size\": {int(size)}\n    }}").encode("utf-8")

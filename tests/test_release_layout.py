@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from release.errors import ManifestError, NotAReleaseError, ReleaseError
+from release.folders import LocalFolder
 from release.layout import (
     MANIFEST,
     historical_checksums_name,
@@ -13,6 +14,7 @@ from release.layout import (
     paper_relative_path,
     pdf_sha1_of_path,
     read_manifest,
+    check_previous_release,
     read_previous_release,
     release_folder,
     staging_folder,
@@ -67,17 +69,25 @@ def test_a_missing_or_invalid_manifest_is_a_typed_error(tmp_path, text, message)
 
 def test_read_previous_release(tmp_path):
     release_dir = write_small_release(tmp_path)
-    previous = read_previous_release(release_dir)
+    previous = read_previous_release(LocalFolder(release_dir))
     assert previous.cord_uids == {"abcd1234", "efgh5678"}
-    assert previous.manifest == read_manifest(release_dir)
-    assert previous.registry_json == '{"keys": {}}\n'
+    assert previous.release_date == "2026-01-02"
+    assert previous.parse_files == {f"document_parses/pdf_json/{PDF_SHA1}.json"}
     assert previous.changelog.startswith("2026-01-02\n---SUMMARY---\n")
 
 
 def test_a_previous_release_needs_only_its_metadata(tmp_path):
     (tmp_path / "metadata.csv").write_text("cord_uid,title\nabcd1234,x\n")
-    previous = read_previous_release(tmp_path)
-    assert (previous.cord_uids, previous.manifest, previous.registry_json, previous.changelog) == (
-        {"abcd1234"}, {}, None, "")
+    previous = read_previous_release(LocalFolder(tmp_path))
+    assert (previous.cord_uids, previous.release_date, previous.parse_files, previous.changelog) == (
+        {"abcd1234"}, None, frozenset(), "")
     with pytest.raises(ReleaseError, match="is not a release folder"):
-        read_previous_release(tmp_path / "nothing")
+        read_previous_release(LocalFolder(tmp_path / "nothing"))
+
+
+def test_the_previous_release_must_be_older(tmp_path):
+    release_dir = write_small_release(tmp_path, "2026-01-02")
+    assert check_previous_release(LocalFolder(release_dir), "2026-01-03") == "2026-01-02"
+    for date in ("2026-01-02", "2026-01-01"):
+        with pytest.raises(ReleaseError, match="not one before"):
+            check_previous_release(LocalFolder(release_dir), date)

@@ -23,7 +23,8 @@ from release.layout import paper_relative_path
 from release.load import RECORD_COLUMNS, LoadStats, iter_papers, load_table
 from release.publish import publish_release
 from release.storage import LocalStorage
-from release.writer import ReleaseContent, paper_json_bytes, write_paper_file, write_release_files
+from release.assemble import ReleaseContent, write_release
+from schemas.records import paper_json_bytes
 from schemas import METADATA_COLUMNS
 from tests.support.hostile_archives import cut_gzip_trailer, flip_gzip_crc, make_fifo, write_gzip_bomb
 from tests.support.real_cord19 import HF_SHA, real_cord19_folder, real_cord19_tarball
@@ -39,17 +40,16 @@ def write_mixed_release(out_dir: Path, date: str = "2026-03-01") -> Path:
     release_dir = out_dir / date
     pdf_path = paper_relative_path("pdf", PDF_SHA1)
     pmc_path = paper_relative_path("jats", "PMC7000001")
-    write_paper_file(release_dir, pdf_path, paper_json_bytes(make_pdf_paper()))
-    write_paper_file(release_dir, pmc_path, paper_json_bytes(PMC_PAPER))
     rows = [
         make_row("aaaa1111", sha=PDF_SHA1, pmcid="PMC7000001", pdf_json_files=pdf_path, pmc_json_files=pmc_path,
                  pubmed_id="32000001", title="Both parses"),
         make_row("bbbb2222", sha=PDF_SHA1, pdf_json_files=pdf_path, title="PDF only"),
         make_row("cccc3333", title="Metadata only, with a \"quote\", a comma and\na newline"),
     ]
-    content = ReleaseContent(release_date=date, rows=rows, dead_letters=[], registry_json="{}\n", dedup_report=[],
-                             cord_uid_changes={}, parser_versions={"pdf_json": "t", "pmc_json": "t"})
-    write_release_files(release_dir, content)
+    papers = {pdf_path: paper_json_bytes(make_pdf_paper()), pmc_path: paper_json_bytes(PMC_PAPER)}
+    content = ReleaseContent(release_date=date, rows=rows, papers=papers, registry_json="{}\n",
+                             parser_versions={"pdf_json": "t", "pmc_json": "t"})
+    write_release(release_dir, content)
     return release_dir
 
 

@@ -20,7 +20,7 @@ from release.publish import publish_release, read_local_release, release_index, 
 from release import storage as storage_module
 from release.safe_tar import iter_tarball_files
 from release.storage import ChecksumAccumulator, LocalStorage, Upload, file_checksums, stored_object_matches
-from release.writer import ReleaseContent, write_release_files
+from release.assemble import ReleaseContent, write_release
 from tests.support.release_fixtures import make_row, write_small_release
 from tests.support.s3_server import CorruptingProxy, all_objects, encrypt_by_default, new_bucket, storage_for
 
@@ -45,9 +45,9 @@ def write_big_release(out_dir: Path, date: str, rows: int = 2600) -> Path:
         release_date=date,
         rows=[make_row(f"{i:08d}", title=f"Paper {i}", abstract=hashlib.sha512(seed + bytes(str(i), "ascii")).hexdigest() * 38,
                        publish_time="2020") for i in range(rows)],
-        dead_letters=[], registry_json="{}\n", dedup_report=[], cord_uid_changes={}, parser_versions={"pdf_json": "t"},
+        papers={}, registry_json="{}\n", parser_versions={"pdf_json": "t"},
     )
-    write_release_files(release_dir, content)
+    write_release(release_dir, content)
     return release_dir
 
 

@@ -6,16 +6,24 @@ import json
 import tarfile
 
 import pyarrow.parquet as pq
+import pytest
 
+from release.assemble import ReleaseContent, write_release
+from release.folders import LocalFolder
 from release.layout import read_previous_release
-from release.writer import (
-    ReleaseContent,
-    metadata_csv_bytes,
-    publish_staging,
-    write_release_files,
-)
+from release.parts import merge_sorted_lines, sorted_part_bytes
+from release.writer import MetadataWriter, write_manifest
 from schemas import METADATA_COLUMNS
 from tests.support.release_fixtures import PDF_SHA1, make_row, write_small_release
+
+
+def metadata_csv_bytes(rows: list[dict]) -> bytes:
+    csv_out, parquet_out = io.BytesIO(), io.BytesIO()
+    writer = MetadataWriter(csv_out, parquet_out)
+    for row in sorted(rows, key=lambda row: row["cord_uid"]):
+        writer.write(row)
+    writer.close()
+    return csv_out.getvalue()
 
 
 def test_metadata_csv_has_the_19_columns_quoting_and_sorted_rows():
@@ -69,21 +77,37 @@ def test_parquet_has_typed_columns_and_lists(tmp_path):
 
 def test_changelog_is_cumulative_and_counts_new_and_removed(tmp_path):
     first = write_small_release(tmp_path, "2026-01-01")
-    previous = read_previous_release(first)
+    previous = read_previous_release(LocalFolder(first))
     assert previous.cord_uids == {"abcd1234", "efgh5678"}
-    staging = tmp_path / "staging"
+    assert previous.release_date == "2026-01-01"
+    second = tmp_path / "2026-01-02"
     content = ReleaseContent(
-        release_date="2026-01-02", rows=[make_row("abcd1234"), make_row("new00001")], dead_letters=[],
-        registry_json="{}", dedup_report=[], cord_uid_changes={"merged": [{"old": "efgh5678", "new": "abcd1234"}]},
-        parser_versions={}, previous_changelog=previous.changelog, previous_manifest=previous.manifest,
-        previous_cord_uids=previous.cord_uids,
+        release_date="2026-01-02", rows=[make_row("abcd1234"), make_row("new00001")], papers={},
+        registry_json="{}", cord_uid_changes={"merged": [{"old": "efgh5678", "new": "abcd1234"}]},
+        previous=previous,
     )
-    write_release_files(staging, content)
-    text = (staging / "changelog").read_text()
+    write_release(second, content)
+    text = (second / "changelog").read_text()
     assert text.startswith("2026-01-02\n---SUMMARY---\ntotal metadata rows: 2\nCORD UIDs (new: 1, removed: 1)\n")
     assert "  PDF - 0 json (new: 0, removed: 1)" in text
     assert "  efgh5678 -> abcd1234" in text
     assert "\n2026-01-01\n---SUMMARY---" in text
-    final = tmp_path / "out" / "2026-01-02"
-    publish_staging(staging, final)
-    assert (final / "changelog").is_file() and not staging.exists()
+    assert json.loads((second / "manifest.json").read_text())["previous_release"] == "2026-01-01"
+    assert not (second / "_work").exists()
+
+
+@pytest.mark.parametrize("files", [[], [("a.json", 1, "0" * 64)], [("a", 2, "1" * 64), ("b/c\u00e9", 3, "2" * 64)]])
+def test_the_streamed_manifest_is_what_json_dumps_writes(files):
+    header = {"release_date": "2026-01-01", "counts": {"metadata_rows": 1}, "previous_release": None}
+    out = io.BytesIO()
+    write_manifest(out, header, files)
+    expected = {**header, "files": {name: {"size": size, "sha256": sha} for name, size, sha in files}}
+    assert out.getvalue() == (json.dumps(expected, indent=2, sort_keys=True) + "\n").encode()
+
+
+def test_merged_parts_are_in_the_order_of_one_sort_whatever_the_split():
+    lines = [f"line {n:03d} {'x' * (n % 7)}" for n in range(200)]
+    expected = sorted(lines)
+    for parts in (1, 3, 32):
+        split = [sorted_part_bytes(lines[n::parts]).decode().splitlines() for n in range(parts)]
+        assert list(merge_sorted_lines(iter(part) for part in split)) == expected

@@ -3,7 +3,8 @@ from pathlib import Path
 
 from schemas import METADATA_COLUMNS
 from release.layout import paper_relative_path
-from release.writer import ReleaseContent, paper_json_bytes, write_paper_file, write_release_files
+from release.assemble import ReleaseContent, write_release
+from schemas.records import paper_json_bytes
 
 PDF_SHA1 = "0" * 39 + "1"
 
@@ -39,7 +40,6 @@ def write_small_release(out_dir: Path, date: str = "2026-01-02") -> Path:
     """Write a two-row release with one pdf_json parse into `out_dir/<date>/`; return that folder."""
     release_dir = out_dir / date
     paper_path = paper_relative_path("pdf", PDF_SHA1)
-    write_paper_file(release_dir, paper_path, paper_json_bytes(make_pdf_paper()))
     rows = [
         make_row("abcd1234", sha=PDF_SHA1, source_x="Medline; PMC", title="A coronavirus study",
                  doi="10.1000/xyz", pubmed_id="123", publish_time="2020-03-01",
@@ -48,11 +48,11 @@ def write_small_release(out_dir: Path, date: str = "2026-01-02") -> Path:
                  publish_time="2020"),
     ]
     content = ReleaseContent(
-        release_date=date, rows=rows,
+        release_date=date, rows=rows, papers={paper_path: paper_json_bytes(make_pdf_paper())},
         dead_letters=[{"schema_version": "1", "stage": "parse_documents", "input": "documents/pdf/x.pdf",
                        "source": "PMC", "error": "PdfCorruptError", "reason": "corrupt_pdf", "message": "broken"}],
         registry_json='{"keys": {}}\n', dedup_report=[], cord_uid_changes={}, parser_versions={"pdf_json": "test-1"},
         source_record_count=3,
     )
-    write_release_files(release_dir, content)
+    write_release(release_dir, content)
     return release_dir
