@@ -11,6 +11,7 @@ documents.jsonl        one line per document, sorted by path and URL
 with the others; no other module spells these names.
 """
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -25,10 +26,52 @@ PDF_DIR = "documents/pdf"
 JATS_DIR = "documents/pmc"
 
 
+MAX_PATH_LENGTH = 1024
+
+
 class SnapshotError(ValueError):
     """A snapshot folder or file that cannot be read (or written)."""
 
     reason = "snapshot_error"
+
+
+class SnapshotIntegrityError(SnapshotError):
+    """A file the snapshot lists that is missing, unreadable or not the bytes it lists: the build stops.
+
+    Its message is one line that starts with INTEGRITY_PREFIX and names the file, so the
+    launcher can find it in whatever a runner reports of a failed worker.
+    """
+
+
+INTEGRITY_PREFIX = "snapshot integrity: "
+
+
+def integrity_error(relative_path: str, what: str) -> SnapshotIntegrityError:
+    return SnapshotIntegrityError(f"{INTEGRITY_PREFIX}{relative_path}: {what}")
+
+
+def find_integrity_message(text: str) -> str | None:
+    """The first integrity error line in a runner's failure text, if any."""
+    start = text.find(INTEGRITY_PREFIX)
+    if start < 0:
+        return None
+    line = text[start:].splitlines()[0]
+    return line.split(" [while running", 1)[0].rstrip("'\" ")
+
+
+def safe_relative_path(path: object) -> str:
+    """`path` when it names a file inside the snapshot; SnapshotError otherwise.
+
+    A relative `/`-separated path without empty, `.` or `..` parts, backslashes or control
+    characters, of at most MAX_PATH_LENGTH characters: nothing a snapshot lists can reach outside it.
+    """
+    if not isinstance(path, str) or not path or len(path) > MAX_PATH_LENGTH:
+        raise SnapshotError(f"not a snapshot path: {str(path)[:80]!r}")
+    parts = path.split("/")
+    if path.startswith("/") or "\\" in path or any(part in ("", ".", "..") for part in parts) \
+            or any(ord(char) < 32 for char in path):
+        raise SnapshotError(f"not a path inside the snapshot: {path[:200]!r}")
+    return path
 
 
 @dataclass(frozen=True)
@@ -73,17 +116,27 @@ def bundled_sample_snapshot() -> Path:
 
 
 def load_snapshot(snapshot_dir: Path) -> dict:
-    """snapshot.json, checked against its schema."""
+    """snapshot.json of a local snapshot folder, checked against its schema."""
     path = snapshot_dir / SNAPSHOT_FILE
     if not path.is_file():
         raise SnapshotError(f"{snapshot_dir} is not a snapshot: {SNAPSHOT_FILE} is missing")
+    return parse_snapshot(path.read_bytes(), str(path))
+
+
+def parse_snapshot(data: bytes, where: str) -> dict:
+    """The snapshot.json in `data`, checked against its schema; every path it lists stays inside the snapshot."""
     try:
-        snapshot = json.loads(path.read_text(encoding="utf-8"))
+        snapshot = json.loads(data)
     except ValueError as exc:
-        raise SnapshotError(f"{path}: not valid JSON ({exc})") from exc
+        raise SnapshotError(f"{where}: not valid JSON ({exc})") from exc
     problems = schema_errors("snapshot", snapshot)
     if problems:
-        raise SnapshotError(f"{path}: {problems[0]}")
+        raise SnapshotError(f"{where}: {problems[0]}")
+    for source in snapshot["sources"]:
+        for file in source["files"]:
+            safe_relative_path(file)
+    for file in snapshot.get("files", {}):
+        safe_relative_path(file)
     return snapshot
 
 
@@ -98,23 +151,26 @@ def feed_files(snapshot: dict) -> list[FeedFile]:
     return sorted(files, key=lambda f: f.path)
 
 
-def checked_path(snapshot_dir: Path, relative_path: str, expected_sha256: str | None) -> Path:
-    """The path of a snapshot file; SnapshotError when it is missing or its sha256 differs."""
-    path = snapshot_dir / relative_path
-    if not path.is_file():
-        raise SnapshotError(f"{relative_path}: listed in the snapshot but missing")
-    if expected_sha256 and sha256_file(path) != expected_sha256:
-        raise SnapshotError(f"{relative_path}: sha256 differs from snapshot.json")
-    return path
+def documents_checksum(snapshot: dict) -> str | None:
+    """The sha256 snapshot.json lists for documents.jsonl (None when it lists none)."""
+    return snapshot.get("files", {}).get(DOCUMENTS_FILE)
 
 
-def document_lines(snapshot_dir: Path) -> list[tuple[int, str]]:
-    """(line number, raw line) of documents.jsonl, empty when the snapshot has no documents."""
+def iter_document_lines(stream: Iterable[bytes]) -> Iterator[tuple[int, str]]:
+    """(line number, line) of each non-blank line of a documents.jsonl stream (bytes lines)."""
+    for number, raw in enumerate(stream, start=1):
+        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        if line.strip():
+            yield number, line
+
+
+def count_documents(snapshot_dir: Path) -> int:
+    """How many document lines a local snapshot's documents.jsonl holds (0 without one)."""
     path = snapshot_dir / DOCUMENTS_FILE
     if not path.is_file():
-        return []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+        return 0
+    with path.open("rb") as handle:
+        return sum(1 for _ in iter_document_lines(handle))
 
 
 # ---------------------------------------------------------------- writing

@@ -5,8 +5,10 @@ import pytest
 
 from pipeline.snapshot import (
     SnapshotError,
-    checked_path,
-    document_lines,
+    count_documents,
+    iter_document_lines,
+    parse_snapshot,
+    safe_relative_path,
     feed_files,
     feed_path,
     is_finished,
@@ -39,9 +41,11 @@ def test_a_written_snapshot_reads_back(tmp_path):
     assert is_finished(tmp_path) and load_snapshot(tmp_path) == written
     assert list(written["files"]) == sorted(files)
     [feed] = feed_files(written)
-    assert checked_path(tmp_path, feed.path, feed.sha256) == page
-    assert [json.loads(line)["path"] for _, line in document_lines(tmp_path)] == [
-        "documents/pdf/" + SHA1 + ".pdf", "documents/pmc/PMC1.xml"]
+    assert (feed.path, feed.sha256) == (feed_path("pubmed", "page-00001.xml"), sha256_file(page))
+    with (tmp_path / "documents.jsonl").open("rb") as handle:
+        assert [json.loads(line)["path"] for _, line in iter_document_lines(handle)] == [
+            "documents/pdf/" + SHA1 + ".pdf", "documents/pmc/PMC1.xml"]
+    assert count_documents(tmp_path) == 2
     assert (tmp_path / "snapshot.json").read_text(encoding="utf-8").endswith("}\n")
 
 
@@ -51,12 +55,19 @@ def test_a_snapshot_that_would_break_its_schema_is_not_written(tmp_path):
     assert not is_finished(tmp_path)
 
 
-def test_a_changed_file_is_caught(tmp_path):
-    (tmp_path / "f").write_bytes(b"one")
-    with pytest.raises(SnapshotError, match="sha256 differs"):
-        checked_path(tmp_path, "f", "0" * 64)
-    with pytest.raises(SnapshotError, match="missing"):
-        checked_path(tmp_path, "g", None)
+@pytest.mark.parametrize("path", ["../../../../etc/passwd", "/etc/passwd", "feeds/../../x", "feeds//x", "feeds/./x",
+                                  "feeds\\x", "feeds/x\n", "", "a" * 1025, 7, None])
+def test_paths_a_snapshot_lists_stay_inside_it(path):
+    with pytest.raises(SnapshotError):
+        safe_relative_path(path)
+
+
+def test_a_snapshot_json_naming_a_file_outside_the_snapshot_is_refused():
+    snapshot = {"created": "2026-01-01T00:00:00Z", "query": None, "files": {},
+                "sources": [{"name": "who", "kind": "who", "files": ["../../../../etc/passwd"]}]}
+    with pytest.raises(SnapshotError, match="not a path inside the snapshot"):
+        parse_snapshot(json.dumps(snapshot).encode(), "snapshot.json")
+    assert safe_relative_path("feeds/who/export.csv") == "feeds/who/export.csv"
 
 
 def test_partial_files_are_removed_and_nothing_else(tmp_path):

@@ -11,6 +11,7 @@ import gzip
 import io
 import zlib
 from collections.abc import Iterator
+from typing import BinaryIO
 
 from parsers.errors import ParseError
 from parsers.feeds import arxiv, biorxiv, crossref, europepmc, pmc, pubmed, who
@@ -68,22 +69,30 @@ def _parse_bytes(kind: str, data: bytes, on_error: OnError) -> list[dict]:
 
 def iter_feed_records(kind: str, path: str, on_error: OnError = None) -> Iterator[dict]:
     """Source records of the feed file at `path` (".gz" or gzip content is decompressed)."""
-    _check_kind(kind)
     with open(path, "rb") as raw:
-        is_gzip = raw.read(2) == GZIP_MAGIC
-        raw.seek(0)
-        stream = gzip.GzipFile(fileobj=raw, mode="rb") if is_gzip else raw
-        try:
-            if kind in _STREAMED:
-                yield from _STREAMED[kind](io.BufferedReader(stream) if is_gzip else stream, on_error)
-            else:
-                yield from parse_feed_bytes(kind, stream.read(), on_error)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise FeedError(f"cannot read {path}: {exc}") from exc
-        except FeedError:
-            raise
-        except ParseError as exc:
-            raise _as_feed_error(exc) from exc
+        yield from iter_feed_stream(kind, raw, path, on_error)
 
 
-__all__ = ["FEED_KINDS", "FeedError", "FeedRecordError", "iter_feed_records", "parse_feed_bytes"]
+def iter_feed_stream(kind: str, raw: BinaryIO, name: str, on_error: OnError = None) -> Iterator[dict]:
+    """Source records of one feed file read from the binary stream `raw` (gzip content is decompressed).
+
+    The stream is read once, front to back (no seeking), so it may come from a network store.
+    """
+    _check_kind(kind)
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    is_gzip = buffered.peek(2)[:2] == GZIP_MAGIC
+    stream: BinaryIO = gzip.GzipFile(fileobj=buffered, mode="rb") if is_gzip else buffered  # type: ignore[assignment]
+    try:
+        if kind in _STREAMED:
+            yield from _STREAMED[kind](io.BufferedReader(stream) if is_gzip else stream, on_error)  # type: ignore[arg-type]
+        else:
+            yield from parse_feed_bytes(kind, stream.read(), on_error)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise FeedError(f"cannot read {name}: {exc}") from exc
+    except FeedError:
+        raise
+    except ParseError as exc:
+        raise _as_feed_error(exc) from exc
+
+
+__all__ = ["FEED_KINDS", "FeedError", "FeedRecordError", "iter_feed_records", "iter_feed_stream", "parse_feed_bytes"]
