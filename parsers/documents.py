@@ -98,20 +98,24 @@ def input_kind(data: bytes) -> str:
     return kind
 
 
-def parser_version(kind: str, grobid_configured: bool) -> str:
-    """The version of the parser that turns documents of `kind` into papers."""
+def parser_version(kind: str, grobid_version: str | None = None) -> str:
+    """The version of the parser that turns documents of `kind` into papers.
+
+    PDFs parsed through GROBID (`grobid_version` is then the server's version) depend on
+    GROBID's own version too, so it is part of theirs: `tei-1+grobid-0.8.0`.
+    """
     if kind == "jats":
         return JATS_VERSION
     if kind == "pdf":
-        return TEI_VERSION if grobid_configured else PDFMINER_VERSION
+        return f"{TEI_VERSION}+grobid-{grobid_version}" if grobid_version else PDFMINER_VERSION
     if kind == "tei":
         return TEI_VERSION
     raise ValueError(f"unknown document kind {kind!r}")
 
 
-def parser_versions(grobid_configured: bool) -> dict[str, str]:
+def parser_versions(grobid_version: str | None = None) -> dict[str, str]:
     """The parser version of each release parse folder (pmc_json, pdf_json), for the manifest."""
-    return {"pmc_json": parser_version("jats", grobid_configured), "pdf_json": parser_version("pdf", grobid_configured)}
+    return {"pmc_json": parser_version("jats", grobid_version), "pdf_json": parser_version("pdf", grobid_version)}
 
 
 def parse_document(kind: str, data: bytes, fallback_id: str, grobid: GrobidClient | None,

@@ -36,12 +36,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parsers.documents import parser_version
 from parsers.errors import ParseError
 from parsers.grobid import DEFAULT_CONCURRENCY as GROBID_DEFAULT_CONCURRENCY
 from pipeline.ingest import IngestError, Progress, default_sources_file, ingest, load_sources
-from pipeline.parse_cache import parse_cache_folder, write_cached_parse
-from pipeline.snapshot import SnapshotError, document_lines
+from pipeline.parse_cache import PARSES, parse_cache_key, seed_entry
+from pipeline.snapshot import SnapshotError, count_documents
 from release.errors import LockHeldError, ReleaseError
 from release.fetch import fetch_release_files
 from release.layout import DEAD_LETTERS, MANIFEST, PREVIOUS_RELEASE_FILES, TARBALL, pdf_sha1_of_path, read_manifest
@@ -190,29 +189,29 @@ def _is_date(text: str) -> bool:
         return False
 
 
-def seed_parse_cache(previous_dir: Path, cache_dir: Path, pdf_parser_version: str) -> int:
-    """Copy the previous release's pdf_json parses into the parse cache; return how many.
+def seed_parse_cache(previous_dir: Path, cache_dir: Path) -> int:
+    """Put the previous release's pdf_json parses into the parse cache; return how many.
 
-    Only when that release was parsed with `pdf_parser_version` (its manifest says so).
+    Each is keyed under the parser and schema versions that release's manifest names, so
+    a build under the same versions reuses it and any other build never sees it.
     """
     manifest = read_manifest(previous_dir)
-    if manifest.get("parser_versions", {}).get("pdf_json") != pdf_parser_version:
+    parser_version = manifest.get("parser_versions", {}).get("pdf_json")
+    schema_version = manifest.get("schema_versions", {}).get("pdf_json")
+    if not parser_version or not schema_version:
         return 0
-    target_dir = parse_cache_folder(cache_dir, pdf_parser_version)
     seeded = 0
     for name, data in iter_tarball_files(previous_dir / TARBALL):
         sha1 = pdf_sha1_of_path(name)
         if sha1 is None:
             continue
-        entry = target_dir / f"{sha1}.json"
-        if not entry.exists():
-            write_cached_parse(entry, json.loads(data), {})
-            seeded += 1
+        seed_entry(cache_dir, parse_cache_key("pdf", parser_version, schema_version, sha1, sha1), data, sha1, name)
+        seeded += 1
     return seeded
 
 
-def _has_cached_parses(cache_dir: Path, version: str) -> bool:
-    folder = parse_cache_folder(cache_dir, version)
+def _has_cached_parses(cache_dir: Path) -> bool:
+    folder = cache_dir / PARSES
     return folder.is_dir() and any(folder.iterdir())
 
 
@@ -256,7 +255,7 @@ def count_failed_inputs(release_dir: Path, snapshot_dir: Path, ignored_reasons: 
     for line in (release_dir / DEAD_LETTERS).read_text(encoding="utf-8").splitlines():
         if line and json.loads(line)["reason"] not in ignored_reasons:
             failed += 1
-    return failed, manifest["counts"].get("source_records", 0) + len(document_lines(snapshot_dir))
+    return failed, manifest["counts"].get("source_records", 0) + count_documents(snapshot_dir)
 
 
 @contextmanager
@@ -301,17 +300,16 @@ def _run_locked(config: NightlyConfig, release_date: str, result: NightlyResult)
         result.previous_date = previous_release_date(storage, prefix, release_date)
         previous_dir = None
         if result.previous_date is not None:
-            pdf_version = parser_version("pdf", bool(config.grobid_url))
-            seed = not _has_cached_parses(cache_dir, pdf_version)
+            seed = not _has_cached_parses(cache_dir)
             names = PREVIOUS_RELEASE_FILES + ((TARBALL,) if seed else ())
             previous_dir = work / "previous" / result.previous_date
             fetch_release_files(storage, join_key(prefix, result.previous_date), names, previous_dir)
             if seed:
-                result.seeded_parses = seed_parse_cache(previous_dir, cache_dir, pdf_version)
+                result.seeded_parses = seed_parse_cache(previous_dir, cache_dir)
     with _step(result, "build"):
-        release_dir = run_build(snapshot_dir, work / "releases", release_date, previous_dir=previous_dir,
+        release_dir = Path(run_build(snapshot_dir, work / "releases", release_date, previous_dir=previous_dir,
                                 grobid_url=config.grobid_url, grobid_concurrency=config.grobid_concurrency,
-                                beam_args=list(config.beam_args), parse_cache_dir=cache_dir)
+                                     beam_args=list(config.beam_args), parse_cache_dir=cache_dir))
     with _step(result, "validate"):
         problems = validate_release_dir(release_dir)
         if problems:

@@ -58,14 +58,14 @@ def test_input_kind_takes_other_markup_as_jats_and_refuses_the_rest():
 
 
 def test_parser_versions():
-    assert parser_version("jats", grobid_configured=True) == JATS_VERSION
-    assert parser_version("pdf", grobid_configured=False) == PDFMINER_VERSION
-    assert parser_version("pdf", grobid_configured=True) == TEI_VERSION
-    assert parser_version("tei", grobid_configured=False) == TEI_VERSION
-    assert parser_versions(grobid_configured=False) == {"pmc_json": JATS_VERSION, "pdf_json": PDFMINER_VERSION}
-    assert parser_versions(grobid_configured=True) == {"pmc_json": JATS_VERSION, "pdf_json": TEI_VERSION}
+    assert parser_version("jats", grobid_version="0.8.0") == JATS_VERSION
+    assert parser_version("pdf") == PDFMINER_VERSION
+    assert parser_version("pdf", grobid_version="0.8.0") == f"{TEI_VERSION}+grobid-0.8.0"
+    assert parser_version("tei") == TEI_VERSION
+    assert parser_versions() == {"pmc_json": JATS_VERSION, "pdf_json": PDFMINER_VERSION}
+    assert parser_versions("0.8.0") == {"pmc_json": JATS_VERSION, "pdf_json": f"{TEI_VERSION}+grobid-0.8.0"}
     with pytest.raises(ValueError):
-        parser_version("html", grobid_configured=False)
+        parser_version("html")
 
 
 def test_parse_document_of_each_kind(corpus_dir):

@@ -1,12 +1,14 @@
 """The nightly run: ingest from loopback feeds, build on the previous release from moto's S3, publish."""
 import csv
 import filecmp
+import gzip
 import json
 from pathlib import Path
 
 import pytest
 
 from pipeline.cli import main
+from release.layout import read_manifest
 from pipeline.nightly import (
     EXIT_FAILURE,
     EXIT_LOCKED,
@@ -128,15 +130,18 @@ def test_an_unreachable_store_fails_without_building(tmp_path: Path, capsys) -> 
     assert not (tmp_path / "work/releases").exists()
 
 
-def test_seed_parse_cache_only_for_the_same_parser_version(tmp_path: Path) -> None:
-    from tests.support.release_fixtures import PDF_SHA1, make_pdf_paper, write_small_release
+def test_seeded_parses_are_keyed_under_the_versions_of_the_release_they_come_from(tmp_path: Path) -> None:
+    from pipeline.parse_cache import CachedParse, entry_names, parse_cache_key
+    from tests.support.release_fixtures import PDF_SHA1, write_small_release
 
     release_dir = write_small_release(tmp_path / "out", "2026-01-02")  # parser_versions pdf_json: test-1
-    assert seed_parse_cache(release_dir, tmp_path / "cache", "pdfminer-1") == 0
-    assert seed_parse_cache(release_dir, tmp_path / "cache", "test-1") == 1
-    entry = json.loads((tmp_path / f"cache/parses/test-1/{PDF_SHA1}.json").read_text())
-    assert entry == {"paper": make_pdf_paper(), "ids": {}}
-    assert seed_parse_cache(release_dir, tmp_path / "cache", "test-1") == 0
+    assert seed_parse_cache(release_dir, tmp_path / "cache") == 1
+    key = parse_cache_key("pdf", "test-1", read_manifest(release_dir)["schema_versions"]["pdf_json"], PDF_SHA1, PDF_SHA1)
+    data_name, member_name, ref_name = entry_names(key)
+    parse = (release_dir / f"document_parses/pdf_json/{PDF_SHA1}.json").read_bytes()
+    assert (tmp_path / "cache" / data_name).read_bytes() == parse
+    assert CachedParse.from_json((tmp_path / "cache" / ref_name).read_bytes()).paper_id == PDF_SHA1
+    assert gzip.decompress((tmp_path / "cache" / member_name).read_bytes())[512:512 + len(parse)] == parse
 
 
 @pytest.mark.parametrize("text, message", [

@@ -1,33 +1,43 @@
-"""ParseDocuments: documents.jsonl lines -> full-text papers (pmc_json / pdf_json).
+"""ParseDocuments: documents.jsonl lines -> parse files written where they are made, and small references.
 
-Each document is read from the snapshot, checked against its SHA-1 and parsed:
-JATS with `parse_jats`, PDFs with `pdf_to_pdf_json` (GROBID when a URL is given, else
-pdfminer). With a parse cache folder, a document whose bytes and parser version were
-parsed before is not parsed again. Failures become dead letters; every parse is
-checked against its schema and the span invariants before it goes on.
+A worker reads documents.jsonl from the snapshot's location and hands out its lines;
+each document is read from the store, checked against its SHA-1 and parsed (JATS with
+the JATS parser, PDFs through GROBID when a URL is given, else pdfminer), or taken from
+the parse cache. The parse is written once, right there, into the staging folder as a
+candidate named by its cache key (`_work/parses/<key>.json`; a cache hit copies the
+cached bytes), and only a `ParsedRef` (kind, ids, paths, size, sha256) goes on through
+the graph: full texts never enter a shuffle. HarmonizeMetadata later moves the
+candidates of the parses that belong to the release to their release paths.
+
+A document line that is not valid JSON, breaks its schema or names a path outside the
+snapshot, and a document that fails to parse or whose parse breaks the schema, become
+dead letters. A listed document that is missing or not the bytes documents.jsonl says
+stops the build (SnapshotIntegrityError): that is the snapshot, not the document.
 """
 import concurrent.futures
 import hashlib
 import json
 import logging
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 import apache_beam as beam
 from apache_beam.utils.windowed_value import WindowedValue
 
-from parsers.documents import parse_document, parser_version
+from parsers.documents import parse_document
 from parsers.errors import ParseError
 from parsers.grobid import DEFAULT_CONCURRENCY, GrobidClient
-from schemas.invariants import paper_problems
-from pipeline.stages import DEAD_LETTERS
-from schemas.records import dead_letter, dead_letter_from_error
+from pipeline.parse_cache import CachedParse, entry_names, parse_cache_key
+from pipeline.snapshot import (DOCUMENTS_FILE, SnapshotError, documents_checksum, integrity_error,
+                               iter_document_lines, safe_relative_path)
+from pipeline.stages import DEAD_LETTERS, files
 from pipeline.stages.metrics import count
-from pipeline.parse_cache import parse_cache_folder, read_cached_parse, write_cached_parse
-from pipeline.snapshot import SnapshotError
-from release.layout import paper_relative_path
-from release.writer import paper_json_bytes
-from schemas import schema_errors
+from pipeline.stages.read_records import read_snapshot
+from release.layout import candidate_name, member_candidate_name, paper_relative_path
+from release.tarball import file_member
+from schemas import load_schema, schema_errors
+from schemas.invariants import paper_problems
+from schemas.records import dead_letter, dead_letter_from_error, paper_json_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -36,95 +46,172 @@ SCHEMA_BY_TYPE = {"jats": "pmc_json", "pdf": "pdf_json"}
 
 
 @dataclass(frozen=True)
-class ParsedDocument:
-    """One parsed document on its way to the release."""
+class ParsedRef:
+    """One parsed document on its way to the release: everything but its bytes."""
 
     type: str  # "jats" | "pdf"
     sha1: str
-    json_path: str  # relative path inside the release
+    json_path: str  # its path inside the release
     ids: dict
     source: str
-    paper_json: bytes = field(repr=False)
-
-
-def paper_validation_problems(doc_type: str, paper: dict) -> list[str]:
-    return schema_errors(SCHEMA_BY_TYPE[doc_type], paper) + paper_problems(paper)
+    candidate: str  # where its bytes are, relative to the staging folder
+    member: str  # where its compressed tarball member is, relative to the staging folder
+    size: int
+    sha256: str
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What parsing one documents.jsonl line gave: a parsed document or a dead letter, and counters."""
+    """What parsing one documents.jsonl line gave: a reference or a dead letter, and counters."""
 
-    parsed: ParsedDocument | None = None
+    parsed: ParsedRef | None = None
     dead_letter: dict | None = None
     counters: tuple[tuple[str, str | None], ...] = ()
 
 
-def read_document(snapshot_dir: Path, document: dict) -> bytes:
+@dataclass(frozen=True)
+class ParseSettings:
+    """Where a worker reads and writes, and which parser versions it works under."""
+
+    snapshot: str
+    staging: str
+    cache: str | None
+    versions: dict[str, str]  # parser_versions(...), decided on the launcher
+    store: tuple[str, ...] = ()  # files.store_flags: how workers reach the store
+
+
+def read_document(settings: ParseSettings, document: dict) -> bytes:
     """The document's bytes, checked against the SHA-1 that documents.jsonl gives."""
-    path = snapshot_dir / document["path"]
-    if not path.is_file():
-        raise SnapshotError(f"{document['path']}: listed in documents.jsonl but missing")
-    data = path.read_bytes()
-    if hashlib.sha1(data).hexdigest() != document["sha1"]:
-        raise SnapshotError(f"{document['path']}: SHA-1 differs from documents.jsonl")
-    return data
+    path = files.join(settings.snapshot, document["path"])
+    try:
+        with files.checked_stream(path, document["sha1"], "sha1") as stream:
+            return stream.read()
+    except files.ChecksumMismatchError as exc:
+        raise integrity_error(document["path"], "SHA-1 differs from documents.jsonl") from exc
+    except FileNotFoundError as exc:
+        raise integrity_error(document["path"], "listed in documents.jsonl but missing") from exc
 
 
-def parse_or_reuse(doc_type: str, data: bytes, document: dict, grobid: GrobidClient | None,
-                   cache_dir: Path | None) -> tuple[dict, dict, bool]:
-    """(paper, ids found in it, whether it came from the parse cache)."""
-    cache_file = None
-    if cache_dir:
-        version = parser_version(doc_type, grobid is not None)
-        cache_file = parse_cache_folder(cache_dir, version) / f"{document['sha1']}.json"
-        cached = read_cached_parse(cache_file)
-        if cached is not None:
-            return cached[0], cached[1], True
-    paper, found_ids = parse_document(doc_type, data, Path(document["path"]).stem, grobid)
-    if cache_file is not None:
-        write_cached_parse(cache_file, paper, found_ids)
-    return paper, found_ids, False
-
-
-def parse_document_line(number: int, line: str, snapshot_dir: Path, grobid: GrobidClient | None,
-                        cache_dir: Path | None) -> Outcome:
-    """Read, check, parse (or reuse a cached parse) and validate the document of one line."""
-    input_ref = f"documents.jsonl:{number}"
+def document_line_problem(line: str) -> tuple[dict | None, dict | None]:
+    """(document, None) for a usable documents.jsonl line, else (None, the reason as dead-letter fields)."""
     try:
         document = json.loads(line)
     except ValueError as exc:
-        return Outcome(dead_letter=dead_letter(STAGE, input_ref, "JSONDecodeError", "invalid_document_line", str(exc)))
+        return None, {"error": "JSONDecodeError", "message": str(exc)}
     problems = schema_errors("document_line", document)
+    if not problems:
+        try:
+            safe_relative_path(document["path"])
+        except SnapshotError as exc:
+            problems = [str(exc)]
     if problems:
-        source = document.get("source") if isinstance(document, dict) else None
-        return Outcome(dead_letter=dead_letter(STAGE, input_ref, "SchemaError", "invalid_document_line", "; ".join(problems), source))
-    source, doc_type, input_ref = document["source"], document["type"], document["path"]
-    try:
-        data = read_document(snapshot_dir, document)
-        paper, found_ids, reused = parse_or_reuse(doc_type, data, document, grobid, cache_dir)
-    except (ParseError, SnapshotError) as exc:
-        return Outcome(dead_letter=dead_letter_from_error(STAGE, input_ref, exc, source), counters=((f"failed_{doc_type}", source),))
-    problems = paper_validation_problems(doc_type, paper)
-    if problems:
-        letter = dead_letter(STAGE, input_ref, "SchemaError", "invalid_parse", "; ".join(problems[:5]), source)
-        return Outcome(dead_letter=letter, counters=((f"invalid_{doc_type}", source),))
+        source = document.get("source") if isinstance(document, dict) and isinstance(document.get("source"), str) else None
+        return None, {"error": "SchemaError", "message": "; ".join(problems), "source": source}
+    return document, None
+
+
+def parse_or_reuse(settings: ParseSettings, document: dict, grobid: GrobidClient | None) -> tuple[ParsedRef, bool]:
+    """Write the document's parse as a staging candidate (parsed now, or copied from the cache).
+
+    Returns its reference and whether it came from the cache; ParseError when it does
+    not parse, InvalidParse when its parse breaks the schema or the span invariants.
+    """
+    doc_type, fallback_id = document["type"], PurePosixPath(document["path"]).stem
+    schema_version = load_schema(SCHEMA_BY_TYPE[doc_type])["version"]
+    key = parse_cache_key(doc_type, settings.versions[SCHEMA_BY_TYPE[doc_type]], schema_version,
+                          document["sha1"], fallback_id)
+    candidate, member = candidate_name(key), member_candidate_name(key)
+    candidate_path, member_path = files.join(settings.staging, candidate), files.join(settings.staging, member)
+    data = read_document(settings, document)  # checked even when the cache has its parse
+    cached = lookup_cache(settings.cache, key)
+    if cached is not None:
+        data_name, member_name, _ = entry_names(key)
+        files.copy(files.join(settings.cache, data_name), candidate_path)
+        files.copy(files.join(settings.cache, member_name), member_path)
+        entry, reused = cached, True
+    else:
+        paper, found_ids = parse_document(doc_type, data, fallback_id, grobid)
+        problems = schema_errors(SCHEMA_BY_TYPE[doc_type], paper) + paper_problems(paper)
+        if problems:
+            raise InvalidParse("; ".join(problems[:5]))
+        parse = paper_json_bytes(paper)
+        entry = CachedParse(paper_id=paper["paper_id"], ids=found_ids, size=len(parse),
+                            sha256=hashlib.sha256(parse).hexdigest())
+        json_path = paper_relative_path(doc_type, entry.paper_id)
+        files.write_bytes(candidate_path, parse)
+        files.write_bytes(member_path, file_member(json_path, parse))
+        if settings.cache:
+            store_cache(settings.cache, key, candidate_path, member_path, entry)
+        reused = False
     ids = {k: v for k, v in document["ids"].items() if v}
-    ids.update({k: v for k, v in found_ids.items() if k not in ids})
-    parsed = ParsedDocument(
-        type=doc_type,
-        sha1=document["sha1"],
-        json_path=paper_relative_path(doc_type, paper["paper_id"]),
-        ids=dict(sorted(ids.items())),
-        source=source,
-        paper_json=paper_json_bytes(paper),
-    )
+    ids.update({k: v for k, v in entry.ids.items() if k not in ids})
+    ref = ParsedRef(type=doc_type, sha1=document["sha1"], json_path=paper_relative_path(doc_type, entry.paper_id),
+                    ids=dict(sorted(ids.items())), source=document["source"], candidate=candidate, member=member,
+                    size=entry.size, sha256=entry.sha256)
+    return ref, reused
+
+
+class InvalidParse(ParseError):
+    """A parse that breaks its schema or the span invariants."""
+
+    reason = "invalid_parse"
+
+
+def lookup_cache(cache: str | None, key: str) -> CachedParse | None:
+    """The cache entry of `key`, or None (no cache, no entry, or half of one)."""
+    if not cache:
+        return None
+    try:
+        return CachedParse.from_json(files.read_bytes(files.join(cache, entry_names(key)[2])))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def store_cache(cache: str, key: str, candidate_path: str, member_path: str, entry: CachedParse) -> None:
+    """Copy a fresh parse and its tarball member into the cache, its ref file last."""
+    data_name, member_name, ref_name = entry_names(key)
+    files.copy(candidate_path, files.join(cache, data_name))
+    files.copy(member_path, files.join(cache, member_name))
+    files.write_bytes(files.join(cache, ref_name), entry.to_json())
+
+
+def parse_document_line(number: int, line: str, settings: ParseSettings, grobid: GrobidClient | None) -> Outcome:
+    """Check one documents.jsonl line, then parse (or reuse) and write its document."""
+    document, problem = document_line_problem(line)
+    if document is None:
+        letter = dead_letter(STAGE, f"{DOCUMENTS_FILE}:{number}", problem["error"], "invalid_document_line",
+                             problem["message"], problem.get("source"))
+        return Outcome(dead_letter=letter)
+    source, doc_type = document["source"], document["type"]
+    try:
+        ref, reused = parse_or_reuse(settings, document, grobid)
+    except ParseError as exc:
+        what = "invalid" if isinstance(exc, InvalidParse) else "failed"
+        return Outcome(dead_letter=dead_letter_from_error(STAGE, document["path"], exc, source),
+                       counters=((f"{what}_{doc_type}", source),))
     counters = ((f"parsed_{doc_type}", source),) + ((("reused_parses", None),) if reused else ())
-    return Outcome(parsed=parsed, counters=counters)
+    return Outcome(parsed=ref, counters=counters)
 
 
-@beam.typehints.with_output_types(ParsedDocument)
-class ParseDocument(beam.DoFn):
+class ListDocumentLines(files.StoreDoFn):
+    """The snapshot's location -> (line number, line) of its documents.jsonl, checked against snapshot.json."""
+
+    def process(self, snapshot: str):
+        expected = documents_checksum(read_snapshot(snapshot))
+        path = files.join(snapshot, DOCUMENTS_FILE)
+        if expected is None and not files.exists(path):
+            return
+        try:
+            with files.checked_stream(path, expected) as stream:
+                yield from iter_document_lines(stream)
+        except files.ChecksumMismatchError as exc:
+            raise integrity_error(DOCUMENTS_FILE, "sha256 differs from snapshot.json") from exc
+        except FileNotFoundError as exc:
+            raise integrity_error(DOCUMENTS_FILE, "listed in snapshot.json but missing") from exc
+
+
+@beam.typehints.with_output_types(ParsedRef)
+class ParseDocument(files.StoreDoFn):
     """Thin wrapper over `parse_document_line`.
 
     With GROBID, the documents of a bundle are parsed by a thread pool twice as wide as
@@ -135,20 +222,20 @@ class ParseDocument(beam.DoFn):
     once. Outcomes are emitted as they complete, and the rest at the end of the bundle.
     """
 
-    def __init__(self, snapshot_dir: str, grobid_url: str | None, cache_dir: str | None,
-                 grobid_concurrency: int = DEFAULT_CONCURRENCY):
-        self.snapshot_dir = snapshot_dir
+    def __init__(self, settings: ParseSettings, grobid_url: str | None, grobid_concurrency: int = DEFAULT_CONCURRENCY):
+        super().__init__(settings.store)
+        self.settings = settings
         self.grobid_url = grobid_url
-        self.cache_dir = cache_dir
         self.grobid_concurrency = grobid_concurrency
         self.grobid: GrobidClient | None = None
         self.pool: concurrent.futures.ThreadPoolExecutor | None = None
         self.pending: list[tuple[concurrent.futures.Future, object, object]] = []
 
     def setup(self):
+        super().setup()
         if self.grobid_url:
-            cache = str(Path(self.cache_dir) / "tei") if self.cache_dir else None
-            self.grobid = GrobidClient(self.grobid_url, cache_dir=cache, concurrency=self.grobid_concurrency)
+            tei_cache = files.join(self.settings.cache, "tei") if self.settings.cache and files.is_local(self.settings.cache) else None
+            self.grobid = GrobidClient(self.grobid_url, cache_dir=tei_cache, concurrency=self.grobid_concurrency)
             self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=2 * self.grobid.concurrency)
 
     def teardown(self):
@@ -157,8 +244,7 @@ class ParseDocument(beam.DoFn):
 
     def parse(self, numbered_line: tuple[int, str]) -> Outcome:
         number, line = numbered_line
-        cache = Path(self.cache_dir) if self.cache_dir else None
-        return parse_document_line(number, line, Path(self.snapshot_dir), self.grobid, cache)
+        return parse_document_line(number, line, self.settings, self.grobid)
 
     def start_bundle(self):
         self.pending = []
@@ -189,7 +275,7 @@ class ParseDocument(beam.DoFn):
 
 
 def emit(outcome: Outcome):
-    """Count, then yield the parsed document or the dead letter (in the DoFn's own thread)."""
+    """Count, then yield the reference or the dead letter (in the DoFn's own thread)."""
     for what, source in outcome.counters:
         count(STAGE, what, source)
     if outcome.parsed is not None:
@@ -200,19 +286,21 @@ def emit(outcome: Outcome):
 
 @dataclass
 class ParseDocuments(beam.PTransform):
-    """(line number, documents.jsonl line) -> ParsedDocument (main output) and dead letters."""
+    """The snapshot's location -> ParsedRef (main output) and dead letters; parses written into staging."""
 
-    snapshot_dir: str
+    settings: ParseSettings
     grobid_url: str | None = None
-    cache_dir: str | None = None
     grobid_concurrency: int = DEFAULT_CONCURRENCY
 
     def __post_init__(self):
         super().__init__()
 
-    def expand(self, lines):
+    def expand(self, pipeline):
         return (
-            lines
+            pipeline
+            | "SnapshotLocation" >> beam.Create([self.settings.snapshot])
+            | "ListDocumentLines" >> beam.ParDo(ListDocumentLines(self.settings.store))
             | "SpreadDocuments" >> beam.Reshuffle()
-            | "Parse" >> beam.ParDo(ParseDocument(self.snapshot_dir, self.grobid_url, self.cache_dir, self.grobid_concurrency)).with_outputs(DEAD_LETTERS, main="parsed")
+            | "Parse" >> beam.ParDo(ParseDocument(self.settings, self.grobid_url, self.grobid_concurrency))
+            .with_outputs(DEAD_LETTERS, main="parsed")
         )

@@ -1,4 +1,4 @@
-"""A snapshot of PDF documents only: what the ParseDocuments stage reads, without feeds."""
+"""A snapshot of documents only (no feeds): what the ParseDocuments stage reads."""
 import hashlib
 import json
 from pathlib import Path
@@ -21,4 +21,14 @@ def write_pdf_snapshot(folder: Path, documents: dict[str, bytes]) -> list[tuple[
         line = {"path": f"documents/pdf/{sha1}.pdf", "sha1": sha1, "type": "pdf", "source": "MedRxiv",
                 "ids": ids, "license": "medrxiv", "url": f"https://example.org/{name}.pdf"}
         lines.append((number, json.dumps(line)))
+    write_document_list(folder, [line for _, line in lines])
     return lines
+
+
+def write_document_list(folder: Path, lines: list[str]) -> None:
+    """documents.jsonl holding `lines`, and a snapshot.json (no feeds) that lists it with its sha256."""
+    text = "".join(line + "\n" for line in lines).encode("utf-8")
+    (folder / "documents.jsonl").write_bytes(text)
+    snapshot = {"created": "2026-01-01T00:00:00Z", "query": None, "sources": [],
+                "files": {"documents.jsonl": hashlib.sha256(text).hexdigest()}}
+    (folder / "snapshot.json").write_text(json.dumps(snapshot), encoding="utf-8")
