@@ -1,21 +1,38 @@
-"""AssignCordUids: clusters -> (cord_uid, cluster), keeping the previous release's ids.
+"""AssignCordUids: clusters -> (cord_uid, PaperSummary), keeping the previous release's ids.
+
+Right away each cluster becomes a `PaperSummary`: its metadata row built from its
+source records (`harmonize_members`) and its registry keys. The source records go no
+further, so what travels on is one small row per paper.
 
 The registry lookup needs every cluster at once (merges and splits compare clusters
-with each other), so one worker gets every cluster's registry keys: the clusters
-themselves, with their source records, stay where they are and are joined back by
-their sort key. The new registry and the changes (new, removed, merged, split) are
-tagged outputs.
+with each other), so one worker gets every summary's sort key and registry keys. It
+reads the previous release's registry from that release's location (never through the
+graph), writes the new `cord_uid_registry.json` straight into the staging folder, and
+emits (sort key, cord_uid) pairs, joined back to the summaries, and the changes the
+changelog lists (merged, split and retired ids).
 """
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import apache_beam as beam
 
-from dedup import Cluster, Registry, assign_cord_uids
+from dedup import Cluster, Registry, assign_cord_uids, harmonize_members
+from pipeline.stages import files
 from pipeline.stages.metrics import count
+from release.layout import REGISTRY
 
 STAGE = "assign_cord_uids"
-REGISTRY = "registry"
 CHANGES = "changes"
+REGISTRY_WRITTEN = "registry_written"
+
+
+@dataclass(frozen=True)
+class PaperSummary:
+    """One paper without its source records: what the rest of the build needs of a cluster."""
+
+    keys: list[str]  # its registry keys (Cluster.keys)
+    how: str  # "ids", "fuzzy" or "single"
+    members: int  # how many source records it merges
+    row: dict  # harmonize_members(cluster): the metadata row, cord_uid and parse columns blank
 
 
 def cluster_sort_key(cluster: Cluster) -> str:
@@ -27,50 +44,78 @@ def cluster_sort_key(cluster: Cluster) -> str:
     return "\n".join(cluster.keys) + "\n--\n" + "\n".join(labels)
 
 
-def keys_only(cluster: Cluster) -> tuple[str, Cluster]:
-    """(sort key, the cluster without its members): all the registry needs to see."""
-    return cluster_sort_key(cluster), replace(cluster, members=[])
+def summarize(cluster: Cluster) -> tuple[str, PaperSummary]:
+    """(sort key, summary) of one cluster."""
+    summary = PaperSummary(keys=cluster.keys, how=cluster.how, members=len(cluster.members),
+                           row=harmonize_members(cluster))
+    return cluster_sort_key(cluster), summary
 
 
-def assign_all(keyed: list[tuple[str, Cluster]], previous_registry_json: str | None):
-    """Emit (sort key, cord_uid) pairs, then the registry JSON and the changes."""
-    keyed = sorted(keyed, key=lambda pair: pair[0])
-    previous = Registry.from_json(previous_registry_json) if previous_registry_json else None
-    assignment = assign_cord_uids([cluster for _, cluster in keyed], previous)
+def read_registry(previous_release: str | None) -> Registry | None:
+    """The previous release's registry, read from its location (None without one)."""
+    if not previous_release:
+        return None
+    path = files.join(previous_release, REGISTRY)
+    return Registry.from_json(files.read_bytes(path).decode("utf-8")) if files.exists(path) else None
+
+
+class AssignAll(files.StoreDoFn):
+    """Every cluster's (sort key, keys, how), on one worker -> (sort key, cord_uid) pairs, registry, changes."""
+
+    def __init__(self, previous_release: str | None, staging: str, store: tuple[str, ...] = ()):
+        super().__init__(store)
+        self.previous_release = previous_release
+        self.staging = staging
+
+    def process(self, keyed: list[tuple[str, list[str], str]]):
+        yield from assign_all(keyed, self.previous_release, self.staging)
+
+
+def assign_all(keyed: list[tuple[str, list[str], str]], previous_release: str | None, staging: str):
+    """Emit (sort key, cord_uid) pairs; write the registry into staging; then the changes."""
+    keyed = sorted(keyed)
+    clusters = [Cluster(members=[], how=how, keys=keys) for _, keys, how in keyed]
+    assignment = assign_cord_uids(clusters, read_registry(previous_release))
     count(STAGE, "new", amount=len(assignment.changes.get("new", [])))
     count(STAGE, "merged", amount=len(assignment.changes.get("merged", [])))
-    for (sort_key, _), uid in zip(keyed, assignment.uids):
+    for (sort_key, _, _), uid in zip(keyed, assignment.uids):
         yield sort_key, uid
-    yield beam.pvalue.TaggedOutput(REGISTRY, assignment.registry.to_json())
-    yield beam.pvalue.TaggedOutput(CHANGES, assignment.changes)
+    files.write_bytes(files.join(staging, REGISTRY), assignment.registry.to_json().encode("utf-8"))
+    yield beam.pvalue.TaggedOutput(REGISTRY_WRITTEN, REGISTRY)
+    changelog_changes = {key: value for key, value in assignment.changes.items() if key in ("merged", "split", "removed")}
+    yield beam.pvalue.TaggedOutput(CHANGES, changelog_changes)
 
 
-def uids_and_clusters(sort_key_and_joined: tuple[str, dict]) -> list[tuple[str, Cluster]]:
-    """(cord_uid, cluster) for the cluster(s) of one sort key."""
+def uids_and_summaries(sort_key_and_joined: tuple[str, dict]) -> list[tuple[str, PaperSummary]]:
+    """(cord_uid, summary) for the cluster(s) of one sort key."""
     _, joined = sort_key_and_joined
-    return list(zip(sorted(joined["uid"]), joined["cluster"]))
+    summaries = sorted(joined["summary"], key=lambda summary: sorted(summary.row.items()))
+    return list(zip(sorted(joined["uid"]), summaries))
 
 
 @dataclass
 class AssignCordUids(beam.PTransform):
-    """Clusters -> (cord_uid, cluster) (main output), `registry` JSON and `changes`."""
+    """Clusters -> (cord_uid, PaperSummary) (main output), `changes`, and `registry_written` once the registry is."""
 
-    previous_registry_json: str | None = None
+    staging: str
+    previous_release: str | None = None
+    store: tuple[str, ...] = ()  # files.store_flags: how workers reach the store
 
     def __post_init__(self):
         super().__init__()
 
     def expand(self, clusters):
+        summaries = clusters | "Summarize" >> beam.Map(summarize)
         assigned = (
-            clusters
-            | "KeysOnly" >> beam.Map(keys_only)
+            summaries
+            | "KeysOnly" >> beam.MapTuple(lambda sort_key, summary: (sort_key, summary.keys, summary.how))
             | "GatherKeys" >> beam.combiners.ToList()
-            | "Assign" >> beam.FlatMap(assign_all, self.previous_registry_json).with_outputs(REGISTRY, CHANGES, main="uids")
+            | "Assign" >> beam.ParDo(AssignAll(self.previous_release, self.staging, self.store))
+            .with_outputs(REGISTRY_WRITTEN, CHANGES, main="uids")
         )
-        keyed = clusters | "KeyBySortKey" >> beam.Map(lambda cluster: (cluster_sort_key(cluster), cluster))
         pairs = (
-            {"uid": assigned.uids, "cluster": keyed}
+            {"uid": assigned.uids, "summary": summaries}
             | "JoinUids" >> beam.CoGroupByKey()
-            | "UidAndCluster" >> beam.FlatMap(uids_and_clusters)
+            | "UidAndSummary" >> beam.FlatMap(uids_and_summaries)
         )
-        return {"assigned": pairs, REGISTRY: assigned[REGISTRY], CHANGES: assigned[CHANGES]}
+        return {"assigned": pairs, REGISTRY_WRITTEN: assigned[REGISTRY_WRITTEN], CHANGES: assigned[CHANGES]}

@@ -1,95 +1,123 @@
-"""HarmonizeMetadata: attach parsed documents to clusters and build one metadata row each.
+"""HarmonizeMetadata: attach parsed documents to papers, place their parse files, one metadata row each.
 
-A document belongs to every cluster that shares one of its identifiers (a PDF shared
-by two DOIs goes to both rows, as in CORD-19). A document that matches no cluster in
-the release becomes a dead letter. Several documents.jsonl lines for the same file
-(same SHA-1 or PMCID) are merged first, their identifiers united.
+A document belongs to every paper that shares one of its identifiers (a PDF shared by
+two DOIs goes to both rows, as in CORD-19). A document that matches no paper in the
+release becomes a dead letter. Several documents.jsonl lines that give the same release
+path (same SHA-1 or PMCID) are merged first, their identifiers united; the parse of
+the first of them (by source, then SHA-1) is the one the release keeps. Only
+references travel here; the parse of each attached document is then moved from its
+staging candidate to its release path (`PlaceParses`), once.
 """
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import apache_beam as beam
 
-from dedup import harmonize_cluster, identifier_keys
-from pipeline.stages import DEAD_LETTERS
-from schemas.records import dead_letter
+from dedup import attach_documents, identifier_keys
+from pipeline.stages import DEAD_LETTERS, files
 from pipeline.stages.metrics import count
-from pipeline.stages.parse_documents import ParsedDocument
+from pipeline.stages.parse_documents import ParsedRef
+from schemas.records import dead_letter
 
 STAGE = "harmonize_metadata"
-ATTACHED = "attached"
+PLACED = "placed"
 
 
-def merge_same_file(path_and_docs: tuple[str, Iterable[ParsedDocument]]) -> ParsedDocument:
+def merge_same_file(path_and_refs: tuple[str, Iterable[ParsedRef]]) -> ParsedRef:
     """One document per release path; identifiers from every line that named it."""
-    _, docs = path_and_docs
-    docs = sorted(docs, key=lambda doc: (doc.source, doc.sha1))
+    _, refs = path_and_refs
+    refs = sorted(refs, key=lambda ref: (ref.source, ref.sha1, ref.candidate))
     ids: dict = {}
-    for doc in docs:
-        for key, value in doc.ids.items():
+    for ref in refs:
+        for key, value in ref.ids.items():
             ids.setdefault(key, value)
-    return replace(docs[0], ids=dict(sorted(ids.items())))
+    return replace(refs[0], ids=dict(sorted(ids.items())))
 
 
-def document_ref(doc: ParsedDocument) -> dict:
-    """What harmonize_cluster needs to know of an attached document."""
-    return {"type": doc.type, "sha1": doc.sha1, "json_path": doc.json_path}
+def document_fields(ref: ParsedRef) -> dict:
+    """What attach_documents needs to know of an attached document."""
+    return {"type": ref.type, "sha1": ref.sha1, "json_path": ref.json_path}
 
 
 def attach_or_reject(path_and_groups: tuple[str, dict]):
-    """For one release path: (cord_uid, doc) per matching cluster, or a dead letter."""
+    """For one release path: (cord_uid, document) per matching paper and the ref to place, or a dead letter."""
     json_path, groups = path_and_groups
-    docs, uids = groups["docs"], sorted(set(groups["uids"]))
-    for doc in docs:
+    refs, uids = groups["refs"], sorted(set(groups["uids"]))
+    for ref in refs:
         if not uids:
-            count(STAGE, "unmatched_documents", doc.source)
+            count(STAGE, "unmatched_documents", ref.source)
             yield beam.pvalue.TaggedOutput(DEAD_LETTERS, dead_letter(
                 STAGE, json_path, "Unmatched", "no_matching_paper",
-                "no paper in the release shares an identifier with this document", doc.source))
+                "no paper in the release shares an identifier with this document", ref.source))
             continue
-        yield beam.pvalue.TaggedOutput(ATTACHED, doc)
+        yield beam.pvalue.TaggedOutput(PLACED, ref)
         for uid in uids:
-            yield uid, doc
+            yield uid, document_fields(ref)
 
 
 def build_row(uid_and_groups: tuple[str, dict]) -> dict:
     uid, groups = uid_and_groups
-    (cluster,) = groups["cluster"]
-    docs = sorted((document_ref(doc) for doc in groups["docs"]), key=lambda ref: ref["json_path"])
+    (summary,) = groups["summary"]
+    documents = sorted(groups["documents"], key=lambda document: document["json_path"])
     count(STAGE, "rows")
-    return harmonize_cluster(cluster, uid, docs)
+    return attach_documents(summary.row, uid, documents)
+
+
+class PlaceParse(files.StoreDoFn):
+    """Move one attached document's parse from its staging candidate to its release path.
+
+    Idempotent: when a retried bundle finds the candidate gone and the release path
+    holding the parse, there is nothing left to do.
+    """
+
+    def __init__(self, staging: str, store: tuple[str, ...] = ()):
+        super().__init__(store)
+        self.staging = staging
+
+    def process(self, ref: ParsedRef):
+        source, target = files.join(self.staging, ref.candidate), files.join(self.staging, ref.json_path)
+        if files.exists(source):
+            files.rename(source, target)
+        elif not files.exists(target):
+            raise FileNotFoundError(f"{source}: the parse of {ref.json_path} is missing from staging")
+        count(STAGE, f"{ref.type}_files")
+        yield ref.json_path, ref.size, ref.sha256, ref.member
 
 
 @dataclass
 class HarmonizeMetadata(beam.PTransform):
-    """{"assigned": (uid, cluster), "parsed": ParsedDocument} -> rows (main), attached docs, dead letters."""
+    """{"assigned": (uid, PaperSummary), "parsed": ParsedRef} -> rows (main), placed parse files, dead letters."""
+
+    staging: str
+    store: tuple[str, ...] = ()  # files.store_flags: how workers reach the store
 
     def __post_init__(self):
         super().__init__()
 
     def expand(self, inputs):
         assigned, parsed = inputs["assigned"], inputs["parsed"]
-        docs = (
+        refs = (
             parsed
-            | "KeyByPath" >> beam.Map(lambda doc: (doc.json_path, doc))
+            | "KeyByPath" >> beam.Map(lambda ref: (ref.json_path, ref))
             | "GroupByPath" >> beam.GroupByKey()
             | "MergeSameFile" >> beam.Map(merge_same_file)
         )
-        doc_keys = docs | "DocumentKeys" >> beam.FlatMap(lambda doc: [(key, doc.json_path) for key in identifier_keys(doc.ids)])
-        cluster_keys = assigned | "ClusterKeys" >> beam.FlatMap(lambda pair: [(key, pair[0]) for key in pair[1].keys])
+        ref_keys = refs | "DocumentKeys" >> beam.FlatMap(lambda ref: [(key, ref.json_path) for key in identifier_keys(ref.ids)])
+        paper_keys = assigned | "PaperKeys" >> beam.FlatMap(lambda pair: [(key, pair[0]) for key in pair[1].keys])
         path_uids = (
-            {"paths": doc_keys, "uids": cluster_keys}
+            {"paths": ref_keys, "uids": paper_keys}
             | "JoinOnIdentifier" >> beam.CoGroupByKey()
             | "PathToUid" >> beam.FlatMap(lambda kv: [(path, uid) for path in kv[1]["paths"] for uid in kv[1]["uids"]])
         )
         routed = (
-            {"docs": docs | "DocsByPath" >> beam.Map(lambda doc: (doc.json_path, doc)), "uids": path_uids}
+            {"refs": refs | "RefsByPath" >> beam.Map(lambda ref: (ref.json_path, ref)), "uids": path_uids}
             | "JoinOnPath" >> beam.CoGroupByKey()
-            | "AttachOrReject" >> beam.FlatMap(attach_or_reject).with_outputs(ATTACHED, DEAD_LETTERS, main="by_uid")
+            | "AttachOrReject" >> beam.FlatMap(attach_or_reject).with_outputs(PLACED, DEAD_LETTERS, main="by_uid")
         )
         rows = (
-            {"cluster": assigned, "docs": routed.by_uid}
+            {"summary": assigned, "documents": routed.by_uid}
             | "JoinOnUid" >> beam.CoGroupByKey()
             | "BuildRow" >> beam.Map(build_row)
         )
-        return {"rows": rows, ATTACHED: routed[ATTACHED], DEAD_LETTERS: routed[DEAD_LETTERS]}
+        placed = routed[PLACED] | "PlaceParses" >> beam.ParDo(PlaceParse(self.staging, self.store))
+        return {"rows": rows, PLACED: placed, DEAD_LETTERS: routed[DEAD_LETTERS]}

@@ -1,78 +1,192 @@
-"""WriteRelease: parse files into the staging folder, then every release file, then move into place.
+"""WriteRelease: the release's own files, from parts the workers write in parallel.
 
-Parse files are written in parallel by the workers; the final step runs once, after
-all of them (it takes the written paths as a side input), and writes metadata.csv,
-the tarball, changelog, manifest and the rest through release/writer.py.
+- metadata rows, dead letters and dedup report entries are spread over PART_COUNT
+  groups; each group is sorted and written as one part file by a worker;
+- the placed parse files are listed and sorted on one worker (path, size, sha256 and
+  where their compressed tarball member is), which writes that list and cuts the
+  tarball's members into fragments; workers concatenate each fragment's members;
+- the final step (`release.assemble.assemble_release`, one element) merges the parts,
+  concatenates the fragments, writes the changelog and then manifest.json. It streams,
+  and running it again over the same parts writes the same bytes.
+
+Everything is written into the staging folder through Beam's FileSystems; the
+launcher commits it to the release's place when the pipeline has finished.
 """
+import json
+import zlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import apache_beam as beam
 
+from pipeline.stages import files
 from pipeline.stages.metrics import count
-from release.writer import ReleaseContent, publish_staging, write_paper_file, write_release_files
+from release.assemble import AssemblyInputs, assemble_release
+from release.layout import (DEAD_LETTER_PARTS, DEDUP_REPORT_PARTS, DOCUMENT_PARSES, METADATA_PARTS, PARSE_FILES_PART,
+                            PDF_JSON, PMC_JSON, TARBALL_PARTS, part_name, read_previous_release)
+from release.parts import canonical_line, metadata_line, parse_file_line, sorted_part_bytes
+from release.tarball import plan_fragments, tree_entries, write_fragment
 
 STAGE = "write_release"
+PART_COUNT = 32
 
 
-class WriteParseFile(beam.DoFn):
-    def __init__(self, staging_dir: str):
-        self.staging_dir = staging_dir
-
-    def process(self, doc):
-        write_paper_file(Path(self.staging_dir), doc.json_path, doc.paper_json)
-        count(STAGE, f"{doc.type}_files")
-        yield doc.json_path
+def part_number(line: str) -> int:
+    return zlib.crc32(line.encode("utf-8")) % PART_COUNT
 
 
-def finish_release(_, staging_dir: str, release_dir: str, base: ReleaseContent, rows, dead_letters, registry, report, changes, source_records, written):
-    """Write the release files around the parse files already in staging, then move it into place."""
-    content = ReleaseContent(
-        release_date=base.release_date,
-        rows=list(rows),
-        dead_letters=list(dead_letters),
-        registry_json=registry,
-        dedup_report=list(report),
-        cord_uid_changes=changes,
-        parser_versions=base.parser_versions,
+class WritePart(files.StoreDoFn):
+    """Sort one group of lines and write it as part `<number>` of `folder`; emit the part's name."""
+
+    def __init__(self, staging: str, folder: str, store: tuple[str, ...] = ()):
+        super().__init__(store)
+        self.staging = staging
+        self.folder = folder
+
+    def process(self, number_and_lines):
+        number, lines = number_and_lines
+        name = part_name(self.folder, number)
+        files.write_bytes(files.join(self.staging, name), sorted_part_bytes(lines))
+        yield name
+
+
+@dataclass
+class WriteSortedParts(beam.PTransform):
+    """Lines (strings) -> the names of the sorted part files they were written to."""
+
+    staging: str
+    folder: str
+    store: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        super().__init__()
+
+    def expand(self, lines):
+        return (
+            lines
+            | "SpreadOverParts" >> beam.Map(lambda line: (part_number(line), line))
+            | "GroupParts" >> beam.GroupByKey()
+            | "WritePart" >> beam.ParDo(WritePart(self.staging, self.folder, self.store))
+        )
+
+
+class PlanTarball(files.StoreDoFn):
+    """Every placed parse file (path, size, sha256, member), on one worker -> the tarball fragments to write."""
+
+    def __init__(self, staging: str, store: tuple[str, ...] = ()):
+        super().__init__(store)
+        self.staging = staging
+
+    def process(self, placed: list[tuple[str, int, str, str]]):
+        yield from plan_tarball(placed, self.staging)
+
+
+def plan_tarball(placed: list[tuple[str, int, str, str]], staging: str):
+    """Write the sorted list of parse files; emit the tarball fragments (number, entries) to write."""
+    placed = sorted(placed)
+    lines = (parse_file_line(path, size, sha256) for path, size, sha256, _ in placed)
+    files.write_bytes(files.join(staging, PARSE_FILES_PART), sorted_part_bytes(lines))
+    entries = tree_entries(DOCUMENT_PARSES, (PDF_JSON, PMC_JSON),
+                           [(path, size, member) for path, size, _, member in placed])
+    for number, fragment in enumerate(plan_fragments(entries)):
+        yield number, fragment
+
+
+class WriteTarFragment(files.StoreDoFn):
+    """Concatenate one fragment's members into its part of the tarball; emit (number, part name, raw length)."""
+
+    def __init__(self, staging: str, store: tuple[str, ...] = ()):
+        super().__init__(store)
+        self.staging = staging
+
+    def process(self, number_and_entries):
+        number, entries = number_and_entries
+        name = part_name(TARBALL_PARTS, number, ".gz")
+        with files.create(files.join(self.staging, name)) as out:
+            raw_length = write_fragment(out, entries, lambda member: files.open_read(files.join(self.staging, member)))
+        count(STAGE, "tarball_fragments")
+        yield number, name, raw_length
+
+
+class FinishRelease(files.StoreDoFn):
+    """The final step (one element): assemble the release's own files in staging."""
+
+    def __init__(self, staging: str, release_date: str, parser_versions: dict, previous_release: str | None,
+                 store: tuple[str, ...] = ()):
+        super().__init__(store)
+        self.staging, self.release_date = staging, release_date
+        self.parser_versions, self.previous_release = parser_versions, previous_release
+
+    def process(self, _, **side_inputs):
+        yield from finish_release(_, self.staging, self.release_date, self.parser_versions, self.previous_release,
+                                  **side_inputs)
+
+
+def finish_release(_, staging: str, release_date: str, parser_versions: dict, previous_release: str | None,
+                   metadata_parts, dead_letter_parts, report_parts, fragments, changes, source_records, registry):
+    """Assemble the release's own files in staging (manifest last); emit the manifest's header."""
+    previous = read_previous_release(files.BeamFolder(previous_release)) if previous_release else None
+    inputs = AssemblyInputs(
+        release_date=release_date,
+        parser_versions=parser_versions,
         source_record_count=source_records,
-        previous_changelog=base.previous_changelog,
-        previous_manifest=base.previous_manifest,
-        previous_cord_uids=base.previous_cord_uids,
+        metadata_parts=sorted(metadata_parts),
+        dead_letter_parts=sorted(dead_letter_parts),
+        dedup_report_parts=sorted(report_parts),
+        tarball_fragments=[(name, length) for _, name, length in sorted(fragments)],
+        cord_uid_changes=changes,
+        previous=previous,
     )
-    manifest = write_release_files(Path(staging_dir), content)
-    publish_staging(Path(staging_dir), Path(release_dir))
-    yield manifest
+    yield assemble_release(files.BeamFolder(staging), inputs)
 
 
 @dataclass
 class WriteRelease(beam.PTransform):
-    """Writes the release; its output is the manifest (one element)."""
+    """Writes the release into staging; its output is the manifest's header (one element).
 
-    staging_dir: str
-    release_dir: str
-    base: ReleaseContent  # release date, parser versions and what came from the previous release
+    Inputs: rows, dead_letters, report (dedup report entries), placed ((path, size,
+    sha256) of each parse file in place), changes, source_records, registry_written.
+    """
+
+    staging: str
+    release_date: str
+    parser_versions: dict
+    previous_release: str | None = None
+    store: tuple[str, ...] = ()  # files.store_flags: how workers reach the store
 
     def __post_init__(self):
         super().__init__()
 
     def expand(self, inputs):
-        written = inputs["attached"] | "WriteParseFiles" >> beam.ParDo(WriteParseFile(self.staging_dir))
+        lines = {
+            "metadata": inputs["rows"] | "MetadataLines" >> beam.Map(metadata_line),
+            "dead_letters": inputs["dead_letters"] | "DeadLetterLines" >> beam.Map(canonical_line),
+            "report": inputs["report"] | "ReportLines" >> beam.Map(canonical_line),
+        }
+        parts = {
+            name: lines[name] | f"Parts{label}" >> WriteSortedParts(self.staging, folder, self.store)
+            for name, label, folder in (("metadata", "Metadata", METADATA_PARTS),
+                                        ("dead_letters", "DeadLetters", DEAD_LETTER_PARTS),
+                                        ("report", "DedupReport", DEDUP_REPORT_PARTS))
+        }
+        fragments = (
+            inputs["placed"]
+            | "GatherParseFiles" >> beam.combiners.ToList()
+            | "PlanTarball" >> beam.ParDo(PlanTarball(self.staging, self.store))
+            | "SpreadFragments" >> beam.Reshuffle()
+            | "CompressFragments" >> beam.ParDo(WriteTarFragment(self.staging, self.store))
+        )
         side = beam.pvalue
         return (
-            inputs["attached"].pipeline
+            inputs["placed"].pipeline
             | "Start" >> beam.Create([None])
-            | "Finish" >> beam.FlatMap(
-                finish_release,
-                self.staging_dir,
-                self.release_dir,
-                self.base,
-                rows=side.AsList(inputs["rows"]),
-                dead_letters=side.AsList(inputs["dead_letters"]),
-                registry=side.AsSingleton(inputs["registry"]),
-                report=side.AsList(inputs["report"]),
+            | "Finish" >> beam.ParDo(
+                FinishRelease(self.staging, self.release_date, self.parser_versions, self.previous_release, self.store),
+                metadata_parts=side.AsList(parts["metadata"]),
+                dead_letter_parts=side.AsList(parts["dead_letters"]),
+                report_parts=side.AsList(parts["report"]),
+                fragments=side.AsList(fragments),
                 changes=side.AsSingleton(inputs["changes"]),
                 source_records=side.AsSingleton(inputs["source_records"]),
-                written=side.AsList(written),
+                registry=side.AsSingleton(inputs["registry_written"]),
             )
         )

@@ -1,13 +1,18 @@
 """ClusterPapers -> AssignCordUids -> HarmonizeMetadata, chained as in the build, on
 invented source records and parsed documents (two records and three documents of one paper,
 an arXiv paper without documents, and a document no paper claims)."""
+import hashlib
+from pathlib import Path
+
 import apache_beam as beam
 
 from pipeline.stages import DEAD_LETTERS
-from pipeline.stages.assign_cord_uids import CHANGES, REGISTRY, AssignCordUids
+from pipeline.stages.assign_cord_uids import CHANGES, REGISTRY_WRITTEN, AssignCordUids
 from pipeline.stages.cluster_papers import REPORT, ClusterPapers
-from pipeline.stages.harmonize import ATTACHED, HarmonizeMetadata
-from pipeline.stages.parse_documents import ParsedDocument
+from pipeline.stages.harmonize import PLACED, HarmonizeMetadata
+from pipeline.stages.parse_documents import ParsedRef
+
+PARSE = b"{}"  # the bytes every invented parse holds
 
 PDF_SHA1 = "a" * 40
 ORPHAN_SHA1 = "b" * 40  # a parsed document no paper claims
@@ -28,8 +33,9 @@ RECORDS = [
 ]
 
 
-def parsed(doc_type: str, sha1: str, json_path: str, **ids: str) -> ParsedDocument:
-    return ParsedDocument(type=doc_type, sha1=sha1, json_path=json_path, ids=ids, source="PMC", paper_json=b"{}")
+def parsed(doc_type: str, sha1: str, json_path: str, **ids: str) -> ParsedRef:
+    return ParsedRef(type=doc_type, sha1=sha1, json_path=json_path, ids=ids, source="PMC",
+                     candidate=f"_work/parses/{sha1}.json", member=f"_work/parses/{sha1}.member.gz", size=len(PARSE), sha256=hashlib.sha256(PARSE).hexdigest())
 
 
 DOCS = [
@@ -40,11 +46,18 @@ DOCS = [
 ]
 
 
-def cluster_assign_harmonize(p, records=RECORDS, docs=DOCS):
-    """The three stages chained as in the build; every output by name."""
+def write_candidates(staging: Path, docs=DOCS) -> None:
+    """The parse files the documents' references point at, as ParseDocuments would have written them."""
+    for doc in docs:
+        (staging / doc.candidate).parent.mkdir(parents=True, exist_ok=True)
+        (staging / doc.candidate).write_bytes(PARSE)
+
+
+def cluster_assign_harmonize(p, staging: Path, records=RECORDS, docs=DOCS):
+    """The three stages chained as in the build (parse candidates in `staging`); every output by name."""
     clustered = p | "Records" >> beam.Create(records) | ClusterPapers()
-    assigned = clustered["clusters"] | AssignCordUids()
+    assigned = clustered["clusters"] | AssignCordUids(str(staging))
     documents = p | "Docs" >> beam.Create(docs)
-    harmonized = {"assigned": assigned["assigned"], "parsed": documents} | HarmonizeMetadata()
-    return {"rows": harmonized["rows"], "attached": harmonized[ATTACHED], "dead": harmonized[DEAD_LETTERS],
-            "registry": assigned[REGISTRY], "changes": assigned[CHANGES], "report": clustered[REPORT]}
+    harmonized = {"assigned": assigned["assigned"], "parsed": documents} | HarmonizeMetadata(str(staging))
+    return {"rows": harmonized["rows"], "placed": harmonized[PLACED], "dead": harmonized[DEAD_LETTERS],
+            "registry": assigned[REGISTRY_WRITTEN], "changes": assigned[CHANGES], "report": clustered[REPORT]}
