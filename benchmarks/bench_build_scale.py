@@ -73,11 +73,8 @@ TARGETS = (
 
 def parse_full_text(doc_type: str, data: bytes, fallback_paper_id: str) -> dict:
     """The project's parse of one document: the one place to change when the parsers move."""
-    if doc_type == "jats":
-        from parsers.jats import parse_jats
-        return parse_jats(data, fallback_paper_id=fallback_paper_id).paper
-    from parsers.pdf_document import pdf_to_pdf_json
-    return pdf_to_pdf_json(data, None)
+    from parsers.documents import parse_document
+    return parse_document(doc_type, data, fallback_paper_id, None)[0]
 
 
 # ----------------------------------------------------------------------------- process tree

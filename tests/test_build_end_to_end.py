@@ -46,7 +46,7 @@ def test_sample_build_is_a_valid_release_with_merges_and_dead_letters(first_rele
 def test_the_sample_release_matches_its_checksum_list(first_release):
     recorded, built = recorded_checksums(), release_checksums(first_release)
     assert built["versions"] == recorded["versions"], (
-        "schema or parser versions changed: regenerate with `python -m tests.support.sample_release_checksums`")
+        "schema, parser or writer versions changed: regenerate with `python -m tests.support.sample_release_checksums`")
     assert built["files"] == recorded["files"], (
         "the release changed without a version bump: bump the version of what changed, then regenerate the list")
 

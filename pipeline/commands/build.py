@@ -1,7 +1,6 @@
 """`cord19 build`: run the Beam pipeline from a snapshot to `OUT/<date>/`."""
 import argparse
 import datetime
-from pathlib import Path
 
 from parsers.grobid import DEFAULT_CONCURRENCY
 from pipeline.snapshot import bundled_sample_snapshot
@@ -32,14 +31,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="build a release from a snapshot with Apache Beam",
         description="Unknown flags (--runner, --direct_num_workers, ...) go to Beam's PipelineOptions.",
     )
-    parser.add_argument("--snapshot", type=Path, default=None, help="snapshot folder (default: the bundled sample)")
-    parser.add_argument("--out", type=Path, default=Path("releases"), help="releases folder (default: ./releases)")
+    parser.add_argument("--snapshot", default=None,
+                        help="snapshot folder or store URL, e.g. s3://bucket/snapshot (default: the bundled sample)")
+    parser.add_argument("--out", default="releases", help="releases folder or store URL (default: ./releases)")
     parser.add_argument("--release-date", type=release_date, default=None, help="YYYY-MM-DD (default: today, UTC)")
-    parser.add_argument("--previous", type=Path, default=None, help="the previous release folder (keeps cord_uids)")
+    parser.add_argument("--previous", default=None, help="the previous release (folder or store URL; keeps cord_uids)")
+    parser.add_argument("--endpoint-url", default=None,
+                        help="S3-compatible endpoint for s3:// locations (default: AWS, or AWS_ENDPOINT_URL)")
     parser.add_argument("--grobid-url", default=None, help="GROBID server for PDFs (default: pdfminer fallback)")
     parser.add_argument("--on-grobid-down", choices=("fail", "fallback"), default="fail",
                         help="when GROBID fails its health check: stop (default) or parse PDFs with pdfminer.six")
-    parser.add_argument("--parse-cache", type=Path, default=None, help="reuse parses of unchanged documents from this folder")
+    parser.add_argument("--parse-cache", default=None,
+                        help="reuse parses of unchanged documents from this folder or store URL")
     parser.add_argument("--grobid-concurrency", type=positive_int, default=DEFAULT_CONCURRENCY,
                         help=f"GROBID requests in flight per worker machine (default {DEFAULT_CONCURRENCY})")
     parser.set_defaults(run=run)
@@ -49,7 +52,7 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from pipeline.build import run_build  # imported here: Beam is slow to import and other commands don't need it
 
     run_build(
-        snapshot_dir=args.snapshot or bundled_sample_snapshot(),
+        snapshot_dir=args.snapshot or str(bundled_sample_snapshot()),
         out_dir=args.out,
         release_date=args.release_date or today_utc(),
         previous_dir=args.previous,
@@ -58,5 +61,6 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
         parse_cache_dir=args.parse_cache,
         on_grobid_down=args.on_grobid_down,
         grobid_concurrency=args.grobid_concurrency,
+        endpoint_url=args.endpoint_url,
     )
     return 0

@@ -8,7 +8,7 @@ can still be given on the command line.
 """
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-LOCAL_RUNNER = "FnApiRunner"
+LOCAL_RUNNER = "apache_beam.runners.portability.fn_api_runner.FnApiRunner"
 
 
 def make_pipeline_options(beam_args: list[str] | tuple[str, ...]) -> PipelineOptions:
