@@ -18,11 +18,11 @@ setup(
     },
     include_package_data=True,
     install_requires=[
-        "apache-beam>=2.50",
+        "apache-beam[aws]==2.62.0",  # the newest Beam whose Flink job server resolves from Maven Central here (.ci/run)
         "grobid-client-python>=0.0.7",
         "pdfminer.six>=20221105",
         "lxml>=4.9",
-        "pyarrow>=12",
+        "pyarrow==16.1.0",  # pinned: metadata.parquet records the writer's version, so releases stay byte-identical
         "requests>=2.28",
         "rapidfuzz>=3.0",
         "boto3>=1.26",
