@@ -25,7 +25,8 @@ def release_checksums(release_dir: Path) -> dict:
         for path in sorted(release_dir.rglob("*"))
         if path.is_file()
     }
-    versions = {"schema_versions": manifest["schema_versions"], "parser_versions": manifest["parser_versions"]}
+    versions = {"schema_versions": manifest["schema_versions"], "parser_versions": manifest["parser_versions"],
+                "writer_version": manifest.get("writer_version")}
     return {"versions": versions, "files": files}
 
 
