@@ -52,15 +52,15 @@ def build_pipeline(p: beam.Pipeline, snapshot: str, staging: str, release_date: 
     assigned = in_scope.kept | "AssignCordUids" >> AssignCordUids(staging, previous, store)
     settings = ParseSettings(snapshot=snapshot, staging=staging, cache=parse_cache, versions=versions, store=store)
     parsed = p | "ParseDocuments" >> ParseDocuments(settings, grobid_url, grobid_concurrency)
-    harmonized = ({"assigned": assigned["assigned"], "parsed": parsed.parsed}
+    harmonized = ({"summaries": assigned["summaries"], "uids": assigned["uids"], "parsed": parsed.parsed}
                   | "HarmonizeMetadata" >> HarmonizeMetadata(staging, store))
     validated = harmonized["rows"] | "Validate" >> ValidateRows()
     dead_letters = (
         read[DEAD_LETTERS], in_scope[DEAD_LETTERS], parsed[DEAD_LETTERS], harmonized[DEAD_LETTERS], validated[DEAD_LETTERS]
     ) | "AllDeadLetters" >> beam.Flatten()
     source_records = (
-        assigned["assigned"]
-        | "MembersPerPaper" >> beam.MapTuple(lambda uid, summary: summary.members)
+        assigned["summaries"]
+        | "MembersPerPaper" >> beam.MapTuple(lambda sort_key, summary: summary.members)
         | "CountSourceRecords" >> beam.CombineGlobally(sum)
     )
     _ = {

@@ -8,8 +8,8 @@ The registry lookup needs every cluster at once (merges and splits compare clust
 with each other), so one worker gets every summary's sort key and registry keys. It
 reads the previous release's registry from that release's location (never through the
 graph), writes the new `cord_uid_registry.json` straight into the staging folder, and
-emits (sort key, cord_uid) pairs, joined back to the summaries, and the changes the
-changelog lists (merged, split and retired ids).
+emits (sort key, cord_uid) pairs, which HarmonizeMetadata joins with the summaries, and
+the changes the changelog lists (merged, split and retired ids).
 """
 from dataclasses import dataclass
 
@@ -86,16 +86,12 @@ def assign_all(keyed: list[tuple[str, list[str], str]], previous_release: str | 
     yield beam.pvalue.TaggedOutput(CHANGES, changelog_changes)
 
 
-def uids_and_summaries(sort_key_and_joined: tuple[str, dict]) -> list[tuple[str, PaperSummary]]:
-    """(cord_uid, summary) for the cluster(s) of one sort key."""
-    _, joined = sort_key_and_joined
-    summaries = sorted(joined["summary"], key=lambda summary: sorted(summary.row.items()))
-    return list(zip(sorted(joined["uid"]), summaries))
-
-
 @dataclass
 class AssignCordUids(beam.PTransform):
-    """Clusters -> (cord_uid, PaperSummary) (main output), `changes`, and `registry_written` once the registry is."""
+    """Clusters -> (sort key, PaperSummary) `summaries`, (sort key, cord_uid) `uids`, `changes`, `registry_written`.
+
+    HarmonizeMetadata joins the uids, the summaries and the documents by sort key at once.
+    """
 
     staging: str
     previous_release: str | None = None
@@ -113,9 +109,5 @@ class AssignCordUids(beam.PTransform):
             | "Assign" >> beam.ParDo(AssignAll(self.previous_release, self.staging, self.store))
             .with_outputs(REGISTRY_WRITTEN, CHANGES, main="uids")
         )
-        pairs = (
-            {"uid": assigned.uids, "summary": summaries}
-            | "JoinUids" >> beam.CoGroupByKey()
-            | "UidAndSummary" >> beam.FlatMap(uids_and_summaries)
-        )
-        return {"assigned": pairs, REGISTRY_WRITTEN: assigned[REGISTRY_WRITTEN], CHANGES: assigned[CHANGES]}
+        return {"summaries": summaries, "uids": assigned.uids, REGISTRY_WRITTEN: assigned[REGISTRY_WRITTEN],
+                CHANGES: assigned[CHANGES]}

@@ -196,6 +196,14 @@ class _HashingReader(io.RawIOBase):
         return len(data)
 
 
+def read_checked(path: str, expected: str, algorithm: str = "sha256") -> bytes:
+    """A whole file's bytes; ChecksumMismatchError unless their digest is `expected`."""
+    data = read_bytes(path)
+    if hashlib.new(algorithm, data).hexdigest() != expected:
+        raise ChecksumMismatchError(f"{path}: {algorithm} differs from the one it is listed with")
+    return data
+
+
 @contextmanager
 def checked_stream(path: str, expected: str | None, algorithm: str = "sha256") -> Iterator[BinaryIO]:
     """A buffered stream of a file; at the end of the block, ChecksumMismatchError unless its digest is `expected`.

@@ -40,27 +40,33 @@ def document_fields(ref: ParsedRef) -> dict:
 
 
 def attach_or_reject(path_and_groups: tuple[str, dict]):
-    """For one release path: (cord_uid, document) per matching paper and the ref to place, or a dead letter."""
+    """For one release path: (sort key, document) per matching paper and the ref to place, or a dead letter."""
     json_path, groups = path_and_groups
-    refs, uids = groups["refs"], sorted(set(groups["uids"]))
+    refs, papers = groups["refs"], sorted(set(groups["papers"]))
     for ref in refs:
-        if not uids:
+        if not papers:
             count(STAGE, "unmatched_documents", ref.source)
             yield beam.pvalue.TaggedOutput(DEAD_LETTERS, dead_letter(
                 STAGE, json_path, "Unmatched", "no_matching_paper",
                 "no paper in the release shares an identifier with this document", ref.source))
             continue
         yield beam.pvalue.TaggedOutput(PLACED, ref)
-        for uid in uids:
-            yield uid, document_fields(ref)
+        for sort_key in papers:
+            yield sort_key, document_fields(ref)
 
 
-def build_row(uid_and_groups: tuple[str, dict]) -> dict:
-    uid, groups = uid_and_groups
-    (summary,) = groups["summary"]
+def build_rows(sort_key_and_groups: tuple[str, dict]):
+    """The row of the paper of one sort key, with its cord_uid and documents.
+
+    Only clusters of identical records share a sort key: they are interchangeable, so
+    their cord_uids go to them in order.
+    """
+    _, groups = sort_key_and_groups
     documents = sorted(groups["documents"], key=lambda document: document["json_path"])
-    count(STAGE, "rows")
-    return attach_documents(summary.row, uid, documents)
+    summaries = sorted(groups["summary"], key=lambda summary: sorted(summary.row.items()))
+    for uid, summary in zip(sorted(groups["uid"]), summaries):
+        count(STAGE, "rows")
+        yield attach_documents(summary.row, uid, documents)
 
 
 class PlaceParse(files.StoreDoFn):
@@ -86,7 +92,8 @@ class PlaceParse(files.StoreDoFn):
 
 @dataclass
 class HarmonizeMetadata(beam.PTransform):
-    """{"assigned": (uid, PaperSummary), "parsed": ParsedRef} -> rows (main), placed parse files, dead letters."""
+    """{"summaries": (sort key, PaperSummary), "uids": (sort key, cord_uid), "parsed": ParsedRef}
+    -> rows (main), placed parse files, dead letters."""
 
     staging: str
     store: tuple[str, ...] = ()  # files.store_flags: how workers reach the store
@@ -95,7 +102,7 @@ class HarmonizeMetadata(beam.PTransform):
         super().__init__()
 
     def expand(self, inputs):
-        assigned, parsed = inputs["assigned"], inputs["parsed"]
+        summaries, uids, parsed = inputs["summaries"], inputs["uids"], inputs["parsed"]
         refs = (
             parsed
             | "KeyByPath" >> beam.Map(lambda ref: (ref.json_path, ref))
@@ -103,21 +110,21 @@ class HarmonizeMetadata(beam.PTransform):
             | "MergeSameFile" >> beam.Map(merge_same_file)
         )
         ref_keys = refs | "DocumentKeys" >> beam.FlatMap(lambda ref: [(key, ref.json_path) for key in identifier_keys(ref.ids)])
-        paper_keys = assigned | "PaperKeys" >> beam.FlatMap(lambda pair: [(key, pair[0]) for key in pair[1].keys])
-        path_uids = (
-            {"paths": ref_keys, "uids": paper_keys}
+        paper_keys = summaries | "PaperKeys" >> beam.FlatMap(lambda pair: [(key, pair[0]) for key in pair[1].keys])
+        path_papers = (
+            {"paths": ref_keys, "papers": paper_keys}
             | "JoinOnIdentifier" >> beam.CoGroupByKey()
-            | "PathToUid" >> beam.FlatMap(lambda kv: [(path, uid) for path in kv[1]["paths"] for uid in kv[1]["uids"]])
+            | "PathToPaper" >> beam.FlatMap(lambda kv: [(path, paper) for path in kv[1]["paths"] for paper in kv[1]["papers"]])
         )
         routed = (
-            {"refs": refs | "RefsByPath" >> beam.Map(lambda ref: (ref.json_path, ref)), "uids": path_uids}
+            {"refs": refs | "RefsByPath" >> beam.Map(lambda ref: (ref.json_path, ref)), "papers": path_papers}
             | "JoinOnPath" >> beam.CoGroupByKey()
-            | "AttachOrReject" >> beam.FlatMap(attach_or_reject).with_outputs(PLACED, DEAD_LETTERS, main="by_uid")
+            | "AttachOrReject" >> beam.FlatMap(attach_or_reject).with_outputs(PLACED, DEAD_LETTERS, main="by_paper")
         )
         rows = (
-            {"summary": assigned, "documents": routed.by_uid}
-            | "JoinOnUid" >> beam.CoGroupByKey()
-            | "BuildRow" >> beam.Map(build_row)
+            {"uid": uids, "summary": summaries, "documents": routed.by_paper}
+            | "JoinOnPaper" >> beam.CoGroupByKey()
+            | "BuildRows" >> beam.FlatMap(build_rows)
         )
         placed = routed[PLACED] | "PlaceParses" >> beam.ParDo(PlaceParse(self.staging, self.store))
         return {"rows": rows, PLACED: placed, DEAD_LETTERS: routed[DEAD_LETTERS]}

@@ -84,8 +84,7 @@ def read_document(settings: ParseSettings, document: dict) -> bytes:
     """The document's bytes, checked against the SHA-1 that documents.jsonl gives."""
     path = files.join(settings.snapshot, document["path"])
     try:
-        with files.checked_stream(path, document["sha1"], "sha1") as stream:
-            return stream.read()
+        return files.read_checked(path, document["sha1"], "sha1")
     except files.ChecksumMismatchError as exc:
         raise integrity_error(document["path"], "SHA-1 differs from documents.jsonl") from exc
     except FileNotFoundError as exc:

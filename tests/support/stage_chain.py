@@ -58,6 +58,7 @@ def cluster_assign_harmonize(p, staging: Path, records=RECORDS, docs=DOCS):
     clustered = p | "Records" >> beam.Create(records) | ClusterPapers()
     assigned = clustered["clusters"] | AssignCordUids(str(staging))
     documents = p | "Docs" >> beam.Create(docs)
-    harmonized = {"assigned": assigned["assigned"], "parsed": documents} | HarmonizeMetadata(str(staging))
+    harmonized = ({"summaries": assigned["summaries"], "uids": assigned["uids"], "parsed": documents}
+                  | HarmonizeMetadata(str(staging)))
     return {"rows": harmonized["rows"], "placed": harmonized[PLACED], "dead": harmonized[DEAD_LETTERS],
             "registry": assigned[REGISTRY_WRITTEN], "changes": assigned[CHANGES], "report": clustered[REPORT]}
