@@ -2,7 +2,7 @@
 #   docker build --target worker -t cord19-pipeline-worker .   # for --sdk_container_image / --environment_config
 #   docker build -t cord19-pipeline .                          # the nightly job (default target)
 # The Beam version must match the apache-beam the job is launched with.
-ARG BEAM_VERSION=2.77.0
+ARG BEAM_VERSION=2.62.0
 FROM apache/beam_python3.11_sdk:${BEAM_VERSION} AS worker
 WORKDIR /opt/cord19-pipeline
 COPY setup.py setup.cfg README.md ./
