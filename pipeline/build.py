@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from parsers.documents import parser_versions, use_grobid
+from parsers.documents import DEFAULT_LIMITS, InputLimits, parser_versions, use_grobid
 from parsers.grobid import DEFAULT_CONCURRENCY, GrobidClient
 from pipeline.snapshot import SnapshotError, find_integrity_message
 from pipeline.stages import DEAD_LETTERS, files
@@ -43,14 +43,16 @@ COPY_THREADS = 16
 
 def build_pipeline(p: beam.Pipeline, snapshot: str, staging: str, release_date: str, versions: dict[str, str],
                    query: dict | None = None, previous: str | None = None, parse_cache: str | None = None,
-                   grobid_url: str | None = None, grobid_concurrency: int = DEFAULT_CONCURRENCY) -> None:
+                   grobid_url: str | None = None, grobid_concurrency: int = DEFAULT_CONCURRENCY,
+                   limits: InputLimits = DEFAULT_LIMITS) -> None:
     """Add every stage of a build to pipeline `p` (all arguments are locations or small settings)."""
     store = files.store_flags(p.options)
     read = p | "ReadSourceRecords" >> ReadSourceRecords(snapshot, store)
     clustered = read.records | "ClusterPapers" >> ClusterPapers()
     in_scope = clustered["clusters"] | "FilterByQuery" >> FilterByQuery(query)
     assigned = in_scope.kept | "AssignCordUids" >> AssignCordUids(staging, previous, store)
-    settings = ParseSettings(snapshot=snapshot, staging=staging, cache=parse_cache, versions=versions, store=store)
+    settings = ParseSettings(snapshot=snapshot, staging=staging, cache=parse_cache, versions=versions, store=store,
+                             limits=limits)
     parsed = p | "ParseDocuments" >> ParseDocuments(settings, grobid_url, grobid_concurrency)
     harmonized = ({"summaries": assigned["summaries"], "uids": assigned["uids"], "parsed": parsed.parsed}
                   | "HarmonizeMetadata" >> HarmonizeMetadata(staging, store))
@@ -76,13 +78,14 @@ def build_pipeline(p: beam.Pipeline, snapshot: str, staging: str, release_date: 
 
 def run_build(snapshot_dir, out_dir, release_date: str, previous_dir=None, grobid_url: str | None = None,
               beam_args: list[str] | tuple = (), parse_cache_dir=None, on_grobid_down: str = "fail",
-              grobid_concurrency: int = DEFAULT_CONCURRENCY, endpoint_url: str | None = None) -> str:
+              grobid_concurrency: int = DEFAULT_CONCURRENCY, endpoint_url: str | None = None,
+              limits: InputLimits = DEFAULT_LIMITS) -> str:
     """Build the release of `release_date` from `snapshot_dir` into `out_dir/<date>/`; return that location.
 
     Every location may be a local path or a store URL (s3://, gs://); `endpoint_url` is
     the S3-compatible endpoint of s3:// ones (Beam's --s3_endpoint_url). When GROBID does
     not answer its health check, `on_grobid_down="fail"` stops here and "fallback" parses
-    the PDFs with pdfminer.six instead.
+    the PDFs with pdfminer.six instead. Documents over `limits` are dead letters, never read.
     """
     beam_args = [*beam_args, *([f"--s3_endpoint_url={endpoint_url}"] if endpoint_url else [])]
     options = make_pipeline_options(beam_args)
@@ -98,7 +101,7 @@ def run_build(snapshot_dir, out_dir, release_date: str, previous_dir=None, grobi
     files.delete_tree(staging)
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, snapshot, staging, release_date, parser_versions(grobid.version() if grobid else None), query, previous, parse_cache,
-                   grobid.url if grobid else None, grobid_concurrency)
+                   grobid.url if grobid else None, grobid_concurrency, limits)
     run_to_the_end(pipeline)
     commit_release(staging, release)
     log_summary(release)

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from parsers.documents import DEFAULT_LIMITS, InputLimits
 from pipeline.stages import DEAD_LETTERS
 from pipeline.stages.parse_documents import ParseDocuments, ParseSettings
 from tests.support.beam_helpers import run_and_collect
@@ -32,14 +33,15 @@ def document_line(folder, path: str, data: bytes, doc_type: str, sha1: str | Non
                        "ids": ids, "license": "cc-by", "url": "https://example.org/x"})
 
 
-def run(tmp_path, lines, cache=None, name="run", grobid_url=None, beam_args=(), grobid_concurrency=4, snapshot=None):
+def run(tmp_path, lines, cache=None, name="run", grobid_url=None, beam_args=(), grobid_concurrency=4, snapshot=None,
+        limits=DEFAULT_LIMITS):
     """Run the stage on a snapshot holding `lines`; the outputs, and the staging folder it wrote to."""
     snapshot = snapshot or tmp_path / "snap"
     if lines is not None:
         write_document_list(snapshot, lines)
     staging = tmp_path / f"staging-{name}"
     settings = ParseSettings(snapshot=str(snapshot), staging=str(staging), cache=str(cache) if cache else None,
-                             versions=VERSIONS)
+                             versions=VERSIONS, limits=limits)
 
     def build(p):
         outputs = p | ParseDocuments(settings, grobid_url, grobid_concurrency)
@@ -77,6 +79,16 @@ def test_parses_jats_and_sends_every_bad_document_to_dead_letters(tmp_path):
         ("documents/pdf/x.pdf", "not_pdf"),
         ("documents/pmc/PMC1.xml", "not_xml"),
     ]
+
+
+def test_a_document_over_its_size_limit_is_a_dead_letter_and_is_not_read(tmp_path):
+    snap = tmp_path / "snap"
+    lines = [document_line(snap, "documents/pmc/PMC4242.xml", JATS, "jats"),
+             document_line(snap, "documents/pdf/big.pdf", b"%PDF-1.4 " + b"x" * 5000, "pdf", sha1="0" * 40)]
+    out, _ = run(tmp_path, lines, limits=InputLimits(xml_bytes=len(JATS) - 1, pdf_bytes=1000))
+    assert out["parsed"] == []
+    assert sorted((d["input"], d["reason"]) for d in out["dead"]) == [
+        ("documents/pdf/big.pdf", "input_too_large"), ("documents/pmc/PMC4242.xml", "input_too_large")]
 
 
 @pytest.mark.parametrize("fault, message", [

@@ -2,6 +2,7 @@
 import argparse
 import datetime
 
+from parsers.documents import DEFAULT_LIMITS, MiB, InputLimits
 from parsers.grobid import DEFAULT_CONCURRENCY
 from pipeline.snapshot import bundled_sample_snapshot
 
@@ -45,6 +46,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="reuse parses of unchanged documents from this folder or store URL")
     parser.add_argument("--grobid-concurrency", type=positive_int, default=DEFAULT_CONCURRENCY,
                         help=f"GROBID requests in flight per worker machine (default {DEFAULT_CONCURRENCY})")
+    parser.add_argument("--max-xml-mb", type=positive_int, default=DEFAULT_LIMITS.xml_bytes // MiB, metavar="MB",
+                        help="JATS documents over this many MiB are dead letters (input_too_large), never read")
+    parser.add_argument("--max-pdf-mb", type=positive_int, default=DEFAULT_LIMITS.pdf_bytes // MiB, metavar="MB",
+                        help="PDFs over this many MiB are dead letters (input_too_large), never read")
     parser.set_defaults(run=run)
 
 
@@ -62,5 +67,6 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
         on_grobid_down=args.on_grobid_down,
         grobid_concurrency=args.grobid_concurrency,
         endpoint_url=args.endpoint_url,
+        limits=InputLimits(xml_bytes=args.max_xml_mb * MiB, pdf_bytes=args.max_pdf_mb * MiB),
     )
     return 0

@@ -78,6 +78,18 @@ def open_read(path: str) -> BinaryIO:
         raise FileNotFoundError(f"{path}: cannot be opened ({exc})") from exc
 
 
+def size(path: str) -> int:
+    """A file's size in bytes, from the store's listing (FileNotFoundError when it does not exist)."""
+    try:
+        (result,) = FileSystems.match([path])
+    except BeamIOError as exc:
+        raise FileNotFoundError(f"{path}: cannot be listed ({exc})") from exc
+    for entry in result.metadata_list:
+        if entry.path == path or os.path.abspath(entry.path) == os.path.abspath(path):
+            return entry.size_in_bytes
+    raise FileNotFoundError(f"{path}: no such file")
+
+
 def read_bytes(path: str) -> bytes:
     with open_read(path) as handle:
         return handle.read()

@@ -24,7 +24,7 @@ from pathlib import PurePosixPath
 import apache_beam as beam
 from apache_beam.utils.windowed_value import WindowedValue
 
-from parsers.documents import parse_document
+from parsers.documents import DEFAULT_LIMITS, InputLimits, parse_document
 from parsers.errors import ParseError
 from parsers.grobid import DEFAULT_CONCURRENCY, GrobidClient
 from pipeline.parse_cache import CachedParse, entry_names, parse_cache_key
@@ -78,12 +78,17 @@ class ParseSettings:
     cache: str | None
     versions: dict[str, str]  # parser_versions(...), decided on the launcher
     store: tuple[str, ...] = ()  # files.store_flags: how workers reach the store
+    limits: InputLimits = DEFAULT_LIMITS  # documents over these sizes are dead letters, never read
 
 
 def read_document(settings: ParseSettings, document: dict) -> bytes:
-    """The document's bytes, checked against the SHA-1 that documents.jsonl gives."""
+    """The document's bytes, checked against the SHA-1 that documents.jsonl gives.
+
+    A document over its size limit is not read (InputTooLargeError, a dead letter).
+    """
     path = files.join(settings.snapshot, document["path"])
     try:
+        settings.limits.check(document["type"], files.size(path))
         return files.read_checked(path, document["sha1"], "sha1")
     except files.ChecksumMismatchError as exc:
         raise integrity_error(document["path"], "SHA-1 differs from documents.jsonl") from exc
