@@ -3,6 +3,7 @@ import csv
 import filecmp
 import gzip
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,18 @@ def test_dead_letters_over_the_threshold_give_partial(tmp_path: Path) -> None:
     assert (result.status, result.exit_code) == ("partial", EXIT_PARTIAL), result.line()
     assert result.failed_inputs > 0
     assert json.loads((tmp_path / "store/latest.json").read_text())["release_date"] == "2026-01-05"
+
+
+def test_a_snapshot_that_is_not_what_it_lists_publishes_nothing(tmp_path: Path, capsys) -> None:
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(bundled_sample_snapshot(), snapshot)
+    (snapshot / "feeds" / "who" / "export.csv").write_bytes(b"Title\nstale checksum\n")
+    path = write_config(tmp_path, str(tmp_path / "store"), snapshot=str(snapshot))
+    assert main(["nightly", "--config", str(path), "--release-date", "2026-01-05"]) == EXIT_FAILURE
+    out = capsys.readouterr().out
+    assert out.startswith("nightly 2026-01-05 failed at build: SnapshotError: snapshot integrity: "
+                          "feeds/who/export.csv: sha256 differs from snapshot.json")
+    assert not (tmp_path / "store").exists() or not any((tmp_path / "store").iterdir())
 
 
 def test_a_published_night_prunes_old_dated_work_folders(tmp_path: Path) -> None:
