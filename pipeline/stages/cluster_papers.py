@@ -23,14 +23,10 @@ STAGE = "cluster_papers"
 REPORT = "report"
 
 
-@dataclass(frozen=True)
-class LinkInput:
-    """What the one-worker linking step needs of a record."""
-
-    sort_key: tuple[str, str, str]  # (source, source_id, digest): the canonical record order
-    ids: dict[str, str]
-    features: MatchFeatures
-    label: str
+# What the one-worker linking step needs of a record: (sort key, cluster ids, match
+# features, label). The sort key (source, source_id, digest) is the canonical record
+# order. A plain tuple, so Beam's coder encodes it without pickling.
+LinkInput = tuple[tuple[str, str, str], dict[str, str], tuple, str]
 
 
 def record_digest(record: dict) -> str:
@@ -38,24 +34,22 @@ def record_digest(record: dict) -> str:
     return hashlib.sha1(json.dumps(record, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def link_input(record: dict) -> LinkInput:
-    return LinkInput(
-        sort_key=(*record_sort_key(record), record_digest(record)),
-        ids=cluster_ids(record.get("ids") or {}),
-        features=match_features(record),
-        label=record_label(record),
-    )
+def link_input(digest_and_record: tuple[str, dict]) -> LinkInput:
+    digest, record = digest_and_record
+    return ((*record_sort_key(record), digest), cluster_ids(record.get("ids") or {}),
+            tuple(match_features(record)), record_label(record))
 
 
 def link_all(inputs: list[LinkInput]):
     """Emit (record digest, (group number, joined fuzzily)) per record, and the report entries."""
-    ordered = sorted(inputs, key=lambda item: item.sort_key)
-    linkage = link_records([i.ids for i in ordered], [i.features for i in ordered], [i.label for i in ordered])
+    ordered = sorted(inputs, key=lambda item: item[0])
+    linkage = link_records([ids for _, ids, _, _ in ordered], [MatchFeatures(*features) for _, _, features, _ in ordered],
+                           [label for _, _, _, label in ordered])
     count(STAGE, "records", amount=len(ordered))
     count(STAGE, "clusters", amount=len(linkage.groups))
     for number, (group, fuzzy) in enumerate(zip(linkage.groups, linkage.fuzzy)):
         for index in group:
-            yield ordered[index].sort_key[2], (number, fuzzy)
+            yield ordered[index][0][2], (number, fuzzy)
     for entry in linkage.report:
         yield beam.pvalue.TaggedOutput(REPORT, entry)
 
@@ -82,13 +76,13 @@ class ClusterPapers(beam.PTransform):
         super().__init__()
 
     def expand(self, records):
+        keyed = records | "KeyByDigest" >> beam.Map(lambda record: (record_digest(record), record))
         linked = (
-            records
+            keyed
             | "LinkInputs" >> beam.Map(link_input)
             | "GatherLinkInputs" >> beam.combiners.ToList()
             | "Link" >> beam.FlatMap(link_all).with_outputs(REPORT, main="groups")
         )
-        keyed = records | "KeyByDigest" >> beam.Map(lambda record: (record_digest(record), record))
         clusters = (
             {"records": keyed, "groups": linked.groups}
             | "JoinGroups" >> beam.CoGroupByKey()
