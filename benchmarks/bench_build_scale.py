@@ -36,6 +36,7 @@ today's build holds about 0.4 MiB per full text):
 """
 import argparse
 import filecmp
+import io
 import json
 import os
 import resource
@@ -53,10 +54,15 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 
-from dedup import cluster_records  # noqa: E402
+from dedup import cluster_records, harmonize_cluster  # noqa: E402
 from make_scale_snapshot import ScaleSnapshot, make_scale_snapshot  # noqa: E402
 from parsers.errors import ParseError  # noqa: E402
 from parsers.feeds import iter_feed_records  # noqa: E402
+from release.tarball import file_member  # noqa: E402
+from release.writer import MetadataWriter  # noqa: E402
+from schemas import schema_errors  # noqa: E402
+from schemas.invariants import paper_problems  # noqa: E402
+from schemas.records import paper_json_bytes  # noqa: E402
 
 MiB = 1024 * 1024
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -151,6 +157,7 @@ class Floor:
     """CPU seconds of each part of the floor, and what it saw."""
 
     seconds: dict[str, float] = field(default_factory=dict)
+    output_seconds: dict[str, float] = field(default_factory=dict)  # the release's own output work, apart
     records: int = 0
     bad_records: int = 0
     documents: int = 0
@@ -160,6 +167,17 @@ class Floor:
     @property
     def cpu(self) -> float:
         return sum(self.seconds.values())
+
+    @property
+    def with_output(self) -> float:
+        return self.cpu + sum(self.output_seconds.values())
+
+    def time_output(self, part: str, work, *args):
+        """Run one piece of output work, adding its CPU to `output_seconds[part]` (not to the floor)."""
+        start = time.process_time()
+        result = work(*args)
+        self.output_seconds[part] = self.output_seconds.get(part, 0.0) + time.process_time() - start
+        return result
 
 
 class CpuClock:
@@ -197,14 +215,38 @@ def measure_floor(snapshot_dir: Path) -> Floor:
         document = json.loads(line)
         floor.documents += 1
         try:
-            parse_full_text(document["type"], (snapshot_dir / document["path"]).read_bytes(), Path(document["path"]).stem)
+            paper = parse_full_text(document["type"], (snapshot_dir / document["path"]).read_bytes(),
+                                    Path(document["path"]).stem)
         except ParseError:
             floor.failed_documents += 1
-    floor.seconds["parse documents"] = clock.lap()
-    floor.clusters = len(cluster_records(records).clusters)
+            continue
+        output_work(floor, document["type"], paper)
+    floor.seconds["parse documents"] = clock.lap() - sum(floor.output_seconds.values())
+    clusters = cluster_records(records).clusters
+    floor.clusters = len(clusters)
     floor.seconds["cluster"] = clock.lap()
+    rows = [floor.time_output("rows", harmonize_cluster, cluster, f"{number:08d}", []) for number, cluster in enumerate(clusters)]
+    floor.time_output("rows", metadata_csv, rows)
+    clock.lap()
     floor.records = len(records)
     return floor
+
+
+def output_work(floor: Floor, doc_type: str, paper: dict) -> None:
+    """What a release must do with each parse besides making it: check it, write it, compress its member."""
+    schema = "pmc_json" if doc_type == "jats" else "pdf_json"
+    floor.time_output("validate", lambda: schema_errors(schema, paper) + paper_problems(paper))
+    data = floor.time_output("serialize", paper_json_bytes, paper)
+    floor.time_output("compress", file_member, f"document_parses/{schema}/{paper['paper_id']}.json", data)
+
+
+def metadata_csv(rows: list[dict]) -> bytes:
+    out = io.BytesIO()
+    writer = MetadataWriter(out, io.BytesIO())
+    for row in rows:
+        writer.write(row)
+    writer.close()
+    return out.getvalue()
 
 
 # ----------------------------------------------------------------------------- the builds
@@ -278,6 +320,10 @@ def print_floor(floor: Floor) -> None:
     print(f"floor (this process, no Beam, no validation): {parts}; total {floor.cpu:.2f} s CPU "
           f"({floor.records:,} records, {floor.bad_records} refused; {floor.documents:,} documents, "
           f"{floor.failed_documents} failed; {floor.clusters:,} clusters)")
+    output = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in floor.output_seconds.items())
+    print(f"the release's own output work, measured apart: {output}; floor + output work {floor.with_output:.2f} s CPU "
+          "(validate: the compiled schema check and span invariants of each parse; serialize: its JSON bytes; "
+          "compress: its tarball member at level 6; rows: harmonised rows and metadata.csv/.parquet)")
 
 
 def print_runs(runs: list[Run], made: ScaleSnapshot, floor: Floor) -> None:
@@ -323,10 +369,28 @@ def run_benchmark(work: Path, records: int, full_texts: int, copies: int, seed: 
     one_percent = run_build("1% changed", work, changed.folder, "2026-01-03", runner_args, cache, warm.release)
     no_cache = run_build("no cache", work, made.folder, "2026-01-02", runner_args, None, cold.release)
     print_runs([cold, warm, one_percent, no_cache], made, floor)
+    print(f"cold CPU/(floor + output work): {cold.cpu / floor.with_output:.2f}x")
     print(f"warm/cold CPU: {warm.cpu / cold.cpu:.0%}; 1% changed/cold CPU: {one_percent.cpu / cold.cpu:.0%}; "
           f"cold CPU/floor: {cold.cpu / floor.cpu:.2f}x")
     print_comparisons(cold, warm, no_cache)
     print("\n".join(TARGETS))
+
+
+def run_rss_series(work: Path, records: int, series: list[int], seed: int, runner_args: list[str]) -> None:
+    """Cold builds of `records` records with each number of full texts: peak RSS and its growth."""
+    runs = []
+    for full_texts in series:
+        folder = work / f"snapshot-{full_texts}"
+        make_scale_snapshot(folder, records, full_texts, seed=seed, identical_copies=min(full_texts, 2))
+        runs.append((full_texts, run_build(f"cold-{full_texts}", work, folder, "2026-01-01", runner_args)))
+    print(f"{records:,} records, cold builds, default runner unless --runner-args")
+    print(f"{'full texts':>10} {'CPU s':>8} {'wall s':>8} {'peak RSS MiB':>13} {'growth':>8}")
+    previous = None
+    for full_texts, run in runs:
+        growth = f"{run.peak_rss / previous - 1:+.0%}" if previous else ""
+        print(f"{full_texts:>10,} {run.cpu:>8.2f} {run.wall:>8.2f} {run.peak_rss / 2**20:>13.0f} {growth:>8}")
+        previous = run.peak_rss
+    print("target (issue #13): peak RSS grows < 30% from 500 to 2,000 full texts and from 2,000 to 20,000")
 
 
 def main() -> None:
@@ -337,7 +401,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--runner-args", default="", help="Beam flags for every build, as one string")
     parser.add_argument("--work-dir", type=Path, default=None, help="keep everything here (a new or empty folder)")
+    parser.add_argument("--rss-series", default=None, metavar="N,N,...",
+                        help="instead: one cold build per number of full texts (e.g. 500,2000,20000), peak RSS growth")
     args = parser.parse_args()
+    if args.rss_series:
+        series = [int(number) for number in args.rss_series.split(",")]
+        with tempfile.TemporaryDirectory(prefix="cord19-bench-rss-", dir=args.work_dir) as scratch:
+            run_rss_series(Path(scratch), args.records, series, args.seed, shlex.split(args.runner_args))
+        return
     copies = args.identical_copies
     if copies is None:
         copies = min(args.full_texts, max(2, args.full_texts // 50))

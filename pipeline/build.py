@@ -13,6 +13,7 @@ in `OUT/.staging-<date>/`), then commits it: on a local disk by renaming the sta
 folder into place, on an object store by copying its files with manifest.json last (a
 release without its manifest is not one). A failed run leaves no release behind.
 """
+import ctypes
 import json
 import logging
 import os
@@ -39,6 +40,7 @@ from release import layout
 logger = logging.getLogger(__name__)
 
 COPY_THREADS = 16
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 
 
 def build_pipeline(p: beam.Pipeline, snapshot: str, staging: str, release_date: str, versions: dict[str, str],
@@ -87,6 +89,7 @@ def run_build(snapshot_dir, out_dir, release_date: str, previous_dir=None, grobi
     not answer its health check, `on_grobid_down="fail"` stops here and "fallback" parses
     the PDFs with pdfminer.six instead. Documents over `limits` are dead letters, never read.
     """
+    return_freed_memory_to_the_os()
     beam_args = [*beam_args, *([f"--s3_endpoint_url={endpoint_url}"] if endpoint_url else [])]
     options = make_pipeline_options(beam_args)
     FileSystems.set_options(options)
@@ -106,6 +109,23 @@ def run_build(snapshot_dir, out_dir, release_date: str, previous_dir=None, grobi
     commit_release(staging, release)
     log_summary(release)
     return release
+
+
+def return_freed_memory_to_the_os() -> None:
+    """Ask glibc to give memory back as soon as it is freed (no-op elsewhere).
+
+    The in-process runner keeps each stage's input as many large byte buffers and frees
+    them once the stage has run; glibc keeps freed heap memory for reuse unless told
+    otherwise, so the process stays at its high-water mark. With allocations over 128 KiB
+    in their own mappings and the heap trimmed past 128 KiB, the peak RSS of a 100,000-record
+    build falls from 1,884 to 1,545 MiB (benchmarks/bench_build_scale.py).
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.mallopt(M_MMAP_THRESHOLD, 128 << 10)
+    libc.mallopt(M_TRIM_THRESHOLD, 128 << 10)
 
 
 def checked_grobid(grobid_url: str | None, on_grobid_down: str) -> GrobidClient | None:
