@@ -388,7 +388,7 @@ def run_rss_series(work: Path, records: int, series: list[int], seed: int, runne
     previous = None
     for full_texts, run in runs:
         growth = f"{run.peak_rss / previous - 1:+.0%}" if previous else ""
-        print(f"{full_texts:>10,} {run.cpu:>8.2f} {run.wall:>8.2f} {run.peak_rss / 2**20:>13.0f} {growth:>8}")
+        print(f"{full_texts:>10,} {run.cpu:>8.2f} {run.wall:>8.2f} {run.peak_rss / MiB:>13.0f} {growth:>8}")
         previous = run.peak_rss
     print("target (issue #13): peak RSS grows < 30% from 500 to 2,000 full texts and from 2,000 to 20,000")
 
