@@ -28,6 +28,7 @@ setup(
         "boto3>=1.26",
         "jsonschema>=4.17",
         "fastjsonschema>=2.19",
+        "matplotlib==3.10.9",  # pinned: report.html holds its SVG charts, so releases stay byte-identical
     ],
     extras_require={
         "test": [

@@ -5,9 +5,11 @@ the cord_uid registry, and under `_work/parts/` the sorted parts of metadata.csv
 dead letters and of the dedup report, the list of parse files, and the compressed
 fragments of document_parses.tar.gz (release/layout.py names them all). This step
 merges and concatenates them into metadata.csv, metadata.parquet, dead_letters.jsonl,
-dedup_report.jsonl, document_parses.tar.gz and the changelog, and writes manifest.json
-last. It streams: memory holds one line per part, one Parquet batch, and the previous
-release's cord_uids and parse file names (for the changelog counts), never a parse.
+dedup_report.jsonl, document_parses.tar.gz and the changelog, then report.html from the
+counts gathered while those streams passed (release/report.py), and writes manifest.json
+last. It streams: memory holds one line per part, one Parquet batch, the report's
+counters and few examples, and the previous release's cord_uids and parse file names
+(for the changelog counts), never a parse.
 
 Running it again over the same parts writes the same bytes: it only reads the parts
 and (re)writes the release's own files, so a runner that retries it changes nothing.
@@ -24,10 +26,11 @@ from pathlib import Path
 from release.folders import Folder, LocalFolder
 from release.layout import (CHANGELOG, DEAD_LETTER_PARTS, DEAD_LETTERS, DEDUP_REPORT, DEDUP_REPORT_PARTS,
                             DOCUMENT_PARSES, MANIFEST, METADATA_CSV, METADATA_PARQUET, METADATA_PARTS, PARSE_FILES_PART,
-                            PDF_JSON, PDF_JSON_DIR, PMC_JSON, PMC_JSON_DIR, REGISTRY, TARBALL, TARBALL_PARTS,
-                            WORK_FOLDER, PreviousRelease, part_name)
+                            PDF_JSON, PDF_JSON_DIR, PMC_JSON, PMC_JSON_DIR, REGISTRY, REPORT, TARBALL,
+                            TARBALL_PARTS, WORK_FOLDER, PreviousRelease, part_name)
 from release.parts import (canonical_line, iter_part_lines, merge_sorted_lines, metadata_line, parse_file_line,
                            sorted_part_bytes)
+from release.report import ReportCounts, report_html
 from release.tarball import file_member, plan_fragments, tree_entries, write_end_of_archive, write_fragment
 from release.writer import (WRITER_VERSION, ChangelogFacts, HashingWriter, MetadataWriter, changelog_section,
                             cumulative_changelog, write_lines, write_manifest)
@@ -56,19 +59,21 @@ def assemble_release(folder: Folder, inputs: AssemblyInputs) -> dict:
     """Write the release's own files into `folder` (manifest.json last); return the manifest without its file list."""
     previous = inputs.previous or PreviousRelease(None, "", frozenset(), frozenset())
     written: dict[str, FileEntry] = {}
-    rows, new_uids, kept_uids = _write_metadata(folder, inputs.metadata_parts, previous.cord_uids, written)
-    dead_letters, reasons = _write_dead_letters(folder, inputs.dead_letter_parts, written)
-    report_entries = _write_merged(folder, DEDUP_REPORT, inputs.dedup_report_parts, written)
+    counts = ReportCounts.against(previous.cord_uids)
+    rows = _write_metadata(folder, inputs.metadata_parts, counts, written)
+    dead_letters, reasons = _write_dead_letters(folder, inputs.dead_letter_parts, counts, written)
+    report_entries = _write_dedup_report(folder, inputs.dedup_report_parts, counts, written)
     _write_tarball(folder, inputs.tarball_fragments, written)
     folder_counts = _parse_folder_counts(folder, previous.parse_files)
     facts = ChangelogFacts(
-        release_date=inputs.release_date, metadata_rows=rows, new_cord_uids=new_uids,
-        removed_cord_uids=len(previous.cord_uids) - kept_uids,
+        release_date=inputs.release_date, metadata_rows=rows, new_cord_uids=counts.cord_uids.added,
+        removed_cord_uids=counts.cord_uids.removed,
         pdf_json=folder_counts["pdf_json"], pmc_json=folder_counts["pmc_json"],
         cord_uid_changes=inputs.cord_uid_changes, dead_letter_counts=reasons,
     )
     text = cumulative_changelog(changelog_section(facts), previous.changelog).encode("utf-8")
     _write_bytes(folder, CHANGELOG, text, written)
+    _write_bytes(folder, REPORT, report_html(counts, facts, previous.release_date, inputs.source_record_count), written)
     written[REGISTRY] = _hash_existing(folder, REGISTRY)
     header = {
         "release_date": inputs.release_date,
@@ -95,44 +100,45 @@ def _open_parts(stack: ExitStack, folder: Folder, names: list[str]) -> list[Iter
     return [iter_part_lines(stack.enter_context(folder.open(name))) for name in names]
 
 
-def _write_metadata(folder: Folder, parts: list[str], previous_uids: frozenset[str],
-                    written: dict[str, FileEntry]) -> tuple[int, int, int]:
-    """metadata.csv and .parquet from the sorted parts; (rows, new cord_uids, cord_uids kept from before)."""
-    new_uids = kept_uids = 0
+def _write_metadata(folder: Folder, parts: list[str], counts: ReportCounts, written: dict[str, FileEntry]) -> int:
+    """metadata.csv and .parquet from the sorted parts, each row counted in `counts`; return the rows."""
     with ExitStack() as stack:
         csv_out = HashingWriter(stack.enter_context(folder.create(METADATA_CSV)))
         parquet_out = HashingWriter(stack.enter_context(folder.create(METADATA_PARQUET)))
         writer = MetadataWriter(csv_out, parquet_out)
         for line in merge_sorted_lines(_open_parts(stack, folder, parts)):
-            uid, _, row_json = line.partition("\t")
-            if uid in previous_uids:
-                kept_uids += 1
-            else:
-                new_uids += 1
-            writer.write(json.loads(row_json))
+            row = json.loads(line.partition("\t")[2])
+            counts.add_row(row)
+            writer.write(row)
         writer.close()
+    counts.cord_uids.finish()
     written[METADATA_CSV] = (METADATA_CSV, csv_out.size, csv_out.sha256())
     written[METADATA_PARQUET] = (METADATA_PARQUET, parquet_out.size, parquet_out.sha256())
-    return writer.rows, new_uids, kept_uids
+    return writer.rows
 
 
-def _write_merged(folder: Folder, name: str, parts: list[str], written: dict[str, FileEntry]) -> int:
-    """One sorted .jsonl file from its sorted parts; return its line count."""
+def _write_dedup_report(folder: Folder, parts: list[str], counts: ReportCounts, written: dict[str, FileEntry]) -> int:
+    """dedup_report.jsonl from its sorted parts, each entry counted in `counts`; return its line count."""
     with ExitStack() as stack:
-        out = HashingWriter(stack.enter_context(folder.create(name)))
-        count = write_lines(merge_sorted_lines(_open_parts(stack, folder, parts)), out)
-    written[name] = (name, out.size, out.sha256())
+        out = HashingWriter(stack.enter_context(folder.create(DEDUP_REPORT)))
+        count = 0
+        for line in merge_sorted_lines(_open_parts(stack, folder, parts)):
+            counts.add_dedup_entry(json.loads(line))
+            count += write_lines([line], out)
+    written[DEDUP_REPORT] = (DEDUP_REPORT, out.size, out.sha256())
     return count
 
 
-def _write_dead_letters(folder: Folder, parts: list[str], written: dict[str, FileEntry]) -> tuple[int, dict[str, int]]:
-    """dead_letters.jsonl; (count, counts by "stage/reason")."""
+def _write_dead_letters(folder: Folder, parts: list[str], counts: ReportCounts,
+                        written: dict[str, FileEntry]) -> tuple[int, dict[str, int]]:
+    """dead_letters.jsonl, each letter counted in `counts`; (count, counts by "stage/reason")."""
     reasons: dict[str, int] = {}
     with ExitStack() as stack:
         out = HashingWriter(stack.enter_context(folder.create(DEAD_LETTERS)))
         count = 0
         for line in merge_sorted_lines(_open_parts(stack, folder, parts)):
             letter = json.loads(line)
+            counts.add_dead_letter(letter)
             key = f"{letter['stage']}/{letter['reason']}"
             reasons[key] = reasons.get(key, 0) + 1
             count += write_lines([line], out)

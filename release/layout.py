@@ -31,6 +31,7 @@ MANIFEST = "manifest.json"
 REGISTRY = "cord_uid_registry.json"
 DEAD_LETTERS = "dead_letters.jsonl"
 DEDUP_REPORT = "dedup_report.jsonl"
+REPORT = "report.html"  # the release drawn as charts, self-contained (release/report.py)
 
 STAGING_PREFIX = ".staging-"
 # Inside a staging folder, what the workers write for the final assembly; never part of a release.

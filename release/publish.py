@@ -5,7 +5,8 @@ Layout under the store prefix:
     <date>/<file>                                  each top-level release file
     historical_releases/cord-19_<date>.tar.gz      one tarball holding `<date>/` with those files
     historical_releases/cord-19_<date>.checksums.json  its size, md5, sha1, sha256 and stored ETag
-    releases.json, historical_releases.html        index of every historical tarball
+    releases.json, historical_releases.html        index of every historical tarball (the page links each
+                                                   release's <date>/report.html too)
     latest/<file>, latest.json                     the newest release
 
 Order of work, so that a reader never sees a partial release: the dated files are
@@ -37,6 +38,7 @@ from release.layout import (
     METADATA_CSV,
     RELEASES_HTML,
     RELEASES_JSON,
+    REPORT,
     TARBALL,
     historical_checksums_name,
     historical_tarball_date,
@@ -312,10 +314,12 @@ def index_json_bytes(entries: list[dict]) -> bytes:
     return (json.dumps({"releases": entries}, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def index_html_bytes(entries: list[dict]) -> bytes:
+def index_html_bytes(entries: list[dict], reports: set[str] = frozenset()) -> bytes:
+    """historical_releases.html: a row per entry, linking its tarball and, for the dates in `reports`, its report."""
     rows = "\n".join(
         f'<tr><td>{html.escape(e["date"])}</td><td><a href="{html.escape(e["file"])}">'
-        f'{html.escape(e["file"].rsplit("/", 1)[1])}</a></td><td>{e["size"]}</td>'
+        f'{html.escape(e["file"].rsplit("/", 1)[1])}</a></td><td>{_report_link(e["date"], reports)}</td>'
+        f'<td>{e["size"]}</td>'
         f'<td><code>{e["md5"]}</code></td><td><code>{e["sha1"]}</code></td><td><code>{e["sha256"]}</code></td></tr>'
         for e in entries
     )
@@ -323,10 +327,22 @@ def index_html_bytes(entries: list[dict]) -> bytes:
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>CORD-19 historical releases</title></head>\n"
         "<body><h1>Historical releases</h1>\n<p>The newest release is also at <a href=\"latest/\">latest/</a> "
         "(see <a href=\"latest.json\">latest.json</a>).</p>\n<table>\n"
-        "<tr><th>date</th><th>file</th><th>size (bytes)</th><th>md5</th><th>sha1</th><th>sha256</th></tr>\n"
+        "<tr><th>date</th><th>file</th><th>report</th><th>size (bytes)</th>"
+        "<th>md5</th><th>sha1</th><th>sha256</th></tr>\n"
         f"{rows}\n</table></body></html>\n"
     )
     return page.encode("utf-8")
+
+
+def _report_link(release_date: str, reports: set[str]) -> str:
+    if release_date not in reports:
+        return ""
+    return f'<a href="{html.escape(release_date)}/{REPORT}">{REPORT}</a>'
+
+
+def releases_with_report(storage: Storage, prefix: str, entries: list[dict]) -> set[str]:
+    """The dates of `entries` whose `<date>/report.html` the store holds (releases written before it have none)."""
+    return {entry["date"] for entry in entries if storage.stat(join_key(prefix, entry["date"], REPORT)) is not None}
 
 
 def read_latest(storage: Storage, prefix: str) -> dict | None:
@@ -460,7 +476,8 @@ def publish_release(release_dir: Path, storage: Storage, prefix: str = "", force
         else:
             skipped_keys.append(tar_key)
     entries = release_index(storage, prefix)
-    for name, data in ((RELEASES_JSON, index_json_bytes(entries)), (RELEASES_HTML, index_html_bytes(entries))):
+    page = index_html_bytes(entries, releases_with_report(storage, prefix, entries))
+    for name, data in ((RELEASES_JSON, index_json_bytes(entries)), (RELEASES_HTML, page)):
         if _write_small_verified(storage, join_key(prefix, name), data):
             uploaded.append(join_key(prefix, name))
     latest_date = move_latest(storage, prefix, release, checksums)

@@ -38,7 +38,7 @@ def test_sample_build_is_a_valid_release_with_merges_and_dead_letters(first_rele
     assert any("; " in row["source_x"] for row in rows)
     assert len({row["cord_uid"] for row in rows}) == len(rows)
     for name in ("metadata.csv", "metadata.parquet", "document_parses.tar.gz", "changelog", "manifest.json",
-                 "cord_uid_registry.json", "dead_letters.jsonl", "dedup_report.jsonl"):
+                 "cord_uid_registry.json", "dead_letters.jsonl", "dedup_report.jsonl", "report.html"):
         assert (first_release / name).is_file(), name
     assert not any(p.name.startswith(".staging") for p in first_release.parent.iterdir())
 

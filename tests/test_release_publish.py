@@ -16,7 +16,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from pipeline.cli import main
 from release.errors import ChecksumMismatchError, NotAReleaseError, ReleaseConflictError, ReleaseError, StorageError
-from release.publish import publish_release, read_local_release, release_index, tarball_size_bound
+from release.publish import index_html_bytes, publish_release, read_local_release, release_index, tarball_size_bound
 from release import storage as storage_module
 from release.safe_tar import iter_tarball_files
 from release.storage import ChecksumAccumulator, LocalStorage, Upload, file_checksums, stored_object_matches
@@ -28,7 +28,7 @@ MiB = 1024 * 1024
 SMALL_PARTS = TransferConfig(multipart_threshold=5 * MiB, multipart_chunksize=5 * MiB, max_concurrency=4)
 DATED_FILES = {
     "changelog", "cord_uid_registry.json", "dead_letters.jsonl", "dedup_report.jsonl",
-    "document_parses.tar.gz", "manifest.json", "metadata.csv", "metadata.parquet",
+    "document_parses.tar.gz", "manifest.json", "metadata.csv", "metadata.parquet", "report.html",
 }
 
 
@@ -78,6 +78,7 @@ def test_full_publish_layout_and_checksums(s3, tmp_path: Path) -> None:
     }]
     page = objects["historical_releases.html"][3].decode()
     assert 'href="historical_releases/cord-19_2026-01-02.tar.gz"' in page and hashlib.sha1(tarball).hexdigest() in page
+    assert 'href="2026-01-02/report.html"' in page  # each release's report, stored among its dated files
     # The tarball's digests, known only after it is written, are stored beside it once it is verified.
     checksums = json.loads(objects["historical_releases/cord-19_2026-01-02.checksums.json"][3])
     index_entry = {key: value for key, value in index["releases"][0].items() if key != "date"}
@@ -86,6 +87,13 @@ def test_full_publish_layout_and_checksums(s3, tmp_path: Path) -> None:
     latest = json.loads(objects["latest.json"][3])
     assert latest["release_date"] == "2026-01-02" and latest["path"] == "2026-01-02/"
     assert latest["manifest_sha256"] == hashlib.sha256((release_dir / "manifest.json").read_bytes()).hexdigest()
+
+
+def test_the_index_page_links_a_report_only_for_releases_that_have_one() -> None:
+    entries = [{"date": date, "file": f"historical_releases/cord-19_{date}.tar.gz", "size": 1, "md5": "m",
+                "sha1": "s", "sha256": "h"} for date in ("2026-01-02", "2025-12-01")]
+    page = index_html_bytes(entries, {"2026-01-02"}).decode()
+    assert 'href="2026-01-02/report.html"' in page and "2025-12-01/report.html" not in page
 
 
 def test_rerun_is_idempotent_and_the_tarball_is_deterministic(s3, tmp_path: Path) -> None:

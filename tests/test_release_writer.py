@@ -44,7 +44,7 @@ def test_release_files_are_written_with_a_manifest_covering_every_file(tmp_path)
     assert manifest["counts"] == {"metadata_rows": 2, "source_records": 3, "pdf_json": 1, "pmc_json": 0,
                                   "dead_letters": 1, "dedup_report_entries": 0}
     expected = {"metadata.csv", "metadata.parquet", "document_parses.tar.gz", "changelog", "cord_uid_registry.json",
-                "dead_letters.jsonl", "dedup_report.jsonl", f"document_parses/pdf_json/{PDF_SHA1}.json"}
+                "dead_letters.jsonl", "dedup_report.jsonl", "report.html", f"document_parses/pdf_json/{PDF_SHA1}.json"}
     assert set(manifest["files"]) == expected
 
 
