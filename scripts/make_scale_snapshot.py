@@ -87,7 +87,7 @@ GOOD_JATS = (
 )
 VOCABULARY_JATS = tuple(name for name in GOOD_JATS if "scielo" not in name)  # the English ones
 IDENTICAL_COPY_SOURCE = "jats/elifetools_elife-02833-v2.xml"  # has neither PMCID nor PMID
-# The corpus PDFs that pdfminer.six parses (the same list as benchmarks/bench_nightly.py).
+# The corpus PDFs that pdfminer.six parses (benchmarks/bench_nightly.py uses them too).
 CORPUS_PDFS = (
     "pdf/grobid_1001._0908.0054.pdf",
     "pdf/grobid_footnotes_test.pdf",
