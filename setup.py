@@ -39,6 +39,10 @@ setup(
         "dev": [
             "pubmed-parser>=0.5.1",  # benchmarks/bench_parsers.py compares our JATS parse with it
         ],
+        "lint": [  # .ci/run; settings in pyproject.toml. Pinned: a new release may add checks.
+            "ruff==0.17.6",
+            "mypy==2.4.1",
+        ],
     },
     entry_points={"console_scripts": ["cord19=pipeline.cli:main"]},
 )

@@ -24,21 +24,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_ROOT))
+sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 
+from make_scale_snapshot import CORPUS_PDFS  # noqa: E402  (the corpus PDFs that pdfminer.six parses)
 from pipeline.nightly import NightlyConfig, run_nightly  # noqa: E402
 from pipeline.snapshot import bundled_sample_snapshot  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-CORPUS_PDFS = (
-    "pdf/grobid_1001._0908.0054.pdf",
-    "pdf/grobid_footnotes_test.pdf",
-    "pdf/grobid_samplePdf.segmentation.pdf",
-    "pdf/grobid_two_pages.pdf",
-    "pdf/pdfminer_nonfree_naacl06-shinyama.pdf",
-    "pdf/pdfminer_zen_of_python_corrupted.pdf",
-    "expected/doc2json_pdf_f2235cd/5cd28c171f9f3b6a8bcebe246159c464980c.pdf",
-)
+CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
 
 
 def add_pdf(snapshot: Path, data: bytes, ids: dict, lines: list[dict], files: dict) -> None:

@@ -45,8 +45,8 @@ This module's `cluster_records` does all of it in one process, for lists.
 import hashlib
 import itertools
 import json
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from dedup.blocking import iter_block_pairs
 from dedup.features import MatchFeatures, match_features, record_label, record_sort_key
@@ -95,14 +95,15 @@ class _Forest:
         return index
 
     def conflicts(self, left_root: int, right_root: int) -> list[str]:
-        return conflicting_fields(self.ids[left_root], self.ids[right_root])
+        return conflicting_fields(self.ids[left_root] or {}, self.ids[right_root] or {})  # roots always hold theirs
 
     def join(self, left_root: int, right_root: int, fuzzy: bool) -> None:
         """Join two roots known not to conflict; the smaller index stays root."""
         root, child = min(left_root, right_root), max(left_root, right_root)
         self.parent[child] = root
-        if self.ids[child]:
-            self.ids[root] = {**self.ids[child], **self.ids[root]}
+        child_ids = self.ids[child]
+        if child_ids:
+            self.ids[root] = {**child_ids, **(self.ids[root] or {})}
         self.ids[child] = None  # the record's own identifiers stay in record_ids
         self.fuzzy[root] = self.fuzzy[root] or self.fuzzy[child] or fuzzy
 
@@ -233,7 +234,8 @@ def _link_fuzzy(
     matches.sort(key=lambda match: match[:6])
     ambiguous = _ambiguous_records(forest, matches)
     for record, partners in sorted(ambiguous.items()):
-        report.append({"kind": "fuzzy_ambiguous", "record": labels[record], "candidates": [labels[p] for p in partners]})
+        candidate_labels = [labels[p] for p in partners]
+        report.append({"kind": "fuzzy_ambiguous", "record": labels[record], "candidates": candidate_labels})
     for *_, left, right, score in matches:
         left_root, right_root = forest.find(left), forest.find(right)
         if left_root == right_root or left in ambiguous or right in ambiguous:

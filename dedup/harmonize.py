@@ -59,7 +59,7 @@ def choose_publish_time(dates: list[str]) -> str:
     dates = [date for date in dates if date]
     if not dates:
         return ""
-    first_seen = {}
+    first_seen: dict[str, int] = {}
     for position, date in enumerate(dates):
         first_seen.setdefault(date, position)
         first_seen.setdefault(date[:4], position)
@@ -98,9 +98,9 @@ def harmonize_members(cluster: Cluster) -> dict:
         row[column] = _first_present(normalize_identifier(column, (m.get("ids") or {}).get(column)) for m in members)
     row["license"] = min((m.get("license") or "unk" for m in members), key=_license_rank)
     row["publish_time"] = choose_publish_time([m.get("publish_time") or "" for m in members])
-    authors = next((m["authors"] for m in members if m.get("authors")), [])
+    authors: list[dict] = next((m["authors"] for m in members if m.get("authors")), [])
     row["authors"] = MULTI_SEPARATOR.join(name for name in map(format_author, authors) if name)
-    urls = []
+    urls: list[str] = []
     for m in members:
         urls += m.get("urls") or []
         urls += [document.get("url") or "" for document in m.get("documents") or []]

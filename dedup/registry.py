@@ -152,16 +152,18 @@ def assign_cord_uids(clusters: list[Cluster], previous: Registry | None) -> Assi
             assigned[index] = uid
             new_uids.append(uid)
 
-    held = set(assigned)
-    merged, split = [], []
+    uids = [uid for uid in assigned if uid is not None]  # every cluster has its id now
+    held = set(uids)
+    merged: list[dict[str, str]] = []
+    split: list[dict[str, str]] = []
     for uid, indices in claimants.items():
         if uid not in held:
             # every cluster holding its keys kept another id: it merged into the one holding most of them
             target = max(indices, key=lambda i: (claims[i][uid], -i))
-            merged.append({"old": uid, "new": assigned[target]})
-            uids_info[uid] = {"minted": uids_info[uid]["minted"], "status": "merged", "merged_into": assigned[target]}
+            merged.append({"old": uid, "new": uids[target]})
+            uids_info[uid] = {"minted": uids_info[uid]["minted"], "status": "merged", "merged_into": uids[target]}
         else:
-            split.extend({"old": uid, "new": assigned[i]} for i in indices if assigned[i] != uid)
+            split.extend({"old": uid, "new": uids[i]} for i in indices if uids[i] != uid)
     previously_active = previous.active_uids()
     revived = []
     for uid in held:
@@ -174,10 +176,7 @@ def assign_cord_uids(clusters: list[Cluster], previous: Registry | None) -> Assi
         uids_info[uid] = {"minted": uids_info[uid]["minted"], "status": "retired"}
         removed.append(uid)
 
-    keys = dict(previous.keys)
-    for uid, cluster in zip(assigned, clusters):
-        for key in cluster.keys:
-            keys[key] = uid
+    keys = dict(previous.keys) | {key: uid for uid, cluster in zip(uids, clusters) for key in cluster.keys}
     changes = {
         "new": sorted(new_uids + revived),
         "removed": removed,
@@ -185,4 +184,4 @@ def assign_cord_uids(clusters: list[Cluster], previous: Registry | None) -> Assi
         "split": sorted(split, key=lambda change: (change["old"], change["new"])),
     }
     registry = Registry(generation=generation, keys=keys, uids=uids_info)
-    return Assignment(uids=list(assigned), registry=registry, changes=changes)
+    return Assignment(uids=uids, registry=registry, changes=changes)

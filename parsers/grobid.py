@@ -162,15 +162,20 @@ class GrobidClient:
             "segmentSentences": "0",
         }
 
-    def _session(self) -> requests.Session:
+    def _process_state(self) -> tuple[threading.local, "_InFlightLimit"]:
+        """This process's per-thread sessions and the machine's in-flight limit, made once per process."""
         with self._lock:
-            if self._local is None:
+            if self._local is None or self._in_flight is None:
                 self._local = threading.local()
                 self._in_flight = _shared_in_flight_limit(self.url, self.concurrency)
-        session = getattr(self._local, "session", None)
+            return self._local, self._in_flight
+
+    def _session(self) -> requests.Session:
+        local, _ = self._process_state()
+        session = getattr(local, "session", None)
         if session is None:
             session = requests.Session()
-            self._local.session = session
+            local.session = session
         return session
 
     def check_alive(self) -> None:
@@ -247,10 +252,10 @@ class GrobidClient:
 
     def _post_with_retries(self, pdf: bytes, sha1: str) -> bytes:
         session = self._session()
-        limit = self._in_flight
+        _, limit = self._process_state()
         budget = RetryBudget(self.max_attempts, self.max_total_s)
         jitter = random.Random()
-        failure: GrobidError | None = None
+        failure: GrobidError  # set by every attempt that does not return
         for attempt in range(1, self.max_attempts + 1):
             response = None
             slot = limit.acquire()
@@ -266,8 +271,8 @@ class GrobidClient:
                 failure = self._request_failure(exc, sha1)
             finally:
                 status = None if response is None else response.status_code
-                if status in _BUSY_STATUSES:
-                    limit.release_busy(slot, self._busy_pause_s(response, jitter))
+                if response is not None and status in _BUSY_STATUSES:
+                    limit.release_busy(slot, self._busy_pause_s(limit, response, jitter))
                 else:
                     limit.release(slot, answer_s=time.monotonic() - started if status == 200 else None)
             if response is not None:
@@ -307,7 +312,7 @@ class GrobidClient:
             return GrobidServerError(f"GROBID answered HTTP {status} for {sha1}: {body!r}")
         raise GrobidBadInputError(f"GROBID refused {sha1} (HTTP {status}): {body!r}")
 
-    def _busy_pause_s(self, response: requests.Response, jitter: random.Random) -> float:
+    def _busy_pause_s(self, limit: "_InFlightLimit", response: requests.Response, jitter: random.Random) -> float:
         """How long to pause the machine's requests when GROBID is busy and none of them is in flight.
 
         Doubles with each such pause since the machine's last success; starts at one
@@ -315,7 +320,6 @@ class GrobidClient:
         frees a slot within about one answer time); never shorter than the server's
         Retry-After.
         """
-        limit = self._in_flight
         base = min(self.backoff_base_s, limit.typical_answer_s or self.backoff_base_s)
         pause = backoff_seconds(limit.busy_pauses, base, self.backoff_max_s, jitter)
         retry_after = retry_after_seconds(response.headers.get("Retry-After"))

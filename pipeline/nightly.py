@@ -112,13 +112,13 @@ def load_nightly_config(path: Path) -> NightlyConfig:
     fraction = table.get("max_dead_letter_fraction", 0.05)
     if not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
         raise NightlyConfigError(f"{path}: 'max_dead_letter_fraction' must be a number from 0 to 1")
-    counts = {}
+    counts: dict[str, int] = {}
     for key in ("keep_runs", "grobid_concurrency"):
         value = table.get(key, getattr(NightlyConfig, key))
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise NightlyConfigError(f"{path}: '{key}' must be a whole number of at least 1")
         counts[key] = value
-    lists = {}
+    lists: dict[str, tuple[str, ...]] = {}
     for key in ("ignored_dead_letter_reasons", "beam_args"):
         value = table.get(key, list(getattr(NightlyConfig, key)))
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -126,15 +126,17 @@ def load_nightly_config(path: Path) -> NightlyConfig:
         lists[key] = tuple(value)
     store = table["store"] if table["store"].startswith("s3://") else str(base / table["store"])
     return NightlyConfig(
-        work_dir=local_path("work_dir"),
+        work_dir=base / table["work_dir"],  # a non-empty string, checked above
         store=store,
         endpoint_url=table.get("endpoint_url") or None,
         sources=local_path("sources"),
         snapshot=local_path("snapshot"),
         grobid_url=table.get("grobid_url") or None,
         max_dead_letter_fraction=float(fraction),
-        **counts,
-        **lists,
+        keep_runs=counts["keep_runs"],
+        grobid_concurrency=counts["grobid_concurrency"],
+        ignored_dead_letter_reasons=lists["ignored_dead_letter_reasons"],
+        beam_args=lists["beam_args"],
     )
 
 

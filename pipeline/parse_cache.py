@@ -50,7 +50,9 @@ class CachedParse:
     def from_json(cls, data: bytes) -> "CachedParse":
         """Raises ValueError (or KeyError/TypeError) on anything that is not a ref file."""
         ref = json.loads(data)
-        return cls(paper_id=str(ref["paper_id"]), ids=dict(ref["ids"]), size=int(ref["size"]), sha256=str(ref["sha256"]))
+        return cls(
+            paper_id=str(ref["paper_id"]), ids=dict(ref["ids"]), size=int(ref["size"]), sha256=str(ref["sha256"])
+        )
 
 
 def entry_names(key: str) -> tuple[str, str, str]:

@@ -166,7 +166,7 @@ class _BoundedTarInfo(tarfile.TarInfo):
     def _proc_member(self, archive: tarfile.TarFile) -> tarfile.TarInfo:
         if self.type in _EXTENDED_HEADER_TYPES and self.size > MAX_EXTENDED_HEADER_BYTES:
             raise UnsafeArchiveError(f"an extended tar header of {self.size} bytes")
-        return super()._proc_member(archive)
+        return super()._proc_member(archive)  # type: ignore[misc]  # private in tarfile, so not in typeshed
 
 
 def safe_member_name(member: tarfile.TarInfo) -> str:
@@ -198,7 +198,8 @@ class _Members:
             self.gzip = stream = _GzipMembers(handle, self.expansion)
         handle.seek(0)
         try:
-            self.tar = tarfile.open(fileobj=stream, mode="r|", tarinfo=_BoundedTarInfo)
+            # "r|" reads forward only: read() is all tarfile needs of the stream (typeshed asks for more)
+            self.tar = tarfile.open(fileobj=stream, mode="r|", tarinfo=_BoundedTarInfo)  # type: ignore[call-overload]
         except _CORRUPT_STREAM_ERRORS as exc:
             raise CorruptArchiveError(f"not a readable tar archive: {exc}") from exc
         self.members = 0

@@ -137,6 +137,7 @@ class ChecksumAccumulator:
 
     def result(self) -> Checksums:
         part_crc32s: tuple[int, ...] = ()
+        md5: str | None
         if self.part_size is None:
             etag = md5 = self._part.hexdigest()
         else:
@@ -199,7 +200,9 @@ class Storage(Protocol):
     def upload_files(self, uploads: Iterable[Upload]) -> None:
         """Store every file (concurrently where the store allows); existing keys are replaced."""
 
-    def open_upload(self, key: str, part_size: int | None, metadata: dict[str, str]) -> AbstractContextManager[Writable]:
+    def open_upload(
+        self, key: str, part_size: int | None, metadata: dict[str, str]
+    ) -> AbstractContextManager[Writable]:
         """A stream stored under `key` (in parts of `part_size` bytes, while it is written)
         when its `with` block ends without error; on an error nothing is stored."""
 
@@ -499,7 +502,7 @@ class S3Storage:
                           etag_is_md5, head.get("ChecksumCRC32"))
 
     def list_keys(self, prefix: str) -> list[str]:
-        keys = []
+        keys: list[str] = []
         try:
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
                 keys.extend(item["Key"] for item in page.get("Contents", []))
@@ -519,7 +522,9 @@ class S3Storage:
         try:
             for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=prefix):
                 for upload in page.get("Uploads", []):
-                    self.client.abort_multipart_upload(Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                    )
                     aborted += 1
         except _S3_ERRORS as exc:
             raise StorageError(f"{self.description}/{prefix}: aborting unfinished uploads failed: {exc}") from exc
@@ -612,7 +617,9 @@ class _S3StreamingUpload:
         if self.upload_id is None:
             return
         try:
-            self.storage.client.abort_multipart_upload(Bucket=self.storage.bucket, Key=self.key, UploadId=self.upload_id)
+            self.storage.client.abort_multipart_upload(
+                Bucket=self.storage.bucket, Key=self.key, UploadId=self.upload_id
+            )
         except _S3_ERRORS as exc:
             logger.warning("%s/%s: could not abort the multipart upload %s: %s",
                            self.storage.description, self.key, self.upload_id, exc)

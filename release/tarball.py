@@ -32,7 +32,9 @@ COPY_BLOCK = 1 << 20
 
 @dataclass(frozen=True)
 class TarEntry:
-    """One member of the tarball: a directory (size None) or a file of `size` bytes whose compressed member is `member`."""
+    """One member of the tarball: a directory (size None) or a file of `size` bytes.
+
+    A file's compressed member is `member`."""
 
     arcname: str
     size: int | None = None

@@ -1,6 +1,6 @@
 """The one atomic write and the one file checksum every package uses.
 
-`schemas` is the package every other package may import, so these two small helpers
+`schemas` is the package every other package may import, so these small helpers
 live here rather than being written again in each package.
 """
 import hashlib
@@ -47,8 +47,14 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, fsync: bool = 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
     """The hex SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while block := handle.read(BLOCK_SIZE):
-            digest.update(block)
-    return digest.hexdigest()
+        return sha256_stream(handle)[1]
+
+
+def sha256_stream(handle: BinaryIO) -> tuple[int, str]:
+    """(size, hex SHA-256) of what is left to read in a binary stream (a local file, a store's object)."""
+    digest, size = hashlib.sha256(), 0
+    while block := handle.read(BLOCK_SIZE):
+        digest.update(block)
+        size += len(block)
+    return size, digest.hexdigest()

@@ -9,6 +9,7 @@ parser read it; each builder writes the keys, value types and text formats of th
 CORD-19 files (tests/test_format_against_cord19.py compares them), in their order.
 """
 import json
+from collections.abc import Mapping
 from typing import NotRequired, TypedDict
 
 from schemas import load_schema
@@ -185,9 +186,10 @@ def mention_span(start: int, end: int, mention: str, ref_id: str | None) -> Ment
 
 def span_surface(found: Span | MentionSpan | dict) -> object:
     """A span's surface text, whichever variant it is (None when it has neither key)."""
-    if "text" in found:
-        return found["text"]
-    return found.get("mention")
+    fields: Mapping[str, object] = found
+    if "text" in fields:
+        return fields["text"]
+    return fields.get("mention")
 
 
 def paragraph(text: str, section: str, cite_spans: list | None = None, ref_spans: list | None = None) -> Paragraph:

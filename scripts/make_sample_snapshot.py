@@ -40,7 +40,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sample_generator.arxiv import arxiv_feed  # noqa: E402
 from sample_generator.crossref import crossref_list  # noqa: E402
 from sample_generator.data import (  # noqa: E402,F401  (FULL_TEXTS, PDF_DECLARATIONS: read by tests)
-    FULL_TEXTS, HTML_ERROR_PAGE, PAPER, PDF_DECLARATIONS, PDF_PAPERS, SOURCES, WHO_ROWS,
+    FULL_TEXTS,
+    HTML_ERROR_PAGE,
+    PAPER,
+    PDF_DECLARATIONS,
+    PDF_PAPERS,
+    SOURCES,
+    WHO_ROWS,
 )
 from sample_generator.jats import jats_document, pmc_articleset  # noqa: E402
 from sample_generator.pdf import pdf_document, pdf_url  # noqa: E402
@@ -78,7 +84,9 @@ class Snapshot:
             paths.append(path)
         self.sources.append({"name": name, "kind": kind, "files": paths})
 
-    def add_document(self, data: bytes, doc_type: str, source: str, url: str, license_: str, path: str = "", **ids: str) -> None:
+    def add_document(
+        self, data: bytes, doc_type: str, source: str, url: str, license_: str, path: str = "", **ids: str
+    ) -> None:
         sha1 = hashlib.sha1(data).hexdigest()
         path = path or f"documents/pdf/{sha1}.pdf"
         self.files[path] = data

@@ -87,7 +87,7 @@ GOOD_JATS = (
 )
 VOCABULARY_JATS = tuple(name for name in GOOD_JATS if "scielo" not in name)  # the English ones
 IDENTICAL_COPY_SOURCE = "jats/elifetools_elife-02833-v2.xml"  # has neither PMCID nor PMID
-# The corpus PDFs that pdfminer.six parses (the same list as benchmarks/bench_nightly.py).
+# The corpus PDFs that pdfminer.six parses (benchmarks/bench_nightly.py uses them too).
 CORPUS_PDFS = (
     "pdf/grobid_1001._0908.0054.pdf",
     "pdf/grobid_footnotes_test.pdf",
@@ -152,14 +152,19 @@ class Vocabulary:
 def read_vocabulary(corpus: Path) -> Vocabulary:
     """Words of the titles, abstracts and bodies, and author and journal names of GOOD_JATS."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    words, surnames, given_names, journals = Counter(), set(), set(), set()
+    words: Counter[str] = Counter()
+    surnames: set[str] = set()
+    given_names: set[str] = set()
+    journals: set[str] = set()
     for name in VOCABULARY_JATS:
         root = etree.fromstring((corpus / name).read_bytes(), parser)
         for element in root.iter("article-title", "abstract", "body"):
             words.update(word.lower() for word in WORD.findall(" ".join(element.itertext())))
         surnames.update(" ".join(element.itertext()).strip() for element in root.iter("surname"))
         given_names.update(" ".join(element.itertext()).strip() for element in root.iter("given-names"))
-        journals.update(" ".join("".join(element.itertext()).split()) for element in root.iter("source", "journal-title"))
+        journals.update(
+            " ".join("".join(element.itertext()).split()) for element in root.iter("source", "journal-title")
+        )
     text_words = sorted(word for word in words if len(word) >= 2 or word == "a")
     cumulative, total = [], 0
     for word in text_words:
@@ -267,7 +272,9 @@ class Layout:
 def plan_layout(records: int, full_texts: int, identical_copies: int, seed: int, changed_fraction: float) -> Layout:
     """The layout of a snapshot; only `changed` depends on `changed_fraction`."""
     if records < 10 or full_texts < 0 or identical_copies < 0 or not 0.0 <= changed_fraction <= 1.0:
-        raise ScaleSnapshotError("need records >= 10, full_texts >= 0, identical_copies >= 0, 0 <= changed_fraction <= 1")
+        raise ScaleSnapshotError(
+            "need records >= 10, full_texts >= 0, identical_copies >= 0, 0 <= changed_fraction <= 1"
+        )
     who = round(records * WHO_SHARE)
     biorxiv = round(records * BIORXIV_SHARE)
     pubmed = records - who - biorxiv
@@ -275,7 +282,9 @@ def plan_layout(records: int, full_texts: int, identical_copies: int, seed: int,
     pdfs = int(full_texts * PDF_SHARE + 0.5)
     jats = full_texts - pdfs - identical_copies
     if jats < 0:
-        raise ScaleSnapshotError(f"{identical_copies} identical copies and {pdfs} PDFs do not fit in {full_texts} full texts")
+        raise ScaleSnapshotError(
+            f"{identical_copies} identical copies and {pdfs} PDFs do not fit in {full_texts} full texts"
+        )
     if full_texts > pubmed or who_duplicates + biorxiv_duplicates > pubmed:
         raise ScaleSnapshotError(f"{records} records have only {pubmed} PubMed papers for {full_texts} full texts")
     rng = random.Random(f"{seed}:layout")
@@ -310,10 +319,10 @@ class PaperSource:
     def pubmed(self, index: int) -> Paper:
         """PubMed paper `index`; a preprint that bioRxiv lists too keeps its bioRxiv DOI, so the records share it."""
         paper = make_paper(self.vocabulary, self.seed, "pubmed", index)
-        ids = {"pmid": str(FIRST_PMID + index), "pmcid": self.pmcids.get(index)}
+        pmid, pmcid = str(FIRST_PMID + index), self.pmcids.get(index)
         if index in self.preprints:
-            return replace(paper, doi=preprint_doi(paper.date, index), journal="bioRxiv", **ids)
-        return replace(paper, doi=f"10.5555/cord19scale.{paper.date.year}.{index:07d}", **ids)
+            return replace(paper, doi=preprint_doi(paper.date, index), journal="bioRxiv", pmid=pmid, pmcid=pmcid)
+        return replace(paper, doi=f"10.5555/cord19scale.{paper.date.year}.{index:07d}", pmid=pmid, pmcid=pmcid)
 
     def own(self, kind: str, index: int) -> Paper:
         """A paper only bioRxiv or only the WHO export (half of them with a DOI) lists."""
@@ -412,6 +421,7 @@ def rxiv_item(paper: Paper) -> dict:
     """One item of an api.biorxiv.org /details/biorxiv/<interval> answer."""
     names = "; ".join(f"{surname}, " + " ".join(f"{part[0]}." for part in given.replace("-", " ").split())
                       for given, surname in paper.authors)
+    doi_suffix = paper.doi.split("/")[1]  # type: ignore[union-attr]  # a bioRxiv paper always has its DOI
     return {
         "doi": paper.doi,
         "title": paper.title,
@@ -423,7 +433,7 @@ def rxiv_item(paper: Paper) -> dict:
         "type": "new results",
         "license": "cc_by",
         "category": "infectious diseases",
-        "jatsxml": f"https://www.biorxiv.org/content/early/{paper.date:%Y/%m/%d}/{paper.doi.split('/')[1]}.source.xml",
+        "jatsxml": f"https://www.biorxiv.org/content/early/{paper.date:%Y/%m/%d}/{doi_suffix}.source.xml",
         "abstract": paper.abstract_text,
         "published": "NA",
         "server": "biorxiv",
@@ -529,11 +539,12 @@ class SnapshotFolder:
             "files": {path: sha256_file(self.folder / path) for path in sorted(self.paths)},
             "failures": [],
         }
-        (self.folder / SNAPSHOT_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        manifest_text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        (self.folder / SNAPSHOT_FILE).write_text(manifest_text, encoding="utf-8")
 
 
 def write_pubmed(out: SnapshotFolder, papers: PaperSource, layout: Layout) -> None:
-    paths = []
+    paths: list[str] = []
     for start in range(0, layout.pubmed, PUBMED_PAGE_SIZE):
         page = [papers.pubmed(index) for index in range(start, min(start + PUBMED_PAGE_SIZE, layout.pubmed))]
         for paper in page:
@@ -570,7 +581,7 @@ def write_who(out: SnapshotFolder, papers: PaperSource, layout: Layout, seed: in
 
 def write_biorxiv(out: SnapshotFolder, papers: PaperSource, layout: Layout, seed: int) -> None:
     rows = rows_in_feed_order(seed, "biorxiv", layout.biorxiv_duplicates, layout.biorxiv_own)
-    paths = []
+    paths: list[str] = []
     for cursor in range(0, len(rows), BIORXIV_PAGE_SIZE):
         items = [rxiv_item(feed_paper(papers, kind, index)) for kind, index in rows[cursor:cursor + BIORXIV_PAGE_SIZE]]
         paths.append(f"feeds/biorxiv/page-{len(paths) + 1:04d}.json")
@@ -586,7 +597,7 @@ def write_documents(out: SnapshotFolder, papers: PaperSource, layout: Layout, co
     number = 0
     for index in layout.jats_targets:
         paper = papers.pubmed(index)
-        data = with_pmcid(jats_sources[number % len(jats_sources)], paper.pmcid)
+        data = with_pmcid(jats_sources[number % len(jats_sources)], paper.pmcid)  # type: ignore[arg-type]  # JATS targets have one
         data = revised(data, "jats", number) if number in layout.changed else data
         url = f"https://www.ebi.ac.uk/europepmc/webservices/rest/{paper.pmcid}/fullTextXML"
         ids = document_ids(doi=paper.doi, pmcid=paper.pmcid, pubmed_id=paper.pmid)
@@ -636,7 +647,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="snapshot folder to write (new or empty)")
     parser.add_argument("--records", type=int, required=True, help="source records (PubMed, WHO, bioRxiv)")
-    parser.add_argument("--full-texts", type=int, required=True, help="documents (JATS, about 3%% PDFs, the identical copies)")
+    parser.add_argument(
+        "--full-texts", type=int, required=True, help="documents (JATS, about 3%% PDFs, the identical copies)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--changed-fraction", type=float, default=0.0, help="share of documents with new bytes")
     parser.add_argument("--identical-copies", type=int, default=0, help="JATS copies without PMCID, identical bytes")

@@ -16,6 +16,7 @@ from typing import BinaryIO
 from parsers.errors import ParseError
 from parsers.feeds import arxiv, biorxiv, crossref, europepmc, pmc, pubmed, who
 from parsers.feeds.errors import FeedError, FeedRecordError, OnError, UnknownFeedKindError
+from schemas.records import SourceRecord
 
 FEED_KINDS: tuple[str, ...] = ("arxiv", "biorxiv", "crossref", "europepmc", "medrxiv", "pmc", "pubmed", "who")
 
@@ -35,7 +36,7 @@ def _as_feed_error(exc: ParseError) -> FeedError:
     return error
 
 
-def parse_feed_bytes(kind: str, data: bytes, on_error: OnError = None) -> list[dict]:
+def parse_feed_bytes(kind: str, data: bytes, on_error: OnError = None) -> list[SourceRecord]:
     """All source records of one raw response `data` of feed `kind` (gzip allowed)."""
     _check_kind(kind)
     try:
@@ -46,7 +47,7 @@ def parse_feed_bytes(kind: str, data: bytes, on_error: OnError = None) -> list[d
         raise _as_feed_error(exc) from exc
 
 
-def _parse_bytes(kind: str, data: bytes, on_error: OnError) -> list[dict]:
+def _parse_bytes(kind: str, data: bytes, on_error: OnError) -> list[SourceRecord]:
     if data[:2] == GZIP_MAGIC:
         try:
             data = gzip.decompress(data)
@@ -67,24 +68,24 @@ def _parse_bytes(kind: str, data: bytes, on_error: OnError) -> list[dict]:
     return who.parse(data, on_error)
 
 
-def iter_feed_records(kind: str, path: str, on_error: OnError = None) -> Iterator[dict]:
+def iter_feed_records(kind: str, path: str, on_error: OnError = None) -> Iterator[SourceRecord]:
     """Source records of the feed file at `path` (".gz" or gzip content is decompressed)."""
     with open(path, "rb") as raw:
         yield from iter_feed_stream(kind, raw, path, on_error)
 
 
-def iter_feed_stream(kind: str, raw: BinaryIO, name: str, on_error: OnError = None) -> Iterator[dict]:
+def iter_feed_stream(kind: str, raw: BinaryIO, name: str, on_error: OnError = None) -> Iterator[SourceRecord]:
     """Source records of one feed file read from the binary stream `raw` (gzip content is decompressed).
 
     The stream is read once, front to back (no seeking), so it may come from a network store.
     """
     _check_kind(kind)
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]
     is_gzip = buffered.peek(2)[:2] == GZIP_MAGIC
     stream: BinaryIO = gzip.GzipFile(fileobj=buffered, mode="rb") if is_gzip else buffered  # type: ignore[assignment]
     try:
         if kind in _STREAMED:
-            yield from _STREAMED[kind](io.BufferedReader(stream) if is_gzip else stream, on_error)  # type: ignore[arg-type]
+            yield from _STREAMED[kind](io.BufferedReader(stream) if is_gzip else stream, on_error)  # type: ignore[type-var]
         else:
             yield from parse_feed_bytes(kind, stream.read(), on_error)
     except (OSError, EOFError, zlib.error) as exc:

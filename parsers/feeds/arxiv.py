@@ -12,6 +12,7 @@ from parsers.feeds.record import doi_url, element_text, make_record
 from parsers.normalize import split_author_name
 from parsers.xmlsafe import parse_xml_bytes
 from schemas.identifiers import normalize_arxiv_id, normalize_doi
+from schemas.records import SourceRecord
 
 SOURCE = "ArXiv"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -38,7 +39,7 @@ def total_results(root: etree._Element) -> int:
     return int(text.strip() or 0)
 
 
-def entry_to_record(entry: etree._Element) -> dict:
+def entry_to_record(entry: etree._Element) -> SourceRecord:
     """One Atom `<entry>` to a source record."""
     entry_id = entry.findtext(f"{ATOM}id") or ""
     arxiv_id = normalize_arxiv_id(entry_id)
@@ -52,7 +53,9 @@ def entry_to_record(entry: etree._Element) -> dict:
             pdf_url = link.get("href") or ""
         elif link.get("rel") == "alternate":
             page_url = link.get("href") or ""
-    authors = [split_author_name(element_text(author.find(f"{ATOM}name"))) for author in entry.iterfind(f"{ATOM}author")]
+    authors = [
+        split_author_name(element_text(author.find(f"{ATOM}name"))) for author in entry.iterfind(f"{ATOM}author")
+    ]
     return make_record(
         source=SOURCE,
         source_id=arxiv_id,
@@ -69,7 +72,7 @@ def entry_to_record(entry: etree._Element) -> dict:
     )
 
 
-def parse(data: bytes, on_error: OnError = None) -> list[dict]:
+def parse(data: bytes, on_error: OnError = None) -> list[SourceRecord]:
     """All records of one arXiv API response."""
     root = parse_feed_root(data)
     return list(convert_items(root.iterfind(f"{ATOM}entry"), entry_to_record, "entry", on_error))

@@ -9,6 +9,7 @@ from parsers.feeds.errors import FeedApiError, FeedError, FeedRecordError, OnErr
 from parsers.feeds.record import doi_url, id_field, load_json_payload, make_record, strip_markup, text_field
 from parsers.normalize import normalize_license, split_author_name
 from schemas.identifiers import normalize_doi
+from schemas.records import SourceRecord
 
 SERVERS = {
     "biorxiv": ("BioRxiv", "bioRxiv", "https://www.biorxiv.org"),
@@ -33,7 +34,7 @@ def collection_items(payload) -> list:
     return collection
 
 
-def item_to_record(item, server: str) -> dict:
+def item_to_record(item, server: str) -> SourceRecord:
     """One collection item to a source record; `server` is "biorxiv" or "medrxiv"."""
     if not isinstance(item, dict):
         raise FeedRecordError("collection item is not an object")
@@ -64,7 +65,7 @@ def item_to_record(item, server: str) -> dict:
     )
 
 
-def parse(data: bytes, server: str, on_error: OnError = None) -> list[dict]:
+def parse(data: bytes, server: str, on_error: OnError = None) -> list[SourceRecord]:
     """All records of one details response of `server` ("biorxiv" or "medrxiv")."""
     items = collection_items(load_json_payload(data))
     return list(convert_items(items, lambda item: item_to_record(item, server), "collection item", on_error))

@@ -20,6 +20,7 @@ from parsers.feeds.record import (
 )
 from parsers.normalize import make_author, normalize_date, normalize_license
 from schemas.identifiers import normalize_doi
+from schemas.records import DocumentLink, PersonName, SourceRecord
 
 DEFAULT_SOURCE = "Crossref"
 PUBLISHER_SOURCES_BY_MEMBER = {"78": "Elsevier", "297": "Springer Nature", "339": "Springer Nature"}
@@ -76,7 +77,7 @@ def _first(work: dict, key: str) -> str:
     return values[0] if values else ""
 
 
-def _authors(work: dict) -> list[dict]:
+def _authors(work: dict) -> list[PersonName]:
     authors = []
     for author in objects_in(work, "author"):
         family, name = text_field(author, "family"), text_field(author, "name")
@@ -87,7 +88,7 @@ def _authors(work: dict) -> list[dict]:
     return authors
 
 
-def _pdf_documents(work: dict) -> list[dict]:
+def _pdf_documents(work: dict) -> list[DocumentLink]:
     """The PDF links (similarity-checking links serve Crossref's plagiarism service, not readers)."""
     return [
         {"type": "pdf", "url": text_field(link, "URL")}
@@ -97,7 +98,7 @@ def _pdf_documents(work: dict) -> list[dict]:
     ]
 
 
-def item_to_record(work) -> dict:
+def item_to_record(work) -> SourceRecord:
     """One Crossref work to a source record."""
     if not isinstance(work, dict):
         raise FeedRecordError("work item is not an object")
@@ -126,6 +127,6 @@ def item_to_record(work) -> dict:
     )
 
 
-def parse(data: bytes, on_error: OnError = None) -> list[dict]:
+def parse(data: bytes, on_error: OnError = None) -> list[SourceRecord]:
     """All records of one Crossref works response."""
     return list(convert_items(work_items(load_json_payload(data)), item_to_record, "work", on_error))

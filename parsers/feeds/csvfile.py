@@ -169,7 +169,9 @@ class _CsvFile:
             raise FeedRecordError(f"{len(fields)} fields where the header has {len(self.header)}")
         for name, value in zip(self.header, fields):
             if len(value) > MAX_FIELD_CHARS:
-                raise FeedRecordError(f"{name!r} is {len(value):,} characters long, over the limit of {MAX_FIELD_CHARS:,}")
+                raise FeedRecordError(
+                    f"{name!r} is {len(value):,} characters long, over the limit of {MAX_FIELD_CHARS:,}"
+                )
         return CsvRow(record.item, dict(zip(self.header, fields)))
 
 

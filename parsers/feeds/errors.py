@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from parsers.errors import ParseError
+from schemas.records import SourceRecord
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,9 @@ def handle_bad_item(exc: FeedRecordError, item: str, on_error: OnError) -> None:
     on_error(exc)
 
 
-def convert_item(convert: Callable[[Item], dict], item: Item, label: str, on_error: OnError) -> dict | None:
+def convert_item(
+    convert: Callable[[Item], SourceRecord], item: Item, label: str, on_error: OnError
+) -> SourceRecord | None:
     """`convert(item)`, or None after reporting the item (named `label`) as a FeedRecordError."""
     try:
         return convert(item)
@@ -75,8 +78,8 @@ def convert_item(convert: Callable[[Item], dict], item: Item, label: str, on_err
     return None
 
 
-def convert_items(items: Iterable[Item], convert: Callable[[Item], dict], label: str,
-                  on_error: OnError) -> Iterator[dict]:
+def convert_items(items: Iterable[Item], convert: Callable[[Item], SourceRecord], label: str,
+                  on_error: OnError) -> Iterator[SourceRecord]:
     """The records of `items` (numbered from 1 as "<label> #<n>"); bad items go to `on_error`."""
     for index, item in enumerate(items, start=1):
         record = convert_item(convert, item, f"{label} #{index}", on_error)

@@ -17,6 +17,7 @@ from parsers.feeds.record import (
 )
 from parsers.normalize import make_author, normalize_date, normalize_license, split_author_name
 from schemas.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
+from schemas.records import DocumentLink, PersonName, SourceRecord
 
 SOURCE = "Europe PMC"
 
@@ -31,7 +32,7 @@ def result_items(payload) -> list:
     return results
 
 
-def _authors(result: dict) -> list[dict]:
+def _authors(result: dict) -> list[PersonName]:
     """Structured authorList (core) when present, else the authorString (lite)."""
     author_list = objects_in(object_field(result, "authorList"), "author")
     if author_list:
@@ -60,9 +61,9 @@ def _pub_types(result: dict) -> list[str]:
     return [part.strip() for part in text_field(result, "pubType").split(";")]
 
 
-def _documents(result: dict, pmcid: str | None) -> list[dict]:
+def _documents(result: dict, pmcid: str | None) -> list[DocumentLink]:
     """The article's JATS (open access with a PMCID) and its open-access PDF links."""
-    documents = []
+    documents: list[DocumentLink] = []
     if pmcid and result.get("isOpenAccess") == "Y":
         documents.append({"type": "jats", "url": europepmc_jats_url(pmcid)})
     for link in objects_in(object_field(result, "fullTextUrlList"), "fullTextUrl"):
@@ -72,7 +73,7 @@ def _documents(result: dict, pmcid: str | None) -> list[dict]:
     return documents
 
 
-def item_to_record(result) -> dict:
+def item_to_record(result) -> SourceRecord:
     """One search result to a source record."""
     if not isinstance(result, dict):
         raise FeedRecordError("result item is not an object")
@@ -100,6 +101,6 @@ def item_to_record(result) -> dict:
     )
 
 
-def parse(data: bytes, on_error: OnError = None) -> list[dict]:
+def parse(data: bytes, on_error: OnError = None) -> list[SourceRecord]:
     """All records of one Europe PMC search response."""
     return list(convert_items(result_items(load_json_payload(data)), item_to_record, "result", on_error))

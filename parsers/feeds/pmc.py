@@ -27,6 +27,7 @@ from parsers.feeds.record import (
 from parsers.normalize import make_author, normalize_date, normalize_license
 from parsers.xmlsafe import iterparse_safe
 from schemas.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
+from schemas.records import DocumentLink, PersonName, SourceRecord
 
 SOURCE = "PMC"
 OA_FILE_BASE_URL = "https://ftp.ncbi.nlm.nih.gov/pub/pmc/"
@@ -75,7 +76,7 @@ def _jats_license(article_meta: etree._Element) -> str:
 
 
 def _jats_pub_date(article_meta: etree._Element) -> str:
-    dates = {}
+    dates: dict[str, str] = {}
     for pub_date in article_meta.iterfind("pub-date"):
         kind = pub_date.get("pub-type") or pub_date.get("date-type") or ""
         iso = pub_date.get("iso-8601-date")
@@ -93,7 +94,7 @@ def _jats_pub_date(article_meta: etree._Element) -> str:
     return min(dates.values()) if dates else ""
 
 
-def _jats_authors(article_meta: etree._Element) -> list[dict]:
+def _jats_authors(article_meta: etree._Element) -> list[PersonName]:
     authors = []
     for contrib in article_meta.iterfind("contrib-group/contrib"):
         if contrib.get("contrib-type", "author") != "author":
@@ -142,12 +143,12 @@ def _jats_abstract(article_meta: etree._Element) -> str:
     return ""
 
 
-def article_to_record(article: etree._Element) -> dict:
+def article_to_record(article: etree._Element) -> SourceRecord:
     """One JATS `<article>` (from a pmc-articleset) to a source record."""
     article_meta = article.find("front/article-meta")
     if article_meta is None:
         raise FeedRecordError("JATS article without front/article-meta")
-    article_ids = {}
+    article_ids: dict[str, str] = {}
     for node in article_meta.iterfind("article-id"):
         article_ids.setdefault(node.get("pub-id-type") or "", (node.text or "").strip())
     pmcid = normalize_pmcid(article_ids.get("pmc") or article_ids.get("pmcid"))
@@ -178,7 +179,7 @@ def article_to_record(article: etree._Element) -> dict:
     )
 
 
-def _iter_articleset(stream: BinaryIO, on_error: OnError) -> Iterator[dict]:
+def _iter_articleset(stream: BinaryIO, on_error: OnError) -> Iterator[SourceRecord]:
     """Records of a pmc-articleset (or a lone article); FeedError when the root is neither."""
     index = 0
     root_seen = False
@@ -204,7 +205,7 @@ def _iter_articleset(stream: BinaryIO, on_error: OnError) -> Iterator[dict]:
         raise FeedError("not a PMC articleset (no pmc-articleset or article element)")
 
 
-def oa_row_to_record(row: dict) -> dict:
+def oa_row_to_record(row: dict) -> SourceRecord:
     """One row of the PMC OA file list to a source record with its download link."""
     pmcid = normalize_pmcid(row.get("Accession ID"))
     if not pmcid:
@@ -214,7 +215,7 @@ def oa_row_to_record(row: dict) -> dict:
     journal, _, _rest = citation.partition(". ")
     date_match = _CITATION_DATE.search(citation)
     file_path = (row.get("File") or "").strip()
-    documents = []
+    documents: list[DocumentLink] = []
     if file_path:
         url = OA_FILE_BASE_URL + file_path.lstrip("/")
         doc_type = "pdf" if file_path.lower().endswith(".pdf") else "jats"
@@ -236,7 +237,7 @@ def _check_oa_list_header(header: list[str]) -> None:
         raise FeedError(f"not a PMC OA file list: header {header[:10]!r}")
 
 
-def _iter_oa_list(stream: BinaryIO, on_error: OnError) -> Iterator[dict]:
+def _iter_oa_list(stream: BinaryIO, on_error: OnError) -> Iterator[SourceRecord]:
     for row in read_csv_feed(stream, "PMC OA file list", _check_oa_list_header, "Accession ID", OA_LIST_KEY_PATTERN,
                              on_error):
         record = convert_item(oa_row_to_record, row.values, row.item, on_error)
@@ -244,9 +245,9 @@ def _iter_oa_list(stream: BinaryIO, on_error: OnError) -> Iterator[dict]:
             yield record
 
 
-def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[dict]:
+def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[SourceRecord]:
     """Records of a PMC feed file: sniffs articleset XML versus the OA file list CSV."""
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[type-var]
     head = buffered.peek(64).lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
         raise FeedError("the PMC feed file is empty")
@@ -255,7 +256,7 @@ def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[dict]:
     return _iter_oa_list(buffered, on_error)
 
 
-def parse(data: bytes, on_error: OnError = None) -> list[dict]:
+def parse(data: bytes, on_error: OnError = None) -> list[SourceRecord]:
     """All records of one PMC response (articleset XML or OA file list CSV)."""
     check_not_lfs_or_empty(data)
     return list(iter_stream(io.BytesIO(data), on_error))

@@ -18,6 +18,7 @@ from parsers.feeds.record import doi_url, element_text, make_record, pmc_url, pu
 from parsers.normalize import make_author, normalize_date
 from parsers.xmlsafe import iterparse_safe
 from schemas.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
+from schemas.records import PersonName, SourceRecord
 
 SOURCE = "Medline"
 SET_TAG = "PubmedArticleSet"
@@ -43,7 +44,7 @@ def _pub_date(article: etree._Element) -> str:
     return ""
 
 
-def _authors(article: etree._Element) -> list[dict]:
+def _authors(article: etree._Element) -> list[PersonName]:
     """Authors of an Article or BookDocument (a book's editor list is left out)."""
     authors = []
     for author in article.iterfind("AuthorList/Author"):
@@ -73,7 +74,7 @@ def _abstract(article: etree._Element) -> str:
     return " ".join(parts)
 
 
-def book_to_record(element: etree._Element) -> dict:
+def book_to_record(element: etree._Element) -> SourceRecord:
     """One `PubmedBookArticle` element (an NCBI Bookshelf chapter or book) to a source record."""
     document = element.find("BookDocument")
     if document is None:
@@ -83,7 +84,9 @@ def book_to_record(element: etree._Element) -> dict:
         raise FeedRecordError("PubmedBookArticle without a valid PMID")
     book_title = element_text(document.find("Book/BookTitle"))
     pub_date = document.find("Book/PubDate")
-    date_parts = [(pub_date.findtext(tag) or "").strip() for tag in ("Year", "Month", "Day")] if pub_date is not None else []
+    date_parts = (
+        [(pub_date.findtext(tag) or "").strip() for tag in ("Year", "Month", "Day")] if pub_date is not None else []
+    )
     return make_record(
         source=SOURCE,
         source_id=pmid,
@@ -95,11 +98,13 @@ def book_to_record(element: etree._Element) -> dict:
         journal=book_title,
         license="unk",
         urls=[pubmed_url(pmid)],
-        article_type=normalize_article_type([node.text or "" for node in document.iterfind("PublicationType")]) or "book",
+        article_type=(
+            normalize_article_type([node.text or "" for node in document.iterfind("PublicationType")]) or "book"
+        ),
     )
 
 
-def article_to_record(element: etree._Element) -> dict:
+def article_to_record(element: etree._Element) -> SourceRecord:
     """One `PubmedArticle` element to a source record."""
     citation = element.find("MedlineCitation")
     if citation is None:
@@ -140,7 +145,7 @@ def article_to_record(element: etree._Element) -> dict:
     )
 
 
-def _to_record(element: etree._Element) -> dict:
+def _to_record(element: etree._Element) -> SourceRecord:
     return article_to_record(element) if element.tag == "PubmedArticle" else book_to_record(element)
 
 
@@ -151,7 +156,7 @@ def _check_root(first: etree._Element) -> None:
         raise FeedError(f"not a PubMed XML response (root element {root.tag!r})")
 
 
-def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[dict]:
+def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[SourceRecord]:
     """Stream records from a PubmedArticleSet file object, clearing each finished article.
 
     FeedError when the file is not well-formed or its root is not a PubmedArticleSet
@@ -180,7 +185,7 @@ def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[dict]:
         raise FeedError("not a PubMed XML response (no PubmedArticleSet)")
 
 
-def parse(data: bytes, on_error: OnError = None) -> list[dict]:
+def parse(data: bytes, on_error: OnError = None) -> list[SourceRecord]:
     """All records of one PubMed XML response."""
     check_not_lfs_or_empty(data)
     return list(iter_stream(io.BytesIO(data), on_error))

@@ -13,13 +13,15 @@ import html
 import json
 import re
 import sys
+from collections.abc import Iterable
+from typing import Any
 
 from lxml import etree
 
 from parsers.errors import check_not_lfs_or_empty
 from parsers.feeds.errors import FeedError, FeedRecordError
 from parsers.normalize import normalize_date
-from schemas.records import SourceRecord
+from schemas.records import DocumentLink, PersonName, SourceRecord
 
 ID_FIELDS = ("doi", "pmcid", "pubmed_id", "arxiv_id", "who_covidence_id", "mag_id", "s2_id")
 # The longest text field a record may hold (characters): 8 times the csv module's default
@@ -41,7 +43,7 @@ def _without_lone_surrogates(payload: object) -> object:
     if isinstance(payload, str):
         return replace_lone_surrogates(payload)
     root = [payload]
-    stack = [root]
+    stack: list[dict | list] = [root]
     while stack:
         container = stack.pop()
         if isinstance(container, dict):
@@ -49,7 +51,7 @@ def _without_lone_surrogates(payload: object) -> object:
             container.clear()
             for key, value in entries:
                 container[replace_lone_surrogates(key)] = value
-            keys = list(container)
+            keys: Iterable[Any] = list(container)
         else:
             keys = range(len(container))
         for key in keys:
@@ -91,7 +93,8 @@ def _type_name(value: object) -> str:
         return "a boolean"
     if isinstance(value, (int, float)):
         return "a number"
-    return {dict: "an object", list: "a list", str: "a string", type(None): "null"}.get(type(value), type(value).__name__)
+    names = {dict: "an object", list: "a list", str: "a string", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 def text_field(item: dict, key: str) -> str:
@@ -179,12 +182,12 @@ def make_record(
     ids: dict,
     title: str = "",
     abstract: str = "",
-    authors: list[dict] | None = None,
+    authors: list[PersonName] | None = None,
     publish_time: str = "",
     journal: str = "",
     license: str = "unk",
     urls: list[str] | None = None,
-    documents: list[dict] | None = None,
+    documents: list[DocumentLink] | None = None,
     article_type: str = "",
 ) -> SourceRecord:
     """A source record with every field present, ids complete and lists de-duplicated."""
@@ -218,9 +221,9 @@ def _check_field_sizes(record: SourceRecord) -> None:
             raise FeedRecordError(f"the {name} is {len(text):,} characters long, over the limit of {MAX_FIELD_CHARS:,}")
 
 
-def _unique_documents(documents: list[dict]) -> list[dict]:
+def _unique_documents(documents: list[DocumentLink]) -> list[DocumentLink]:
     seen = set()
-    unique = []
+    unique: list[DocumentLink] = []
     for document in documents:
         key = (document["type"], document["url"])
         if document["url"] and key not in seen:

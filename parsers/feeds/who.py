@@ -17,6 +17,7 @@ from parsers.feeds.errors import FeedError, FeedRecordError, OnError, convert_it
 from parsers.feeds.record import doi_url, make_record
 from parsers.normalize import normalize_date, split_author_name
 from schemas.identifiers import normalize_covidence_id, normalize_doi
+from schemas.records import PersonName, SourceRecord
 
 SOURCE = "WHO"
 REQUIRED_COLUMNS = ("Title", "Authors", "Covidence #")
@@ -24,7 +25,7 @@ KEY_COLUMN = "Covidence #"
 KEY_PATTERN = re.compile(r"#\d+")  # how the export writes a Covidence id
 
 
-def split_authors(text: str) -> list[dict]:
+def split_authors(text: str) -> list[PersonName]:
     """Authors of a WHO row: "Last, First; Last, First", or "First Last, First Last"."""
     text = text.strip()
     if not text:
@@ -44,7 +45,7 @@ def _publish_time(row: dict) -> str:
     return normalize_date(f"{year} {month}".strip()) if year else ""
 
 
-def row_to_record(row: dict) -> dict:
+def row_to_record(row: dict) -> SourceRecord:
     """One export row to a source record."""
     covidence_id = normalize_covidence_id(row.get("Covidence #"))
     if not covidence_id:
@@ -70,7 +71,7 @@ def _check_header(header: list[str]) -> None:
         raise FeedError(f"not a WHO COVID-19 database export: missing columns {missing}")
 
 
-def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[dict]:
+def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[SourceRecord]:
     """Stream records from a WHO export file object."""
     for row in read_csv_feed(stream, "WHO COVID-19 database export", _check_header, KEY_COLUMN, KEY_PATTERN, on_error):
         record = convert_item(row_to_record, row.values, row.item, on_error)
@@ -78,7 +79,7 @@ def iter_stream(stream: BinaryIO, on_error: OnError = None) -> Iterator[dict]:
             yield record
 
 
-def parse(data: bytes, on_error: OnError = None) -> list[dict]:
+def parse(data: bytes, on_error: OnError = None) -> list[SourceRecord]:
     """All records of one WHO export."""
     check_not_lfs_or_empty(data)
     return list(iter_stream(io.BytesIO(data), on_error))

@@ -295,7 +295,7 @@ def funding_paragraphs(meta: etree._Element | None) -> list[Paragraph]:
     """Paragraphs for <funding-group>: its statement, else its sources and award ids."""
     if meta is None:
         return []
-    out = []
+    out: list[Paragraph] = []
     for group in meta.findall("funding-group"):
         statements = [element_text(s) for s in group.iter("funding-statement")]
         texts = [s for s in statements if s]

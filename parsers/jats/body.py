@@ -326,15 +326,17 @@ def _number_targets(numbers: list[int], targets: list[str | None], links: Links)
     position in the reference list, when the first target is entry n for number n.
     """
     first = targets[0]
-    if None not in targets and len(targets) == len(numbers):
-        return list(targets)
-    if None not in targets and len(numbers) == 2 and len(targets) == numbers[1] - numbers[0] + 1:
-        return [targets[0], targets[-1]]
+    known = [target for target in targets if target is not None]
+    if len(known) == len(targets) == len(numbers):
+        return known
+    if len(known) == len(targets) and len(numbers) == 2 and len(targets) == numbers[1] - numbers[0] + 1:
+        return [known[0], known[-1]]
     if first is None:
         return None
     if links.bib_labels:
         by_label = [links.bib_labels.get(str(number)) for number in numbers]
-        return by_label if by_label[0] == first and all(by_label) else None
+        labelled = [label for label in by_label if label]
+        return labelled if by_label[0] == first and len(labelled) == len(by_label) else None
     if int(first[len("BIBREF"):]) + 1 != numbers[0] or max(numbers) > links.bib_count:
         return None
     return [f"BIBREF{number - 1}" for number in numbers]

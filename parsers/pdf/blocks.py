@@ -43,7 +43,7 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 def is_caption(box: Box, text: str) -> bool:
     """'Figure 2: ...' or 'Table 1.' anywhere, or a short block that is just a label."""
     match = CAPTION_LABEL.match(text)
-    return bool(match) and (bool(match.group(3)) or (len(box.lines) <= 2 and len(text) < 150))
+    return match is not None and (bool(match.group(3)) or (len(box.lines) <= 2 and len(text) < 150))
 
 
 def is_table_caption(box: Box) -> bool:
@@ -77,7 +77,9 @@ def is_heading(box: Box, body_size: float) -> bool:
         return True
     size = box.lines[0].size
     larger = size > body_size * 1.15
-    set_apart = size >= body_size * 0.95 and (all(line.bold for line in box.lines) or (text.isupper() and len(text) > 3))
+    set_apart = size >= body_size * 0.95 and (
+        all(line.bold for line in box.lines) or (text.isupper() and len(text) > 3)
+    )
     return larger or set_apart
 
 

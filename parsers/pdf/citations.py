@@ -63,7 +63,7 @@ def link_citations(paragraphs: list[Paragraph], references: References) -> None:
 def link_ref_spans(paragraphs: list[Paragraph], ref_entries: dict[str, RefEntry]) -> None:
     """Set the ref spans of paragraphs: "Figure 2", "Fig. 3a", "Table 1", "Cuadro 2",
     linked to the entry whose caption has that label and number (null when none has)."""
-    keys = {}
+    keys: dict[tuple[str, str], str] = {}
     for key, entry in ref_entries.items():
         label = CAPTION_LABEL.match(entry["text"])
         if label:
@@ -125,7 +125,8 @@ def author_year_spans(text: str, references: References) -> list[Span]:
         position = match.end()
         if not (match.group("open") or _inside_parentheses(text, match.start())):
             continue
-        surname = fold_name(_FIRST_SURNAME.match(match.group("authors")).group(0))
+        # the authors group starts with a surname (_AUTHORS starts with _SURNAME)
+        surname = fold_name(_FIRST_SURNAME.match(match.group("authors")).group(0))  # type: ignore[union-attr]
         end = match.end() + (1 if match.group("open") and text[match.end():match.end() + 1] == ")" else 0)
         year, letter = int(match.group("year")), match.group("letter") or ""
         key = references.lookup(surname, year, letter, match.group(0))

@@ -31,6 +31,7 @@ from parsers.pdf.blocks import (
     is_furniture,
     is_heading,
 )
+from parsers.pdf.citations import link_citations, link_ref_spans
 from parsers.pdf.errors import PdfEncryptedError, PdfNoBodyTextError, PdfNoTextError, check_pdf_bytes
 from parsers.pdf.front_matter import (
     author_names,
@@ -53,7 +54,6 @@ from parsers.pdf.layout import (
     word_count,
 )
 from parsers.pdf.paragraphs import is_footnote, paragraph_boxes, starts_footnote
-from parsers.pdf.citations import link_citations, link_ref_spans
 from parsers.pdf.references import (
     BRACKET_LABEL,
     REF_LABEL_FIRST,

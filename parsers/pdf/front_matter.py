@@ -142,7 +142,9 @@ _LABORATORY_WORDS = re.compile(
     r"\b(departm|departam|dept|division|laborator|lab\b|unit\b|programa?\b|group\b)", re.IGNORECASE
 )
 # An affiliation's leading mark: a raised run ("⁽1⁾"), or a number, letter or symbol before it.
-_LEADING_MARK = re.compile(r"^(\u207d\s*([^\u207e\s]+)\s*\u207e|(\d{1,2}|[a-z]|[*\u2020\u2021\u2217\u00a7])(?=\s*[A-Z]))\s*")
+_LEADING_MARK = re.compile(
+    r"^(\u207d\s*([^\u207e\s]+)\s*\u207e|(\d{1,2}|[a-z]|[*\u2020\u2021\u2217\u00a7])(?=\s*[A-Z]))\s*"
+)
 _EMAIL = re.compile(r"(\{[^{}@]+\}|[\w.+\-]+)@([\w\-]+(?:\.[\w\-]+)+)")
 _IN_BRACKETS_EMAIL = re.compile(r"\(?\s*\S+@\S+?\s*\)?(?=[\s,;]|$)")
 

@@ -309,7 +309,7 @@ def word_count(text: str) -> int:
 
 
 def body_text_size(boxes: list[Box]) -> float:
-    sizes = collections.Counter()
+    sizes: collections.Counter[float] = collections.Counter()
     for box in boxes:
         for line in box.lines:
             sizes[line.size] += len(line.text)

@@ -196,7 +196,7 @@ def _looks_like_heading_line(line: Line) -> bool:
     if _UPPER_WORDS.match(text):
         return True
     numbered = NUMBERED_HEADING.match(text)
-    return bool(numbered) and text[numbered.end() - 1 :][:1].isupper()
+    return numbered is not None and text[numbered.end() - 1 :][:1].isupper()
 
 
 _FOOTNOTE_MARK = re.compile(r"^(\u207d|\d{1,2}\s?[^\W\d_]|[*\u2217\u2020\u2021\u00a7\u00b6#])")

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from parsers.pdf.layout import Box, join_lines, join_texts
+from parsers.pdf.layout import Box, Line, join_lines, join_texts
 from schemas.records import BibEntry, PersonName, bib_entry, grobid_bib_id, person_name
 
 _HANGING_INDENT_PT = 3.0
@@ -29,7 +29,8 @@ def split_references(box: Box) -> list[str]:
         if not any(line.left > margin + _HANGING_INDENT_PT for line in box.lines):
             return [join_lines(box.lines)]
         starts = [line.left <= margin + 1.0 for line in box.lines]
-    entries, current = [], []
+    entries: list[str] = []
+    current: list[Line] = []
     for line, starts_entry in zip(box.lines, starts):
         if starts_entry and current:
             entries.append(join_lines(current))
@@ -67,7 +68,7 @@ def merge_reference_lines(entries: list[str]) -> list[str]:
             label = _REF_LABEL.match(entry)
             number = int(label.group(2) or label.group(3)) if label else 0
             # the next number, or a few on for a bracketed list ("379. [astro-ph]" is a page range's end)
-            new_entry = bool(label) and (number == last_label + 1 or (
+            new_entry = label is not None and (number == last_label + 1 or (
                 bool(label.group(2)) and last_label < number <= last_label + 3))
             last_label = number if new_entry else last_label
         else:

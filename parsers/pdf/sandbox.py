@@ -17,7 +17,7 @@ import threading
 import time
 import weakref
 from pathlib import Path
-from typing import cast
+from typing import IO, cast
 
 from parsers.pdf.errors import (
     NotPdfError,
@@ -52,7 +52,7 @@ def parse_pdf(data: bytes, time_limit_s: float = 60.0, memory_limit_mb: int = 10
     kind, payload = worker.parse(data, time_limit_s)
     if kind == "ok":
         return cast(Paper, payload)  # the child's pdf_layout_to_pdf_json, as JSON
-    error_name, message = payload
+    error_name, message = cast(tuple[str, str], payload)  # the child's [error class name, message]
     raise _ERRORS_BY_NAME.get(error_name, PdfCorruptError)(message)
 
 
@@ -82,6 +82,9 @@ class _PdfWorker:
             stdout=subprocess.PIPE,
             env=env,
         )
+        # stdin and stdout are pipes (never None with PIPE)
+        self.requests = cast(IO[bytes], self.process.stdin)
+        self.answers = cast(IO[bytes], self.process.stdout)
         self.parsed = 0
         # Ends the process when this worker is dropped (its thread ended) or at exit.
         self.stop = weakref.finalize(self, _stop_process, self.process)
@@ -93,8 +96,8 @@ class _PdfWorker:
         self.parsed += 1
         deadline = time.monotonic() + time_limit_s
         try:
-            self.process.stdin.write(_LENGTH.pack(len(data)) + data)
-            self.process.stdin.flush()
+            self.requests.write(_LENGTH.pack(len(data)) + data)
+            self.requests.flush()
             (length,) = _LENGTH.unpack(self._read(_LENGTH.size, deadline))
             answer = json.loads(self._read(length, deadline))
         except TimeoutError:
@@ -109,7 +112,7 @@ class _PdfWorker:
 
     def _read(self, size: int, deadline: float) -> bytes:
         chunks, missing = [], size
-        fd = self.process.stdout.fileno()
+        fd = self.answers.fileno()
         while missing:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
@@ -122,12 +125,13 @@ class _PdfWorker:
         return b"".join(chunks)
 
 
-def _stop_process(process: subprocess.Popen) -> None:
+def _stop_process(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.kill()
     process.wait()
-    process.stdin.close()
-    process.stdout.close()
+    for pipe in (process.stdin, process.stdout):
+        if pipe is not None:
+            pipe.close()
 
 
 def _worker_main(memory_limit_mb: int) -> None:

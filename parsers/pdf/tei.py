@@ -299,7 +299,10 @@ def _person(pers: etree._Element | None) -> PersonName:
     """first / middle / last / suffix of a persName (empty strings when absent)."""
     if pers is None:
         return person_name("", [], "", "")
-    firsts, middles, surnames, suffixes = [], [], [], []
+    firsts: list[str] = []
+    middles: list[str] = []
+    surnames: list[str] = []
+    suffixes: list[str] = []
     for child in pers:
         tag = child.tag
         if tag == _FORENAME:

@@ -113,7 +113,8 @@ class Linker:
                 if _NUMERIC_MARKER.match(surface):
                     numeric += 1
                     if key is not None:
-                        pairs[int(_NUMBER.search(surface).group(0))][key] += 1
+                        first_number = _NUMBER.search(surface).group(0)  # type: ignore[union-attr]  # a numeric marker
+                        pairs[int(first_number)][key] += 1
                 elif surface:
                     other += 1
         self.numeric = numeric > other

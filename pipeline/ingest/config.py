@@ -105,7 +105,9 @@ def load_sources(path: Path) -> IngestConfig:
         download_documents=_setting(documents_table, "download", bool, True, "documents"),
         document_licenses=frozenset(licenses),
         max_document_bytes=_setting(documents_table, "max_bytes", int, IngestConfig.max_document_bytes, "documents"),
-        document_rate_limit=_setting(documents_table, "rate_limit", float, IngestConfig.document_rate_limit, "documents"),
+        document_rate_limit=_setting(
+            documents_table, "rate_limit", float, IngestConfig.document_rate_limit, "documents"
+        ),
         mirrors=dict(mirrors),
     )
 

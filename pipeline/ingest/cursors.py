@@ -39,7 +39,8 @@ class EuropePmcPaging(Paging):
     def request(self, state: dict) -> tuple[str, dict]:
         query = self.source.query
         if self.source.date_from or self.source.date_to:
-            query = f"({query}) AND FIRST_PDATE:[{self.source.date_from or '1800-01-01'} TO {self.source.date_to or '3000-01-01'}]"
+            date_from, date_to = self.source.date_from or "1800-01-01", self.source.date_to or "3000-01-01"
+            query = f"({query}) AND FIRST_PDATE:[{date_from} TO {date_to}]"
         params = {"query": query, "format": "json", "resultType": "core", "pageSize": str(self.source.page_size),
                   "cursorMark": state.get("cursor", "*")}
         params.update(self.source.params)

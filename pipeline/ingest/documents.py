@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 from parsers.feeds import iter_feed_records
 from parsers.jats import NotJatsError
@@ -25,6 +26,7 @@ from pipeline.snapshot import JATS_DIR, PDF_DIR, jats_path, partial_path, pdf_pa
 from release.errors import ReleaseError
 from release.safe_tar import iter_tarball_files
 from schemas.files import atomic_write_bytes
+from schemas.records import DocumentLink, SourceRecord
 
 logger = logging.getLogger(__name__)
 
@@ -120,11 +122,11 @@ class DocumentDownloads:
                     done_here += 1
                     on_document(done_here)
 
-    def _records(self, source: SourceConfig, feed_files: list[str]) -> Iterator[dict]:
+    def _records(self, source: SourceConfig, feed_files: list[str]) -> Iterator[SourceRecord]:
         for relative in feed_files:
             yield from iter_feed_records(source.kind, str(self.dir / relative), on_error=lambda error: None)
 
-    def _fetch(self, source: SourceConfig, record: dict, document: dict) -> dict | None:
+    def _fetch(self, source: SourceConfig, record: SourceRecord, document: DocumentLink) -> dict | None:
         """Download one document into the snapshot; its log entry, or None when it failed (recorded)."""
         url = document["url"]
         is_pdf = document["type"] == "pdf"
@@ -147,9 +149,9 @@ class DocumentDownloads:
             relative = pdf_path(sha1)
             os.replace(partial, self.dir / relative)
         else:
-            data = result
+            data = cast(bytes, result)  # what jats_bytes returned
             sha1 = hashlib.sha1(data).hexdigest()
-            relative = jats_path(record["ids"]["pmcid"])
+            relative = jats_path(record["ids"]["pmcid"])  # type: ignore[arg-type]  # only JATS with a PMCID get here
             atomic_write_bytes(self.dir / relative, data, fsync=True)
             partial.unlink(missing_ok=True)
         line = {"path": relative, "sha1": sha1, "type": document["type"], "source": record["source"],

@@ -86,7 +86,8 @@ class EutilsPaging(Paging):
         params.update(self.source.params, **self.key_params())
         search = client.fetch_to_file(self.url("esearch.fcgi"), params, work_dir / "esearch.xml",
                                       self.source.rate_limit, 10 * 1024 * 1024, _read_esearch)
-        if self.database() == "pubmed" and search["count"] > self.PUBMED_HISTORY_LIMIT and not self.split([mindate, maxdate]):
+        if (self.database() == "pubmed" and search["count"] > self.PUBMED_HISTORY_LIMIT
+                and not self.split([mindate, maxdate])):
             logger.warning("%s: %d records from %s to %s, but PubMed serves only the first %d of a search; "
                            "set date_from so the range can be split", self.source.name, search["count"],
                            mindate or "the start", maxdate or "now", self.PUBMED_HISTORY_LIMIT)

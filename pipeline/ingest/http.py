@@ -10,6 +10,7 @@ import random
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -27,6 +28,8 @@ from pipeline.ingest.config import HttpSettings
 from pipeline.ingest.errors import FetchError
 
 logger = logging.getLogger(__name__)
+
+Checked = TypeVar("Checked")  # what a download's check returns
 
 SECRET_PARAMS = {"api_key", "apikey", "key", "token", "access_token"}
 _CHUNK_BYTES = 1 << 16
@@ -85,7 +88,7 @@ class HttpClient:
         return backoff_seconds(attempt, self.settings.backoff_seconds, self.settings.max_backoff_seconds, self.rng)
 
     def fetch_to_file(self, url: str, params: dict | None, target: Path, rate: float, max_bytes: int,
-                      check: Callable[[Path], object], retry_invalid: bool = True) -> object:
+                      check: Callable[[Path], Checked], retry_invalid: bool = True) -> Checked:
         """Download `url` into `target` and return `check(target)`; retried as configured.
 
         `check` raises a ParseError for a body that is not what was asked for. A feed
@@ -112,7 +115,7 @@ class HttpClient:
                 raise
 
     def _attempt(self, url: str, params: dict | None, target: Path, rate: float, max_bytes: int,
-                 check: Callable[[Path], object], retry_invalid: bool, attempt: int) -> object:
+                 check: Callable[[Path], Checked], retry_invalid: bool, attempt: int) -> Checked:
         """One GET: `check(target)`, or FetchError (final) or _RetryableFailure (worth another try)."""
         try:
             self.limiter.wait(url, rate)

@@ -107,7 +107,8 @@ class Ingest:
         return state
 
     def save_state(self, state: dict) -> None:
-        atomic_write_bytes(self.state_dir / STATE_FILE, json.dumps(state, sort_keys=True, indent=1).encode(), fsync=True)
+        state_bytes = json.dumps(state, sort_keys=True, indent=1).encode()
+        atomic_write_bytes(self.state_dir / STATE_FILE, state_bytes, fsync=True)
 
     # -- run
 

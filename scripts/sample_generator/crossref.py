@@ -30,7 +30,8 @@ def crossref_work(paper: Paper) -> dict:
         "short-container-title": [paper.journal_abbrev],
         "DOI": paper.doi,
         "type": "other" if paper.article_type == "table-of-contents" else "journal-article",
-        "created": date_parts(paper.date) | {"date-time": f"{paper.date}T08:00:00Z", "timestamp": timestamp_ms(paper.date, 8)},
+        "created": date_parts(paper.date)
+        | {"date-time": f"{paper.date}T08:00:00Z", "timestamp": timestamp_ms(paper.date, 8)},
         "source": "Crossref",
         "is-referenced-by-count": 0,
         "title": [paper.title],
@@ -62,7 +63,9 @@ def crossref_item(paper: Paper) -> dict:
         item["page"] = paper.pages
     if paper.abstract:
         item["abstract"] = "".join(
-            f"<jats:sec><jats:title>{label}</jats:title><jats:p>{text}</jats:p></jats:sec>" if label else f"<jats:p>{text}</jats:p>"
+            f"<jats:sec><jats:title>{label}</jats:title><jats:p>{text}</jats:p></jats:sec>"
+            if label
+            else f"<jats:p>{text}</jats:p>"
             for label, text in paper.abstract
         )
     if paper.authors:

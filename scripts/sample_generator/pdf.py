@@ -14,11 +14,19 @@ from .markup import plain_text
 TITLE_STYLE = ParagraphStyle("title", fontName="Helvetica-Bold", fontSize=16, leading=20, spaceAfter=8)
 AUTHOR_STYLE = ParagraphStyle("authors", fontName="Helvetica", fontSize=11, leading=14, spaceAfter=2)
 AFFILIATION_STYLE = ParagraphStyle("affiliation", fontName="Helvetica-Oblique", fontSize=9, leading=11, spaceAfter=10)
-HEADING_STYLE = ParagraphStyle("heading", fontName="Helvetica-Bold", fontSize=12, leading=15, spaceBefore=8, spaceAfter=4)
-SUBHEADING_STYLE = ParagraphStyle("subheading", fontName="Helvetica-Oblique", fontSize=11, leading=14, spaceBefore=4, spaceAfter=3)
+HEADING_STYLE = ParagraphStyle(
+    "heading", fontName="Helvetica-Bold", fontSize=12, leading=15, spaceBefore=8, spaceAfter=4
+)
+SUBHEADING_STYLE = ParagraphStyle(
+    "subheading", fontName="Helvetica-Oblique", fontSize=11, leading=14, spaceBefore=4, spaceAfter=3
+)
 BODY_STYLE = ParagraphStyle("body", fontName="Times-Roman", fontSize=11.5, leading=16, spaceAfter=7)
-REFERENCE_STYLE = ParagraphStyle("reference", fontName="Times-Roman", fontSize=9.5, leading=12, spaceAfter=3, leftIndent=14, firstLineIndent=-14)
-CAPTION_STYLE = ParagraphStyle("caption", fontName="Helvetica-Bold", fontSize=9.5, leading=12, spaceBefore=4, spaceAfter=3)
+REFERENCE_STYLE = ParagraphStyle(
+    "reference", fontName="Times-Roman", fontSize=9.5, leading=12, spaceAfter=3, leftIndent=14, firstLineIndent=-14
+)
+CAPTION_STYLE = ParagraphStyle(
+    "caption", fontName="Helvetica-Bold", fontSize=9.5, leading=12, spaceBefore=4, spaceAfter=3
+)
 
 
 def pdf_url(paper: Paper) -> str:
@@ -37,7 +45,10 @@ def escape(text: str) -> str:
 
 def reference_text(number: int, reference: Reference) -> str:
     names = ", ".join(f"{last} {initials}" for last, initials in reference.authors)
-    text = f"[{number}] {names}. {reference.title}. {reference.journal}. {reference.year};{reference.volume}:{reference.pages}."
+    text = (
+        f"[{number}] {names}. {reference.title}. {reference.journal}. "
+        f"{reference.year};{reference.volume}:{reference.pages}."
+    )
     return text + (f" doi:{reference.doi}" if reference.doi else "")
 
 
@@ -113,5 +124,7 @@ def pdf_document(paper: Paper, running_header: str) -> bytes:
         creator="cord19-pipeline sample generator",
         invariant=1,
     )
-    document.build(pdf_story(paper, FULL_TEXTS[paper.key]), onFirstPage=draw_page_furniture, onLaterPages=draw_page_furniture)
+    document.build(
+        pdf_story(paper, FULL_TEXTS[paper.key]), onFirstPage=draw_page_furniture, onLaterPages=draw_page_furniture
+    )
     return buffer.getvalue()

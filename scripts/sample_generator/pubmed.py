@@ -97,7 +97,10 @@ def pubmed_article_element(citation: etree._Element, paper: Paper) -> None:
 def pubmed_erratum_for(citation: etree._Element, original: Paper) -> None:
     corrections = sub(citation, "CommentsCorrectionsList")
     comment = sub(corrections, "CommentsCorrections", RefType="ErratumFor")
-    source = f"{original.journal_abbrev}. {printed_date(original.date)};{original.volume}({original.issue}):{original.pages}"
+    source = (
+        f"{original.journal_abbrev}. {printed_date(original.date)};"
+        f"{original.volume}({original.issue}):{original.pages}"
+    )
     sub(comment, "RefSource", source)
     sub(comment, "PMID", original.pmid, Version="1")
 
