@@ -73,15 +73,17 @@ def run_beam_scenario(pdfs: list[bytes], tei: bytes, mode: str, workers: int, co
     from apache_beam.metrics.metric import MetricsFilter
 
     from pipeline.stages.options import make_pipeline_options
-    from pipeline.stages.parse_documents import STAGE, ParseDocuments
+    from pipeline.stages.parse_documents import STAGE, ParseDocuments, ParseSettings
 
     snapshot = Path(tempfile.mkdtemp(prefix="bench-grobid-")) / "snapshot"
-    lines = write_pdf_snapshot(snapshot, {f"paper{n}": pdf for n, pdf in enumerate(pdfs)})
+    write_pdf_snapshot(snapshot, {f"paper{n}": pdf for n, pdf in enumerate(pdfs)})
+    settings = ParseSettings(snapshot=str(snapshot), staging=str(snapshot.parent / "staging"), cache=None,
+                             versions={"pmc_json": "bench", "pdf_json": "bench"})
     options = make_pipeline_options([f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"])
     tei_by_sha1 = {hashlib.sha1(pdf).hexdigest(): tei for pdf in pdfs}
     with GrobidServerProcess(tei_by_sha1=tei_by_sha1, capacity=BEAM_CAPACITY, latency_s=BEAM_LATENCY_S) as server:
         pipeline = beam.Pipeline(options=options)
-        _ = pipeline | beam.Create(lines) | ParseDocuments(str(snapshot), server.url, None, concurrency)
+        _ = pipeline | ParseDocuments(settings, server.url, concurrency)
         result = pipeline.run()
         result.wait_until_finish()
         answers = server.results()

@@ -60,7 +60,8 @@ def build_pipeline(p: beam.Pipeline, snapshot: str, staging: str, release_date: 
                   | "HarmonizeMetadata" >> HarmonizeMetadata(staging, store))
     validated = harmonized["rows"] | "Validate" >> ValidateRows()
     dead_letters = (
-        read[DEAD_LETTERS], in_scope[DEAD_LETTERS], parsed[DEAD_LETTERS], harmonized[DEAD_LETTERS], validated[DEAD_LETTERS]
+        read[DEAD_LETTERS], in_scope[DEAD_LETTERS], parsed[DEAD_LETTERS], harmonized[DEAD_LETTERS],
+        validated[DEAD_LETTERS],
     ) | "AllDeadLetters" >> beam.Flatten()
     source_records = (
         assigned["summaries"]
@@ -103,7 +104,8 @@ def run_build(snapshot_dir, out_dir, release_date: str, previous_dir=None, grobi
     release, staging = files.join(out, release_date), files.join(out, layout.STAGING_PREFIX + release_date)
     files.delete_tree(staging)
     pipeline = beam.Pipeline(options=options)
-    build_pipeline(pipeline, snapshot, staging, release_date, parser_versions(grobid.version() if grobid else None), query, previous, parse_cache,
+    versions = parser_versions(grobid.version() if grobid else None)
+    build_pipeline(pipeline, snapshot, staging, release_date, versions, query, previous, parse_cache,
                    grobid.url if grobid else None, grobid_concurrency, limits)
     run_to_the_end(pipeline)
     commit_release(staging, release)

@@ -15,6 +15,7 @@ Running it again over the same parts writes the same bytes: it only reads the pa
 and (re)writes the release's own files, so a runner that retries it changes nothing.
 """
 import hashlib
+import heapq
 import io
 import json
 import shutil
@@ -24,18 +25,52 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from release.folders import Folder, LocalFolder
-from release.layout import (CHANGELOG, DEAD_LETTER_PARTS, DEAD_LETTERS, DEDUP_REPORT, DEDUP_REPORT_PARTS,
-                            DOCUMENT_PARSES, MANIFEST, METADATA_CSV, METADATA_PARQUET, METADATA_PARTS, PARSE_FILES_PART,
-                            PDF_JSON, PDF_JSON_DIR, PMC_JSON, PMC_JSON_DIR, REGISTRY, REPORT, TARBALL,
-                            TARBALL_PARTS, WORK_FOLDER, PreviousRelease, part_name)
-from release.parts import (canonical_line, iter_part_lines, merge_sorted_lines, metadata_line, parse_file_line,
-                           sorted_part_bytes)
+from release.layout import (
+    CHANGELOG,
+    DEAD_LETTER_PARTS,
+    DEAD_LETTERS,
+    DEDUP_REPORT,
+    DEDUP_REPORT_PARTS,
+    DOCUMENT_PARSES,
+    MANIFEST,
+    METADATA_CSV,
+    METADATA_PARQUET,
+    METADATA_PARTS,
+    PARSE_FILES_PART,
+    PDF_JSON,
+    PDF_JSON_DIR,
+    PMC_JSON,
+    PMC_JSON_DIR,
+    REGISTRY,
+    REPORT,
+    TARBALL,
+    TARBALL_PARTS,
+    WORK_FOLDER,
+    PreviousRelease,
+    part_name,
+)
+from release.parts import (
+    canonical_line,
+    iter_part_lines,
+    merge_sorted_lines,
+    metadata_line,
+    parse_file_line,
+    sorted_part_bytes,
+)
 from release.report import ReportCounts, report_html
 from release.tarball import file_member, plan_fragments, tree_entries, write_end_of_archive, write_fragment
-from release.writer import (WRITER_VERSION, ChangelogFacts, HashingWriter, MetadataWriter, changelog_section,
-                            cumulative_changelog, write_lines, write_manifest)
+from release.writer import (
+    WRITER_VERSION,
+    ChangelogFacts,
+    HashingWriter,
+    MetadataWriter,
+    changelog_section,
+    cumulative_changelog,
+    write_lines,
+    write_manifest,
+)
 from schemas import schema_versions
-from schemas.files import BLOCK_SIZE, atomic_write_bytes
+from schemas.files import BLOCK_SIZE, atomic_write_bytes, sha256_stream
 
 FileEntry = tuple[str, int, str]  # (release path, size, sha256)
 
@@ -90,7 +125,7 @@ def assemble_release(folder: Folder, inputs: AssemblyInputs) -> dict:
             "dedup_report_entries": report_entries,
         },
     }
-    entries = merge_sorted_lines([iter(sorted(written.values())), _parse_file_entries(folder)])
+    entries = heapq.merge(sorted(written.values()), _parse_file_entries(folder))
     with folder.create(MANIFEST) as out:
         write_manifest(out, header, entries)
     return header
@@ -187,12 +222,9 @@ def _write_bytes(folder: Folder, name: str, data: bytes, written: dict[str, File
 
 
 def _hash_existing(folder: Folder, name: str) -> FileEntry:
-    digest, size = hashlib.sha256(), 0
     with folder.open(name) as handle:
-        while block := handle.read(BLOCK_SIZE):
-            digest.update(block)
-            size += len(block)
-    return name, size, digest.hexdigest()
+        size, sha256 = sha256_stream(handle)
+    return name, size, sha256
 
 
 @dataclass(frozen=True)
@@ -229,7 +261,8 @@ def write_release(release_dir: str | Path, content: ReleaseContent) -> dict:
         parts[kind] = [part_name(folder_name, 0)]
         atomic_write_bytes(Path(release_dir) / parts[kind][0], sorted_part_bytes(lines))
     listed = sorted((path, len(data), hashlib.sha256(data).hexdigest()) for path, data in content.papers.items())
-    atomic_write_bytes(Path(release_dir) / PARSE_FILES_PART, sorted_part_bytes(parse_file_line(*entry) for entry in listed))
+    parse_files = sorted_part_bytes(parse_file_line(*entry) for entry in listed)
+    atomic_write_bytes(Path(release_dir) / PARSE_FILES_PART, parse_files)
     members = {path: file_member(path, data) for path, data in content.papers.items()}
     entries = tree_entries(DOCUMENT_PARSES, (PDF_JSON, PMC_JSON), [(path, size, path) for path, size, _ in listed])
     fragments = []

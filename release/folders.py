@@ -12,6 +12,13 @@ from typing import BinaryIO, Protocol
 from schemas.files import atomic_output
 
 
+class ByteSink(Protocol):
+    """Anything bytes can be written to (a file, a HashingWriter, a store's upload stream)."""
+
+    def write(self, data: bytes, /) -> int:
+        """Write `data`; return how many bytes were written."""
+
+
 class Folder(Protocol):
     """Named files under one root (names are `/`-separated relative paths)."""
 

@@ -36,7 +36,7 @@ REPORT = "report.html"  # the release drawn as charts, self-contained (release/r
 STAGING_PREFIX = ".staging-"
 # Inside a staging folder, what the workers write for the final assembly; never part of a release.
 WORK_FOLDER = "_work"
-PARSE_CANDIDATES = f"{WORK_FOLDER}/parses"  # <cache key>.json and .member.gz: each parse, and its tarball member, as made
+PARSE_CANDIDATES = f"{WORK_FOLDER}/parses"  # <cache key>.json and .member.gz: each parse and its tarball member
 PARTS_FOLDER = f"{WORK_FOLDER}/parts"
 METADATA_PARTS = f"{PARTS_FOLDER}/metadata"  # <n>.jsonl: sorted `<cord_uid>\t<row JSON>` lines
 DEAD_LETTER_PARTS = f"{PARTS_FOLDER}/dead_letters"  # <n>.jsonl: sorted dead-letter lines
@@ -154,7 +154,7 @@ class PreviousRelease:
 
 
 def check_previous_release(folder: Folder, release_date: str) -> str | None:
-    """The date of the release in `folder` (None when it has no manifest); ReleaseError when it cannot be the previous one.
+    """The date of the release in `folder` (None without a manifest); ReleaseError when it cannot be the previous one.
 
     It must be a release (a metadata.csv) dated before `release_date`.
     """

@@ -105,7 +105,7 @@ def join_full_text(row: dict[str, str], parses_root: Path | None, stats: LoadSta
         for relative in filter(None, (part.strip() for part in record[f"{kind}_files"].split(";"))):
             name = _parse_name(relative) if parses_root is not None else None
             try:
-                data = read_release_bytes(parses_root, name) if name is not None else None
+                data = read_release_bytes(parses_root, name) if parses_root is not None and name is not None else None
             except FileNotFoundError:
                 data = None
             if data is None:

@@ -25,11 +25,14 @@ import html
 import json
 import logging
 import tarfile
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from release.errors import ChecksumMismatchError, NotAReleaseError, ReleaseConflictError, ReleaseError
+from release.folders import ByteSink
 from release.layout import (
     HISTORICAL_FOLDER,
     LATEST_FOLDER,
@@ -52,7 +55,6 @@ from release.storage import (
     ObjectStat,
     Storage,
     Upload,
-    Writable,
     file_checksums,
     join_key,
     stored_object_matches,
@@ -133,12 +135,13 @@ def tarball_size_bound(release: LocalRelease) -> int:
     return data + 5 * (data // 16384 + 1) + 64
 
 
-def write_historical_tarball(release: LocalRelease, out: Writable) -> None:
+def write_historical_tarball(release: LocalRelease, out: ByteSink) -> None:
     """Write `cord-19_<date>.tar.gz` (holding `<date>/<file>`) to `out`, deterministically."""
     mtime = calendar.timegm(datetime.date.fromisoformat(release.release_date).timetuple())
-    with gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=HISTORICAL_GZIP_LEVEL, mtime=0) as zipped:
+    stream = cast(BinaryIO, out)  # GzipFile only writes to it
+    with gzip.GzipFile(filename="", mode="wb", fileobj=stream, compresslevel=HISTORICAL_GZIP_LEVEL, mtime=0) as zipped:
         with tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            tar.copybufsize = HASH_CHUNK_BYTES  # large writes: fewer, cheaper hash updates
+            tar.copybufsize = HASH_CHUNK_BYTES  # type: ignore[attr-defined]  # an init argument typeshed leaves out
             tar.addfile(_tar_info(release.release_date, tarfile.DIRTYPE, 0o755, 0, mtime))
             for name in release.names:
                 path = release.folder / name
@@ -183,7 +186,7 @@ def upload_historical_tarball(storage: Storage, prefix: str, release: LocalRelea
 class _HashingWriter:
     """A write-only stream that checksums what passes through it on its way to `out`."""
 
-    def __init__(self, out: Writable, accumulator: ChecksumAccumulator) -> None:
+    def __init__(self, out: ByteSink, accumulator: ChecksumAccumulator) -> None:
         self.out = out
         self.accumulator = accumulator
 
@@ -247,16 +250,17 @@ def _upload_verified(storage: Storage, files: list[tuple[str, Path, dict[str, st
                 if expected[key].sha256 != metadata["sha256"]:
                     storage.delete(key)
                     raise ReleaseError(f"{path} does not match the sha256 in its manifest")
+        known: dict[str, Checksums] = expected or {}
         failed = []
         for key, path, metadata in pending:
             try:
-                verify_object(storage, key, expected[key])
+                verify_object(storage, key, known[key])
             except ChecksumMismatchError as exc:
                 logger.warning("attempt %d: %s; deleting it", attempt, exc)
                 storage.delete(key)
                 failed.append((key, path, metadata))
         if not failed:
-            return sent, expected
+            return sent, known
         pending = failed
     raise ChecksumMismatchError(f"still corrupt after {UPLOAD_ATTEMPTS} uploads: {', '.join(k for k, _, _ in pending)}")
 
@@ -314,7 +318,7 @@ def index_json_bytes(entries: list[dict]) -> bytes:
     return (json.dumps({"releases": entries}, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def index_html_bytes(entries: list[dict], reports: set[str] = frozenset()) -> bytes:
+def index_html_bytes(entries: list[dict], reports: AbstractSet[str] = frozenset()) -> bytes:
     """historical_releases.html: a row per entry, linking its tarball and, for the dates in `reports`, its report."""
     rows = "\n".join(
         f'<tr><td>{html.escape(e["date"])}</td><td><a href="{html.escape(e["file"])}">'
@@ -334,7 +338,7 @@ def index_html_bytes(entries: list[dict], reports: set[str] = frozenset()) -> by
     return page.encode("utf-8")
 
 
-def _report_link(release_date: str, reports: set[str]) -> str:
+def _report_link(release_date: str, reports: AbstractSet[str]) -> str:
     if release_date not in reports:
         return ""
     return f'<a href="{html.escape(release_date)}/{REPORT}">{REPORT}</a>'
@@ -388,7 +392,8 @@ def _historical_state(storage: Storage, prefix: str, release: LocalRelease) -> s
         return "missing"
     if found.metadata.get("manifest-sha256") != release.manifest_sha256:
         return "different"
-    return "same" if _verified_tarball_record(storage, prefix, release.release_date, found) is not None else "unverified"
+    verified = _verified_tarball_record(storage, prefix, release.release_date, found)
+    return "same" if verified is not None else "unverified"
 
 
 def move_latest(storage: Storage, prefix: str, release: LocalRelease, checksums: dict[str, Checksums]) -> str:

@@ -329,7 +329,7 @@ def changes_chart(counts: ReportCounts, facts: ChangelogFacts) -> Chart:
     walk, changes = counts.cord_uids, facts.cord_uid_changes
     uid_bars = [("added", walk.added), ("removed", walk.removed), ("merged", len(changes.get("merged", []))),
                 ("split", len(changes.get("split", []))), ("retired", len(set(changes.get("removed", []))))]
-    (pdfs, new_pdfs, removed_pdfs), (pmcs, new_pmcs, removed_pmcs) = facts.pdf_json, facts.pmc_json
+    (_, new_pdfs, removed_pdfs), (_, new_pmcs, removed_pmcs) = facts.pdf_json, facts.pmc_json
     file_bars = [("pdf_json new", new_pdfs), ("pdf_json removed", removed_pdfs),
                  ("pmc_json new", new_pmcs), ("pmc_json removed", removed_pmcs)]
     figure, (left, right) = _figure(len(uid_bars) + 1, columns=2)

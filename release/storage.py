@@ -36,6 +36,7 @@ from boto3.s3.transfer import S3UploadFailedError, TransferConfig, create_transf
 from s3transfer.utils import ChunksizeAdjuster
 
 from release.errors import ChecksumMismatchError, StorageError
+from release.folders import ByteSink
 from schemas.files import atomic_output
 
 HASH_CHUNK_BYTES = 8 * 1024 * 1024
@@ -182,13 +183,6 @@ class Upload:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-class Writable(Protocol):
-    """What `Storage.open_upload` gives: a binary stream one can only write to."""
-
-    def write(self, data: bytes) -> int:
-        """Take `data`; return its length."""
-
-
 class Storage(Protocol):
     """The operations publish and load need from a store."""
 
@@ -202,7 +196,7 @@ class Storage(Protocol):
 
     def open_upload(
         self, key: str, part_size: int | None, metadata: dict[str, str]
-    ) -> AbstractContextManager[Writable]:
+    ) -> AbstractContextManager[ByteSink]:
         """A stream stored under `key` (in parts of `part_size` bytes, while it is written)
         when its `with` block ends without error; on an error nothing is stored."""
 
@@ -303,7 +297,7 @@ class LocalStorage:
             self._write_metadata(upload.key, upload.metadata)
 
     @contextmanager
-    def open_upload(self, key: str, part_size: int | None, metadata: dict[str, str]) -> Iterator[Writable]:
+    def open_upload(self, key: str, part_size: int | None, metadata: dict[str, str]) -> Iterator[ByteSink]:
         with self._open_atomically(key) as out:
             yield out
         self._write_metadata(key, metadata)
@@ -423,7 +417,7 @@ class S3Storage:
             raise StorageError(f"{self.description}: upload failed: {exc}") from exc
 
     @contextmanager
-    def open_upload(self, key: str, part_size: int | None, metadata: dict[str, str]) -> Iterator[Writable]:
+    def open_upload(self, key: str, part_size: int | None, metadata: dict[str, str]) -> Iterator[ByteSink]:
         upload = _S3StreamingUpload(self, key, part_size, metadata)
         try:
             yield upload

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from release.folders import ByteSink
+
 COMPRESS_LEVEL = 6
 BLOCK = tarfile.BLOCKSIZE  # 512
 RECORD = tarfile.RECORDSIZE  # 20 blocks: tar pads the archive to whole records
@@ -103,7 +105,7 @@ def plan_fragments(entries: Sequence[TarEntry], per_fragment: int = FRAGMENT_ENT
     return [list(entries[start:start + per_fragment]) for start in range(0, max(len(entries), 1), per_fragment)]
 
 
-def write_fragment(out: BinaryIO, entries: Sequence[TarEntry], open_member: Callable[[str], BinaryIO],
+def write_fragment(out: ByteSink, entries: Sequence[TarEntry], open_member: Callable[[str], BinaryIO],
                    level: int = COMPRESS_LEVEL) -> int:
     """Write the members of consecutive entries to `out`; return the raw tar bytes they stand for."""
     for entry in entries:
@@ -118,7 +120,7 @@ def write_fragment(out: BinaryIO, entries: Sequence[TarEntry], open_member: Call
     return sum(raw_length(entry) for entry in entries)
 
 
-def write_end_of_archive(out: BinaryIO, raw_length_so_far: int, level: int = COMPRESS_LEVEL) -> None:
+def write_end_of_archive(out: ByteSink, raw_length_so_far: int, level: int = COMPRESS_LEVEL) -> None:
     """The last gzip member: tar's two zero blocks, then zeros up to a whole record, as `tarfile` ends."""
     end = 2 * BLOCK
     tail = (-(raw_length_so_far + end)) % RECORD

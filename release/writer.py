@@ -12,11 +12,11 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from release.folders import ByteSink
 from schemas import METADATA_COLUMNS
 
 # Bump when the bytes of a release file change for the same content (the sample
@@ -35,7 +35,7 @@ class HashingWriter(io.RawIOBase):
     Closing it leaves `out` open.
     """
 
-    def __init__(self, out: BinaryIO):
+    def __init__(self, out: ByteSink):
         super().__init__()
         self.out = out
         self.size = 0
@@ -44,7 +44,7 @@ class HashingWriter(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data) -> int:  # type: ignore[override]
+    def write(self, data) -> int:
         self.out.write(data)
         self._sha256.update(data)
         self.size += len(data)
@@ -88,7 +88,7 @@ class MetadataWriter:
     rows, typed, zstd, one row group per PARQUET_BATCH_ROWS rows.
     """
 
-    def __init__(self, csv_out: BinaryIO, parquet_out: BinaryIO):
+    def __init__(self, csv_out: ByteSink, parquet_out: ByteSink):
         self._csv_out = csv_out
         self._text = io.StringIO()
         self._csv = csv.DictWriter(self._text, fieldnames=METADATA_COLUMNS, lineterminator="\n", extrasaction="raise")
@@ -124,7 +124,7 @@ class MetadataWriter:
         self._batch = []
 
 
-def write_lines(lines: Iterable[str], out: BinaryIO) -> int:
+def write_lines(lines: Iterable[str], out: ByteSink) -> int:
     """Write each line and a newline (UTF-8); return how many."""
     count = 0
     for line in lines:
@@ -186,7 +186,7 @@ def cumulative_changelog(section: str, previous_changelog: str) -> str:
     return section + ("\n" + previous + "\n" if previous else "")
 
 
-def write_manifest(out: BinaryIO, header: dict, files: Iterable[tuple[str, int, str]]) -> None:
+def write_manifest(out: ByteSink, header: dict, files: Iterable[tuple[str, int, str]]) -> None:
     """manifest.json: `header` plus "files" {name: {sha256, size}} streamed from `files` (sorted by name).
 
     The bytes are those of `json.dumps(manifest, indent=2, sort_keys=True)` plus a newline.

@@ -6,13 +6,16 @@ every span's offsets point at its own surface text inside its paragraph (the spa
 entry that exists, and the spans of one paragraph never overlap (`overlap_problems`).
 `paper_problems` checks them all; the build dead-letters a parse that breaks one.
 """
+from collections.abc import Mapping
+from typing import Any
+
 from schemas.records import span_surface
 
 SPAN_KINDS = (("cite_spans", "bib_entries"), ("ref_spans", "ref_entries"))
 PARAGRAPH_LISTS = ("abstract", "body_text", "back_matter")
 
 
-def paper_problems(paper: dict) -> list[str]:
+def paper_problems(paper: Mapping[str, Any]) -> list[str]:
     """Readable descriptions of every broken, dangling or overlapping span (empty when sound)."""
     problems: list[str] = []
     for list_name in PARAGRAPH_LISTS:
@@ -24,7 +27,7 @@ def paper_problems(paper: dict) -> list[str]:
     return problems + overlap_problems(paper)
 
 
-def _paragraph_problems(paper: dict, where: str, paragraph: dict) -> list[str]:
+def _paragraph_problems(paper: Mapping[str, Any], where: str, paragraph: dict) -> list[str]:
     problems: list[str] = []
     text = paragraph.get("text", "")
     if not isinstance(text, str):
@@ -51,7 +54,7 @@ def _paragraph_problems(paper: dict, where: str, paragraph: dict) -> list[str]:
     return problems
 
 
-def overlap_problems(paper: dict) -> list[str]:
+def overlap_problems(paper: Mapping[str, Any]) -> list[str]:
     """One message per pair of spans (cite or ref) of one paragraph whose characters overlap."""
     problems: list[str] = []
     for list_name in PARAGRAPH_LISTS:

@@ -2,7 +2,7 @@
 import argparse
 import datetime
 
-from parsers.documents import DEFAULT_LIMITS, MiB, InputLimits
+from parsers.documents import DEFAULT_LIMITS, InputLimits, MiB
 from parsers.grobid import DEFAULT_CONCURRENCY
 from pipeline.snapshot import bundled_sample_snapshot
 

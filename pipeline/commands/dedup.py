@@ -27,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("records", type=Path, help="source records, one JSON object per line")
     parser.add_argument("--out", type=Path, required=True, help="where to write the clusters (JSON lines)")
-    parser.add_argument("--previous", type=Path, help=f"previous release folder (its {layout.REGISTRY} keeps ids stable)")
+    parser.add_argument("--previous", type=Path,
+                        help=f"previous release folder (its {layout.REGISTRY} keeps ids stable)")
     parser.add_argument("--registry-out", type=Path, help=f"also write the new {layout.REGISTRY} here")
     parser.add_argument("--report-out", type=Path, help="also write the dedup report (JSON lines) here")
     parser.set_defaults(run=run)

@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, required=True, help="output file")
     parser.add_argument("--format", choices=sorted(WRITERS), default="jsonl", help="output format (default jsonl)")
     parser.add_argument("--endpoint-url", help="S3-compatible endpoint (credentials: the standard AWS chain)")
-    parser.add_argument("--work-dir", type=Path, help="scratch folder for downloads and extraction (default: system temp)")
+    parser.add_argument("--work-dir", type=Path,
+                        help="scratch folder for downloads and extraction (default: system temp)")
     parser.add_argument("--max-expansion", type=float, default=ArchiveLimits.max_expansion, metavar="RATIO",
                         help="refuse a tarball that expands to more than RATIO times its size "
                              f"(plus 32 MiB; default {ArchiveLimits.max_expansion:g})")

@@ -82,7 +82,8 @@ def assign_all(keyed: list[tuple[str, list[str], str]], previous_release: str | 
         yield sort_key, uid
     files.write_bytes(files.join(staging, REGISTRY), assignment.registry.to_json().encode("utf-8"))
     yield beam.pvalue.TaggedOutput(REGISTRY_WRITTEN, REGISTRY)
-    changelog_changes = {key: value for key, value in assignment.changes.items() if key in ("merged", "split", "removed")}
+    changelog_changes = {key: value for key, value in assignment.changes.items()
+                         if key in ("merged", "split", "removed")}
     yield beam.pvalue.TaggedOutput(CHANGES, changelog_changes)
 
 

@@ -43,7 +43,8 @@ def link_input(digest_and_record: tuple[str, dict]) -> LinkInput:
 def link_all(inputs: list[LinkInput]):
     """Emit (record digest, (group number, joined fuzzily)) per record, and the report entries."""
     ordered = sorted(inputs, key=lambda item: item[0])
-    linkage = link_records([ids for _, ids, _, _ in ordered], [MatchFeatures(*features) for _, _, features, _ in ordered],
+    linkage = link_records([ids for _, ids, _, _ in ordered],
+                           [MatchFeatures(*features) for _, _, features, _ in ordered],
                            [label for _, _, _, label in ordered])
     count(STAGE, "records", amount=len(ordered))
     count(STAGE, "clusters", amount=len(linkage.groups))

@@ -154,16 +154,6 @@ def list_files(folder: str) -> list:
     return sorted(result.metadata_list, key=lambda entry: entry.path)
 
 
-def sha256_of(path: str) -> tuple[int, str]:
-    """(size, sha256) of a file."""
-    digest, size = hashlib.sha256(), 0
-    with open_read(path) as handle:
-        while block := handle.read(BLOCK_SIZE):
-            digest.update(block)
-            size += len(block)
-    return size, digest.hexdigest()
-
-
 class BeamFolder:
     """A release `Folder` (release/folders.py) rooted at a path on any filesystem Beam knows."""
 
@@ -201,7 +191,7 @@ class _HashingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         data = self.inner.read(len(buffer))
         buffer[:len(data)] = data
         self.digest.update(data)

@@ -14,8 +14,8 @@ import apache_beam as beam
 
 from dedup import Cluster
 from pipeline.stages import DEAD_LETTERS
-from schemas.records import dead_letter
 from pipeline.stages.metrics import count
+from schemas.records import dead_letter
 
 STAGE = "filter_by_query"
 DEFAULT_FIELDS = ("title", "abstract")
@@ -30,7 +30,9 @@ NON_PAPER_TITLE = re.compile(
 
 def is_non_paper(record: dict) -> bool:
     """A table of contents, index, notice or the like, by article type or by title."""
-    return (record.get("article_type") or "") in NON_PAPER_TYPES or bool(NON_PAPER_TITLE.search(record.get("title") or ""))
+    if (record.get("article_type") or "") in NON_PAPER_TYPES:
+        return True
+    return bool(NON_PAPER_TITLE.search(record.get("title") or ""))
 
 
 def compile_query(query: dict | None) -> re.Pattern | None:
@@ -63,7 +65,8 @@ class FilterClusters(beam.DoFn):
 
     def setup(self):
         self.pattern = compile_query(self.query)
-        self.fields = tuple(name for name in (self.query or {}).get("fields", DEFAULT_FIELDS) if name != "body_text") or DEFAULT_FIELDS
+        fields = (self.query or {}).get("fields", DEFAULT_FIELDS)
+        self.fields = tuple(name for name in fields if name != "body_text") or DEFAULT_FIELDS
 
     def process(self, cluster):
         reason = drop_reason(cluster.members, self.pattern, self.fields)
@@ -74,7 +77,8 @@ class FilterClusters(beam.DoFn):
         for member in cluster.members:
             count(STAGE, reason, member["source"])
             message = ("no title or abstract matches the scope query" if reason == "out_of_scope"
-                       else f"not a research paper (article type {member.get('article_type')!r}, title {member.get('title')!r})")
+                       else f"not a research paper (article type {member.get('article_type')!r}, "
+                            f"title {member.get('title')!r})")
             yield beam.pvalue.TaggedOutput(DEAD_LETTERS, dead_letter(
                 STAGE, f"{member['source']}:{member['source_id']}", "Filtered", reason, message, member["source"]))
 

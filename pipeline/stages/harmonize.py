@@ -109,12 +109,14 @@ class HarmonizeMetadata(beam.PTransform):
             | "GroupByPath" >> beam.GroupByKey()
             | "MergeSameFile" >> beam.Map(merge_same_file)
         )
-        ref_keys = refs | "DocumentKeys" >> beam.FlatMap(lambda ref: [(key, ref.json_path) for key in identifier_keys(ref.ids)])
+        ref_keys = refs | "DocumentKeys" >> beam.FlatMap(
+            lambda ref: [(key, ref.json_path) for key in identifier_keys(ref.ids)])
         paper_keys = summaries | "PaperKeys" >> beam.FlatMap(lambda pair: [(key, pair[0]) for key in pair[1].keys])
         path_papers = (
             {"paths": ref_keys, "papers": paper_keys}
             | "JoinOnIdentifier" >> beam.CoGroupByKey()
-            | "PathToPaper" >> beam.FlatMap(lambda kv: [(path, paper) for path in kv[1]["paths"] for paper in kv[1]["papers"]])
+            | "PathToPaper" >> beam.FlatMap(
+                lambda kv: [(path, paper) for path in kv[1]["paths"] for paper in kv[1]["papers"]])
         )
         routed = (
             {"refs": refs | "RefsByPath" >> beam.Map(lambda ref: (ref.json_path, ref)), "papers": path_papers}

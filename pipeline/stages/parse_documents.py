@@ -28,8 +28,14 @@ from parsers.documents import DEFAULT_LIMITS, InputLimits, parse_document
 from parsers.errors import ParseError
 from parsers.grobid import DEFAULT_CONCURRENCY, GrobidClient
 from pipeline.parse_cache import CachedParse, entry_names, parse_cache_key
-from pipeline.snapshot import (DOCUMENTS_FILE, SnapshotError, documents_checksum, integrity_error,
-                               iter_document_lines, safe_relative_path)
+from pipeline.snapshot import (
+    DOCUMENTS_FILE,
+    SnapshotError,
+    documents_checksum,
+    integrity_error,
+    iter_document_lines,
+    safe_relative_path,
+)
 from pipeline.stages import DEAD_LETTERS, files
 from pipeline.stages.metrics import count
 from pipeline.stages.read_records import read_snapshot
@@ -37,7 +43,7 @@ from release.layout import candidate_name, member_candidate_name, paper_relative
 from release.tarball import file_member
 from schemas import load_schema, schema_errors
 from schemas.invariants import paper_problems
-from schemas.records import dead_letter, dead_letter_from_error, paper_json_bytes
+from schemas.records import DeadLetter, dead_letter, dead_letter_from_error, paper_json_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +71,7 @@ class Outcome:
     """What parsing one documents.jsonl line gave: a reference or a dead letter, and counters."""
 
     parsed: ParsedRef | None = None
-    dead_letter: dict | None = None
+    dead_letter: DeadLetter | None = None
     counters: tuple[tuple[str, str | None], ...] = ()
 
 
@@ -96,12 +102,13 @@ def read_document(settings: ParseSettings, document: dict) -> bytes:
         raise integrity_error(document["path"], "listed in documents.jsonl but missing") from exc
 
 
-def document_line_problem(line: str) -> tuple[dict | None, dict | None]:
-    """(document, None) for a usable documents.jsonl line, else (None, the reason as dead-letter fields)."""
+def checked_document_line(number: int, line: str) -> tuple[dict | None, DeadLetter | None]:
+    """(document, None) for a usable documents.jsonl line, else (None, its dead letter)."""
+    where = f"{DOCUMENTS_FILE}:{number}"
     try:
         document = json.loads(line)
     except ValueError as exc:
-        return None, {"error": "JSONDecodeError", "message": str(exc)}
+        return None, dead_letter(STAGE, where, "JSONDecodeError", "invalid_document_line", str(exc))
     problems = schema_errors("document_line", document)
     if not problems:
         try:
@@ -109,8 +116,9 @@ def document_line_problem(line: str) -> tuple[dict | None, dict | None]:
         except SnapshotError as exc:
             problems = [str(exc)]
     if problems:
-        source = document.get("source") if isinstance(document, dict) and isinstance(document.get("source"), str) else None
-        return None, {"error": "SchemaError", "message": "; ".join(problems), "source": source}
+        source = document.get("source") if isinstance(document, dict) else None
+        source = source if isinstance(source, str) else None
+        return None, dead_letter(STAGE, where, "SchemaError", "invalid_document_line", "; ".join(problems), source)
     return document, None
 
 
@@ -127,11 +135,12 @@ def parse_or_reuse(settings: ParseSettings, document: dict, grobid: GrobidClient
     candidate, member = candidate_name(key), member_candidate_name(key)
     candidate_path, member_path = files.join(settings.staging, candidate), files.join(settings.staging, member)
     data = read_document(settings, document)  # checked even when the cache has its parse
-    cached = lookup_cache(settings.cache, key)
-    if cached is not None:
+    cache = settings.cache
+    cached = lookup_cache(cache, key) if cache else None
+    if cache and cached is not None:
         data_name, member_name, _ = entry_names(key)
-        files.copy(files.join(settings.cache, data_name), candidate_path)
-        files.copy(files.join(settings.cache, member_name), member_path)
+        files.copy(files.join(cache, data_name), candidate_path)
+        files.copy(files.join(cache, member_name), member_path)
         entry, reused = cached, True
     else:
         paper, found_ids = parse_document(doc_type, data, fallback_id, grobid)
@@ -144,8 +153,8 @@ def parse_or_reuse(settings: ParseSettings, document: dict, grobid: GrobidClient
         json_path = paper_relative_path(doc_type, entry.paper_id)
         files.write_bytes(candidate_path, parse)
         files.write_bytes(member_path, file_member(json_path, parse))
-        if settings.cache:
-            store_cache(settings.cache, key, candidate_path, member_path, entry)
+        if cache:
+            store_cache(cache, key, candidate_path, member_path, entry)
         reused = False
     ids = {k: v for k, v in document["ids"].items() if v}
     ids.update({k: v for k, v in entry.ids.items() if k not in ids})
@@ -161,10 +170,8 @@ class InvalidParse(ParseError):
     reason = "invalid_parse"
 
 
-def lookup_cache(cache: str | None, key: str) -> CachedParse | None:
-    """The cache entry of `key`, or None (no cache, no entry, or half of one)."""
-    if not cache:
-        return None
+def lookup_cache(cache: str, key: str) -> CachedParse | None:
+    """The cache entry of `key`, or None (no entry, or half of one)."""
     try:
         return CachedParse.from_json(files.read_bytes(files.join(cache, entry_names(key)[2])))
     except (OSError, ValueError, KeyError, TypeError):
@@ -181,10 +188,8 @@ def store_cache(cache: str, key: str, candidate_path: str, member_path: str, ent
 
 def parse_document_line(number: int, line: str, settings: ParseSettings, grobid: GrobidClient | None) -> Outcome:
     """Check one documents.jsonl line, then parse (or reuse) and write its document."""
-    document, problem = document_line_problem(line)
+    document, letter = checked_document_line(number, line)
     if document is None:
-        letter = dead_letter(STAGE, f"{DOCUMENTS_FILE}:{number}", problem["error"], "invalid_document_line",
-                             problem["message"], problem.get("source"))
         return Outcome(dead_letter=letter)
     source, doc_type = document["source"], document["type"]
     try:
@@ -233,14 +238,17 @@ class ParseDocument(files.StoreDoFn):
         self.grobid_concurrency = grobid_concurrency
         self.grobid: GrobidClient | None = None
         self.pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self.pool_size = 0
         self.pending: list[tuple[concurrent.futures.Future, object, object]] = []
 
     def setup(self):
         super().setup()
         if self.grobid_url:
-            tei_cache = files.join(self.settings.cache, "tei") if self.settings.cache and files.is_local(self.settings.cache) else None
+            cache = self.settings.cache
+            tei_cache = files.join(cache, "tei") if cache and files.is_local(cache) else None
             self.grobid = GrobidClient(self.grobid_url, cache_dir=tei_cache, concurrency=self.grobid_concurrency)
-            self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=2 * self.grobid.concurrency)
+            self.pool_size = 2 * self.grobid.concurrency
+            self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.pool_size)
 
     def teardown(self):
         if self.pool is not None:
@@ -258,8 +266,9 @@ class ParseDocument(files.StoreDoFn):
             yield from emit(self.parse(numbered_line))
             return
         self.pending.append((self.pool.submit(self.parse, numbered_line), window, timestamp))
-        if len(self.pending) >= 4 * self.grobid.concurrency:  # every pool thread busy, as many queued
-            concurrent.futures.wait([future for future, _, _ in self.pending], return_when=concurrent.futures.FIRST_COMPLETED)
+        if len(self.pending) >= 2 * self.pool_size:  # every pool thread busy, as many queued
+            concurrent.futures.wait([future for future, _, _ in self.pending],
+                                    return_when=concurrent.futures.FIRST_COMPLETED)
         still_pending = []
         for future, future_window, future_timestamp in self.pending:
             if future.done():

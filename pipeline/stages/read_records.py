@@ -7,7 +7,9 @@ feed parser cannot use becomes a dead letter; a listed file that is missing or w
 bytes differ from snapshot.json's sha256 stops the build (SnapshotIntegrityError).
 """
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import apache_beam as beam
 
@@ -25,7 +27,7 @@ logger = logging.getLogger(__name__)
 STAGE = "read_records"
 
 
-def record_ref(feed_file: FeedFile, record: dict, position: int) -> str:
+def record_ref(feed_file: FeedFile, record: Mapping[str, Any], position: int) -> str:
     """How a dead letter names a record: `<file>#<source_id or position>`."""
     return f"{feed_file.path}#{record.get('source_id') or position}"
 
@@ -76,7 +78,7 @@ class ReadFeedFile(files.StoreDoFn):
             raise integrity_error(feed_file.path, "listed in snapshot.json but missing") from exc
 
     @staticmethod
-    def checked_record(feed_file: FeedFile, record: dict, position: int):
+    def checked_record(feed_file: FeedFile, record: Mapping[str, Any], position: int):
         problems = schema_errors("source_record", record)
         if problems:
             count(STAGE, "invalid_records", feed_file.source)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import apache_beam as beam
 
 from pipeline.stages import DEAD_LETTERS
-from schemas.records import dead_letter
 from pipeline.stages.metrics import count
 from schemas import schema_errors
+from schemas.records import dead_letter
 
 STAGE = "validate"
 

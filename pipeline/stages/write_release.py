@@ -12,7 +12,6 @@
 Everything is written into the staging folder through Beam's FileSystems; the
 launcher commits it to the release's place when the pipeline has finished.
 """
-import json
 import zlib
 from dataclasses import dataclass
 
@@ -21,8 +20,18 @@ import apache_beam as beam
 from pipeline.stages import files
 from pipeline.stages.metrics import count
 from release.assemble import AssemblyInputs, assemble_release
-from release.layout import (DEAD_LETTER_PARTS, DEDUP_REPORT_PARTS, DOCUMENT_PARSES, METADATA_PARTS, PARSE_FILES_PART,
-                            PDF_JSON, PMC_JSON, TARBALL_PARTS, part_name, read_previous_release)
+from release.layout import (
+    DEAD_LETTER_PARTS,
+    DEDUP_REPORT_PARTS,
+    DOCUMENT_PARSES,
+    METADATA_PARTS,
+    PARSE_FILES_PART,
+    PDF_JSON,
+    PMC_JSON,
+    TARBALL_PARTS,
+    part_name,
+    read_previous_release,
+)
 from release.parts import canonical_line, metadata_line, parse_file_line, sorted_part_bytes
 from release.tarball import plan_fragments, tree_entries, write_fragment
 
