@@ -25,7 +25,7 @@ its worker process, whose CPU is counted too), every record clustered with
 5 KiB each). The targets of issue #13 are printed beside the numbers.
 
 Run by hand, from the project root, one benchmark at a time (the machine is shared;
-today's build holds about 0.4 MiB per full text):
+100k records with 20k full texts take about 40 minutes for the four builds and the floor):
 
     python benchmarks/bench_build_scale.py --records 10000 --full-texts 1000 \
         [--identical-copies K] [--seed 0] [--runner-args "--direct_running_mode=multi_processing --direct_num_workers=2"] \
