@@ -18,7 +18,7 @@ from release.errors import ReleaseError
 
 logger = logging.getLogger(__name__)
 
-COMMAND_NAMES = ("build", "dedup", "ingest", "load", "nightly", "parse", "publish", "validate")
+COMMAND_NAMES = ("build", "dedup", "ingest", "load", "nightly", "parse", "publish", "records", "validate")
 # The loggers `-v` turns to DEBUG (our packages), and the ones kept quiet whatever the level.
 OUR_LOGGERS = ("pipeline", "parsers", "dedup", "release", "schemas")
 QUIET_LOGGERS = ("apache_beam",)
