@@ -12,7 +12,6 @@ import importlib
 import logging
 import sys
 
-from dedup.errors import DedupError
 from parsers.errors import ParseError
 from release.errors import ReleaseError
 
@@ -25,8 +24,8 @@ QUIET_LOGGERS = ("apache_beam",)
 VERBOSE_HELP = "log our packages at DEBUG (Beam stays at WARNING)"
 
 # Errors that mean "bad input or environment", reported without a traceback (and
-# pipeline.ingest's IngestError, see `is_expected_error`).
-EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ParseError, ReleaseError, DedupError, OSError, ValueError)
+# dedup's DedupError and pipeline.ingest's IngestError, see `is_expected_error`).
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ParseError, ReleaseError, OSError, ValueError)
 
 
 def make_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -81,13 +80,15 @@ def command_in(argv: list[str]) -> str | None:
 def is_expected_error(exc: BaseException) -> bool:
     """Whether `exc` is reported as one line rather than a traceback.
 
-    IngestError is looked up only when pipeline.ingest is loaded: only that module raises
-    it, and importing it for the check would load its dependencies into every command.
+    DedupError and IngestError are looked up only when their packages are loaded: only
+    they raise them, and importing them for the check would load their dependencies
+    (rapidfuzz, the HTTP clients) into every command.
     """
     if isinstance(exc, EXPECTED_ERRORS):
         return True
-    ingest = sys.modules.get("pipeline.ingest")
-    return ingest is not None and isinstance(exc, ingest.IngestError)
+    dedup, ingest = sys.modules.get("dedup.errors"), sys.modules.get("pipeline.ingest")
+    return (dedup is not None and isinstance(exc, dedup.DedupError)) or (
+        ingest is not None and isinstance(exc, ingest.IngestError))
 
 
 def main(argv: list[str] | None = None) -> int:
