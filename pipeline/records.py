@@ -29,7 +29,7 @@ def record_ref(feed_file: FeedFile, record: Mapping[str, Any], position: int) ->
     return f"{feed_file.path}#{record.get('source_id') or position}"
 
 
-def feed_file_outputs(feed_file: FeedFile, stream: BinaryIO) -> Iterator[tuple[str, dict]]:
+def feed_file_outputs(feed_file: FeedFile, stream: BinaryIO) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """(what, record or dead letter) for everything one feed file holds, in file order."""
     bad_items: list[FeedRecordError] = []
     try:
@@ -41,21 +41,22 @@ def feed_file_outputs(feed_file: FeedFile, stream: BinaryIO) -> Iterator[tuple[s
                 yield "invalid_records", dead_letter(STAGE, record_ref(feed_file, record, position), "SchemaError",
                                                      "invalid_record", "; ".join(problems), feed_file.source)
             else:
-                yield RECORDS, dict(record)
+                yield RECORDS, record
         yield from _bad_item_letters(feed_file, bad_items)
     except ParseError as exc:
         yield from _bad_item_letters(feed_file, bad_items)
         yield "failed_files", dead_letter_from_error(STAGE, feed_file.path, exc, feed_file.source)
 
 
-def _bad_item_letters(feed_file: FeedFile, bad_items: list[FeedRecordError]) -> Iterator[tuple[str, dict]]:
+def _bad_item_letters(feed_file: FeedFile, bad_items: list[FeedRecordError]) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """Dead letters for the items the feed parser could not turn into records (and forget them)."""
     for error in bad_items:
         yield "bad_items", dead_letter_from_error(STAGE, f"{feed_file.path}#{error.item}", error, feed_file.source)
     bad_items.clear()
 
 
-def read_snapshot_records(snapshot_dir: Path, on_dead_letter: Callable[[dict], None]) -> Iterator[dict]:
+def read_snapshot_records(snapshot_dir: Path,
+                          on_dead_letter: Callable[[Mapping[str, Any]], None]) -> Iterator[Mapping[str, Any]]:
     """Every source record of a local snapshot's feed files, sorted by file; dead letters go to `on_dead_letter`.
 
     SnapshotIntegrityError when a listed feed file is missing or its sha256 differs from snapshot.json.

@@ -64,7 +64,8 @@ def summary_lines(summary: BuildSummary) -> list[str]:
     cache = "not used" if summary.cache_hits is None else f"{summary.cache_hits} parses reused"
     return [
         f"release {summary.release_date}: {summary.location}",
-        f"papers: {summary.papers} from {summary.source_records} source records ({summary.merged} merged as duplicates)",
+        f"papers: {summary.papers} from {summary.source_records} source records "
+        f"({summary.merged} merged as duplicates)",
         f"full texts: {summary.pmc_json} pmc_json, {summary.pdf_json} pdf_json",
         f"failed inputs: {by_reason(summary.failed)}",
         f"filtered records: {by_reason(summary.filtered)}",

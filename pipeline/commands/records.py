@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from pipeline.records import read_snapshot_records
 
-    dead_letters: list[dict] = []
+    dead_letters: list = []
     written = 0
     with atomic_output(args.out) as out:
         for record in read_snapshot_records(args.snapshot, dead_letters.append):
