@@ -13,17 +13,18 @@ The build's ParseDocuments stage and `cord19 parse` both go through it.
 """
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from parsers.errors import ParseError, check_not_lfs_or_empty
-from parsers.grobid import GrobidClient, GrobidDownError
 from parsers.jats import PARSER_VERSION as JATS_VERSION
 from parsers.jats import parse_jats
-from parsers.pdf.document import pdf_to_pdf_json
-from parsers.pdf.fallback import PARSER_VERSION as PDFMINER_VERSION
 from parsers.pdf.tei import PARSER_VERSION as TEI_VERSION
 from parsers.pdf.tei import tei_to_pdf_json
 from parsers.xmlsafe import root_name
 from schemas.records import Paper
+
+if TYPE_CHECKING:  # the PDF parsers and the GROBID client (requests) load only when a PDF is parsed
+    from parsers.grobid import GrobidClient
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,8 @@ def parser_version(kind: str, grobid_version: str | None = None) -> str:
     if kind == "jats":
         return JATS_VERSION
     if kind == "pdf":
+        from parsers.pdf.fallback import PARSER_VERSION as PDFMINER_VERSION
+
         return f"{TEI_VERSION}+grobid-{grobid_version}" if grobid_version else PDFMINER_VERSION
     if kind == "tei":
         return TEI_VERSION
@@ -118,7 +121,7 @@ def parser_versions(grobid_version: str | None = None) -> dict[str, str]:
     return {"pmc_json": parser_version("jats", grobid_version), "pdf_json": parser_version("pdf", grobid_version)}
 
 
-def parse_document(kind: str, data: bytes, fallback_id: str, grobid: GrobidClient | None,
+def parse_document(kind: str, data: bytes, fallback_id: str, grobid: "GrobidClient | None",
                    limits: InputLimits = DEFAULT_LIMITS) -> tuple[Paper, dict]:
     """(paper, identifiers found in the document) for one document's bytes.
 
@@ -135,11 +138,13 @@ def parse_document(kind: str, data: bytes, fallback_id: str, grobid: GrobidClien
         parsed = parse_jats(data, fallback_paper_id=fallback_id)
         return parsed.paper, {k: v for k, v in parsed.ids.items() if v}
     if kind == "pdf":
+        from parsers.pdf.document import pdf_to_pdf_json
+
         return pdf_to_pdf_json(data, grobid), {}
     return tei_to_pdf_json(data, fallback_id), {}
 
 
-def use_grobid(client: GrobidClient, on_grobid_down: str) -> bool:
+def use_grobid(client: "GrobidClient", on_grobid_down: str) -> bool:
     """Whether PDFs go to GROBID through `client`: yes when it answers its health check.
 
     When it does not, `on_grobid_down` decides: "fail" raises GrobidDownError, "fallback"
@@ -147,6 +152,8 @@ def use_grobid(client: GrobidClient, on_grobid_down: str) -> bool:
     """
     if on_grobid_down not in ON_GROBID_DOWN:
         raise ValueError(f"on_grobid_down must be one of {ON_GROBID_DOWN}, not {on_grobid_down!r}")
+    from parsers.grobid import GrobidDownError
+
     try:
         client.check_alive()
     except GrobidDownError as exc:

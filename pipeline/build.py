@@ -12,20 +12,25 @@ the snapshot and the previous release, runs the pipeline (which assembles the re
 in `OUT/.staging-<date>/`), then commits it: on a local disk by renaming the staging
 folder into place, on an object store by copying its files with manifest.json last (a
 release without its manifest is not one). A failed run leaves no release behind.
+Before any graph is built, the launcher refuses a release that already exists (unless
+`force`), a previous release dated on or after this one, and an `out` it cannot write.
 """
 import ctypes
-import json
 import logging
 import os
+import posixpath
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from parsers.documents import DEFAULT_LIMITS, InputLimits, parser_versions, use_grobid
 from parsers.grobid import DEFAULT_CONCURRENCY, GrobidClient
+from pipeline.progress import ProgressPrinter
 from pipeline.snapshot import SnapshotError, find_integrity_message
-from pipeline.stages import DEAD_LETTERS, files
+from pipeline.stages import DEAD_LETTERS, files, metrics
 from pipeline.stages.assign_cord_uids import CHANGES, REGISTRY_WRITTEN, AssignCordUids
 from pipeline.stages.cluster_papers import REPORT, ClusterPapers
 from pipeline.stages.filter_by_query import FilterByQuery
@@ -36,11 +41,31 @@ from pipeline.stages.read_records import ReadSourceRecords, read_snapshot
 from pipeline.stages.validate_rows import ValidateRows
 from pipeline.stages.write_release import WriteRelease
 from release import layout
+from release.errors import ReleaseError
+from release.summary import BuildSummary, read_build_summary
 
 logger = logging.getLogger(__name__)
 
 COPY_THREADS = 16
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
+WRITE_PROBE = ".cord19-write-check"  # written and deleted in the staging folder before a build
+
+
+class ReleaseExistsError(ReleaseError):
+    """OUT/<date> already holds a release and the build was not told to replace it."""
+
+
+class OutNotWritableError(ReleaseError):
+    """The releases location cannot be written."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """Where the release went and what the run counted (pipeline/stages/metrics.py names)."""
+
+    release: str
+    counters: dict[str, int]
+    summary: BuildSummary
 
 
 def build_pipeline(p: beam.Pipeline, snapshot: str, staging: str, release_date: str, versions: dict[str, str],
@@ -82,13 +107,15 @@ def build_pipeline(p: beam.Pipeline, snapshot: str, staging: str, release_date: 
 def run_build(snapshot_dir, out_dir, release_date: str, previous_dir=None, grobid_url: str | None = None,
               beam_args: list[str] | tuple = (), parse_cache_dir=None, on_grobid_down: str = "fail",
               grobid_concurrency: int = DEFAULT_CONCURRENCY, endpoint_url: str | None = None,
-              limits: InputLimits = DEFAULT_LIMITS) -> str:
-    """Build the release of `release_date` from `snapshot_dir` into `out_dir/<date>/`; return that location.
+              limits: InputLimits = DEFAULT_LIMITS, force: bool = False) -> BuildResult:
+    """Build the release of `release_date` from `snapshot_dir` into `out_dir/<date>/`; return where and what.
 
     Every location may be a local path or a store URL (s3://, gs://); `endpoint_url` is
     the S3-compatible endpoint of s3:// ones (Beam's --s3_endpoint_url). When GROBID does
     not answer its health check, `on_grobid_down="fail"` stops here and "fallback" parses
     the PDFs with pdfminer.six instead. Documents over `limits` are dead letters, never read.
+    An existing release of that date is refused unless `force`. A progress line per stage
+    goes to stderr while the pipeline runs, when stderr is a terminal.
     """
     return_freed_memory_to_the_os()
     beam_args = [*beam_args, *([f"--s3_endpoint_url={endpoint_url}"] if endpoint_url else [])]
@@ -99,18 +126,41 @@ def run_build(snapshot_dir, out_dir, release_date: str, previous_dir=None, grobi
     parse_cache = files.resolve(parse_cache_dir) if parse_cache_dir else None
     query = read_snapshot(snapshot).get("query")  # and fail early, before any graph is built
     if previous:
-        layout.check_previous_release(files.BeamFolder(previous), release_date)
-    grobid = checked_grobid(grobid_url, on_grobid_down)
+        layout.check_previous_release(files.BeamFolder(previous), release_date, posixpath.basename(previous))
     release, staging = files.join(out, release_date), files.join(out, layout.STAGING_PREFIX + release_date)
+    if not force:
+        refuse_existing_release(release)
     files.delete_tree(staging)
+    check_writable(out, staging)
+    grobid = checked_grobid(grobid_url, on_grobid_down)
     pipeline = beam.Pipeline(options=options)
     versions = parser_versions(grobid.version() if grobid else None)
     build_pipeline(pipeline, snapshot, staging, release_date, versions, query, previous, parse_cache,
                    grobid.url if grobid else None, grobid_concurrency, limits)
-    run_to_the_end(pipeline)
+    counters = run_to_the_end(pipeline)
     commit_release(staging, release)
-    log_summary(release)
-    return release
+    cache_hits = counters.get(metrics.REUSED_PARSES, 0) if parse_cache else None
+    summary = read_build_summary(files.BeamFolder(release), release, cache_hits)
+    logger.debug("counters of the run: %s", counters)
+    return BuildResult(release, counters, summary)
+
+
+def refuse_existing_release(release: str) -> None:
+    """ReleaseExistsError when `release` is taken: a local folder that exists, a store prefix with a manifest."""
+    taken = files.exists(release) if files.is_local(release) else files.exists(files.join(release, layout.MANIFEST))
+    if taken:
+        raise ReleaseExistsError(f"{release} already exists; use --force to replace it")
+
+
+def check_writable(out: str, staging: str) -> None:
+    """Write and delete one small file in the staging folder; OutNotWritableError (one line) when that fails."""
+    probe = files.join(staging, WRITE_PROBE)
+    try:
+        files.write_bytes(probe, b"")
+        FileSystems.delete([probe])
+    except OSError as exc:
+        reason = exc.strerror if files.is_local(out) and exc.strerror else str(exc).splitlines()[0][:300]
+        raise OutNotWritableError(f"cannot write to --out {out}: {reason}") from None
 
 
 def return_freed_memory_to_the_os() -> None:
@@ -138,11 +188,20 @@ def checked_grobid(grobid_url: str | None, on_grobid_down: str) -> GrobidClient 
     return grobid if use_grobid(grobid, on_grobid_down) else None
 
 
-def run_to_the_end(pipeline: beam.Pipeline) -> None:
-    """Run the pipeline and wait for it; a snapshot integrity failure on a worker becomes one SnapshotError line."""
+def run_to_the_end(pipeline: beam.Pipeline) -> dict[str, int]:
+    """Run the pipeline and wait for it; return its counters (metrics.counter_values).
+
+    A snapshot integrity failure on a worker becomes one SnapshotError line. While it
+    runs, a progress line per stage goes to stderr on a terminal: from this process's
+    tally while an in-process runner holds `run()`, then from the result's metrics when
+    the runner returns before the end (Flink, Spark, Dataflow).
+    """
+    metrics.reset_local_counts()
     try:
-        result = pipeline.run()
-        state = result.wait_until_finish()
+        with ProgressPrinter(metrics.local_counts, sys.stderr) as progress:
+            result = pipeline.run()
+            progress.source = lambda: metrics.counter_values(result)
+            state = result.wait_until_finish()
     except Exception as exc:  # a runner reports a worker's error in its own words and types
         message = find_integrity_message(str(exc))
         if message:
@@ -150,6 +209,11 @@ def run_to_the_end(pipeline: beam.Pipeline) -> None:
         raise
     if state not in (None, beam.runners.runner.PipelineState.DONE):
         raise RuntimeError(f"the pipeline ended {state}, not DONE")
+    try:
+        return metrics.counter_values(result)
+    except Exception as exc:  # a runner without metrics: the release is still good
+        logger.warning("the runner reports no metrics (%s): parse-cache hits unknown", exc)
+        return {}
 
 
 def commit_release(staging: str, release: str) -> None:
@@ -185,20 +249,3 @@ def commit_release(staging: str, release: str) -> None:
         list(pool.map(lambda name: files.copy(files.join(staging, name), files.join(release, name)), first))
     files.copy(files.join(staging, layout.MANIFEST), files.join(release, layout.MANIFEST))
     FileSystems.delete(staged)
-
-
-def log_summary(release: str) -> None:
-    """One short run summary: papers, full texts, duplicates merged, dead letters by reason."""
-    manifest = json.loads(files.read_bytes(files.join(release, layout.MANIFEST)))
-    counts = manifest["counts"]
-    reasons: dict[str, int] = {}
-    for line in files.read_bytes(files.join(release, layout.DEAD_LETTERS)).decode("utf-8").splitlines():
-        reason = json.loads(line)["reason"]
-        reasons[reason] = reasons.get(reason, 0) + 1
-    logger.info(
-        "release %s: %d papers from %d source records (%d duplicates merged), full texts: %d pdf_json, %d pmc_json; "
-        "dead letters: %d %s",
-        manifest["release_date"], counts["metadata_rows"], counts["source_records"],
-        counts["source_records"] - counts["metadata_rows"], counts["pdf_json"], counts["pmc_json"],
-        counts["dead_letters"], json.dumps(dict(sorted(reasons.items()))),
-    )

@@ -12,29 +12,63 @@ import importlib
 import logging
 import sys
 
-from dedup.errors import DedupError
 from parsers.errors import ParseError
 from release.errors import ReleaseError
 
 logger = logging.getLogger(__name__)
 
-COMMAND_NAMES = ("build", "dedup", "ingest", "load", "nightly", "parse", "publish", "validate")
-BEAM_COMMANDS = {"build"}
+COMMAND_NAMES = ("build", "dedup", "ingest", "load", "nightly", "parse", "publish", "records", "validate")
+# The loggers `-v` turns to DEBUG (our packages), and the ones kept quiet whatever the level.
+OUR_LOGGERS = ("pipeline", "parsers", "dedup", "release", "schemas")
+QUIET_LOGGERS = ("apache_beam",)
+VERBOSE_HELP = "log our packages at DEBUG (Beam stays at WARNING)"
 
 # Errors that mean "bad input or environment", reported without a traceback (and
-# pipeline.ingest's IngestError, see `is_expected_error`).
-EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ParseError, ReleaseError, DedupError, OSError, ValueError)
+# dedup's DedupError and pipeline.ingest's IngestError, see `is_expected_error`).
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ParseError, ReleaseError, OSError, ValueError)
 
 
 def make_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The `cord19` parser with every subcommand, or only with `command` (one module imported)."""
     parser = argparse.ArgumentParser(prog="cord19", description="Build CORD-19-style releases.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_NAMES:
         if command is None or name == command:
             importlib.import_module(f"pipeline.commands.{name}").register(subparsers)
+    for subparser in subparsers.choices.values():  # -v after the command too; SUPPRESS keeps one before it
+        subparser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     return parser
+
+
+def command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The subparser of `command` (its usage line goes with its usage errors)."""
+    subparsers = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+    return subparsers.choices[command]
+
+
+def refuse_unknown_flags(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]) -> None:
+    """Exit 2 with the command's usage line when `extra` holds a flag neither we nor the command's
+    pass-through (`args.pass_through(flags) -> the unknown ones`, ValueError for a bad value) know."""
+    if not extra:
+        return
+    pass_through = getattr(args, "pass_through", None)
+    subparser = command_parser(parser, args.command)
+    try:
+        unknown = pass_through(extra) if pass_through else extra
+    except ValueError as exc:
+        subparser.error(str(exc))
+    if unknown:
+        subparser.error(f"unrecognized arguments: {' '.join(unknown)}")
+
+
+def configure_logging(verbose: bool) -> None:
+    """INFO on stderr; with `verbose`, DEBUG for our packages only. Beam's loggers stay at WARNING."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for name in OUR_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.INFO)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def command_in(argv: list[str]) -> str | None:
@@ -46,26 +80,23 @@ def command_in(argv: list[str]) -> str | None:
 def is_expected_error(exc: BaseException) -> bool:
     """Whether `exc` is reported as one line rather than a traceback.
 
-    IngestError is looked up only when pipeline.ingest is loaded: only that module raises
-    it, and importing it for the check would load its dependencies into every command.
+    DedupError and IngestError are looked up only when their packages are loaded: only
+    they raise them, and importing them for the check would load their dependencies
+    (rapidfuzz, the HTTP clients) into every command.
     """
     if isinstance(exc, EXPECTED_ERRORS):
         return True
-    ingest = sys.modules.get("pipeline.ingest")
-    return ingest is not None and isinstance(exc, ingest.IngestError)
+    dedup, ingest = sys.modules.get("dedup.errors"), sys.modules.get("pipeline.ingest")
+    return (dedup is not None and isinstance(exc, dedup.DedupError)) or (
+        ingest is not None and isinstance(exc, ingest.IngestError))
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = make_parser(command_in(argv))
     args, extra = parser.parse_known_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if extra and args.command not in BEAM_COMMANDS:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    configure_logging(args.verbose)
+    refuse_unknown_flags(parser, args, extra)
     try:
         return args.run(args, extra)
     except Exception as exc:

@@ -48,6 +48,7 @@ from release.publish import publish_release
 from release.safe_tar import iter_tarball_files
 from release.storage import Storage, join_key, open_store
 from release.validate import validate_release_dir
+from schemas.records import FILTERED_REASONS
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class NightlyConfig:
     grobid_url: str | None = None
     grobid_concurrency: int = GROBID_DEFAULT_CONCURRENCY  # requests in flight per worker machine
     max_dead_letter_fraction: float = 0.05
-    ignored_dead_letter_reasons: tuple[str, ...] = ("out_of_scope", "not_a_paper")
+    ignored_dead_letter_reasons: tuple[str, ...] = FILTERED_REASONS
     beam_args: tuple[str, ...] = ()
     keep_runs: int = 3
 
@@ -311,7 +312,8 @@ def _run_locked(config: NightlyConfig, release_date: str, result: NightlyResult)
     with _step(result, "build"):
         release_dir = Path(run_build(snapshot_dir, work / "releases", release_date, previous_dir=previous_dir,
                                 grobid_url=config.grobid_url, grobid_concurrency=config.grobid_concurrency,
-                                     beam_args=list(config.beam_args), parse_cache_dir=cache_dir))
+                                     beam_args=list(config.beam_args), parse_cache_dir=cache_dir,
+                                     force=True).release)  # a rerun of the day rebuilds it
     with _step(result, "validate"):
         problems = validate_release_dir(release_dir)
         if problems:

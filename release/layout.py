@@ -7,6 +7,7 @@ these names from here; `read_manifest` and `read_previous_release` are the one w
 read a release's manifest and what a build takes from the release before it.
 """
 import csv
+import datetime
 import io
 import json
 import sys
@@ -153,20 +154,31 @@ class PreviousRelease:
     cord_uids: frozenset[str]
 
 
-def check_previous_release(folder: Folder, release_date: str) -> str | None:
-    """The date of the release in `folder` (None without a manifest); ReleaseError when it cannot be the previous one.
+def check_previous_release(folder: Folder, release_date: str, folder_name: str | None = None) -> str | None:
+    """The date of the release in `folder`; ReleaseError when it cannot be the one before `release_date`.
 
-    It must be a release (a metadata.csv) dated before `release_date`.
+    It must be a release (a metadata.csv) dated before `release_date`: by its manifest,
+    or, without one (a real CORD-19 release), by its folder name when that is a date
+    (None when neither tells).
     """
     if not folder.exists(METADATA_CSV):
         raise ReleaseError(f"--previous {folder} is not a release folder (no {METADATA_CSV})")
-    if not folder.exists(MANIFEST):
-        return None
-    with folder.open(MANIFEST) as handle:
-        previous_date = parse_manifest(handle.read(), f"{folder}/{MANIFEST}")["release_date"]
-    if previous_date >= release_date:
+    if folder.exists(MANIFEST):
+        with folder.open(MANIFEST) as handle:
+            previous_date = parse_manifest(handle.read(), f"{folder}/{MANIFEST}")["release_date"]
+    else:
+        previous_date = folder_name if folder_name and is_release_date(folder_name) else None
+    if previous_date is not None and previous_date >= release_date:
         raise ReleaseError(f"--previous {folder} is the release of {previous_date}, not one before {release_date}")
     return previous_date
+
+
+def is_release_date(name: str) -> bool:
+    """Whether `name` is a YYYY-MM-DD date (the name of a release folder)."""
+    try:
+        return datetime.date.fromisoformat(name).isoformat() == name
+    except ValueError:
+        return False
 
 
 def read_previous_release(folder: Folder) -> PreviousRelease:

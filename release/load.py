@@ -146,7 +146,7 @@ def iter_papers(source: str | Path, endpoint_url: str | None = None, work_dir: P
         for row in iter_rows(release.folder):
             stats.records += 1
             yield join_full_text(row, release.parses_root, stats)
-    logger.info("%s: %d records, full text: %d pmc_json, %d pdf_json; %d listed parse files missing",
+    logger.debug("%s: %d records, full text: %d pmc_json, %d pdf_json; %d listed parse files missing",
                 source, stats.records, stats.pmc_json, stats.pdf_json, stats.missing_files)
 
 

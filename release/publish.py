@@ -75,13 +75,20 @@ LATEST_COPY_CONCURRENCY = 4
 
 @dataclass(frozen=True)
 class PublishResult:
-    """What one publish did."""
+    """What one publish did: every object of the release's set (dated files, historical tarball and its
+    checksums, releases.json, historical_releases.html) is either uploaded or skipped (already there)."""
 
     release_date: str
     uploaded: tuple[str, ...]
     skipped: tuple[str, ...]
     uploaded_bytes: int
     latest_date: str
+
+    def line(self) -> str:
+        """`published <date>: 13 files: 3 uploaded (N bytes), 10 already there; latest is <date>`."""
+        total = len(self.uploaded) + len(self.skipped)
+        return (f"published {self.release_date}: {total} files: {len(self.uploaded)} uploaded "
+                f"({self.uploaded_bytes:,} bytes), {len(self.skipped)} already there; latest is {self.latest_date}")
 
 
 @dataclass(frozen=True)
@@ -479,13 +486,13 @@ def publish_release(release_dir: Path, storage: Storage, prefix: str = "", force
             sent += tar_future.result()
             uploaded += [tar_key, historical_checksums_key(prefix, date)]
         else:
-            skipped_keys.append(tar_key)
+            skipped_keys += [tar_key, historical_checksums_key(prefix, date)]
     entries = release_index(storage, prefix)
     page = index_html_bytes(entries, releases_with_report(storage, prefix, entries))
     for name, data in ((RELEASES_JSON, index_json_bytes(entries)), (RELEASES_HTML, page)):
-        if _write_small_verified(storage, join_key(prefix, name), data):
-            uploaded.append(join_key(prefix, name))
+        written = _write_small_verified(storage, join_key(prefix, name), data)
+        (uploaded if written else skipped_keys).append(join_key(prefix, name))
     latest_date = move_latest(storage, prefix, release, checksums)
-    logger.info("published %s to %s/%s: %d objects uploaded (%d bytes), %d already there; latest is %s",
+    logger.debug("published %s to %s/%s: %d objects uploaded (%d bytes), %d already there; latest is %s",
                 date, storage.description, prefix, len(uploaded), sent, len(skipped_keys), latest_date)
     return PublishResult(date, tuple(uploaded), tuple(skipped_keys), sent, latest_date)

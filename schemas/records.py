@@ -29,6 +29,10 @@ class DeadLetter(TypedDict):
     message: str
 
 
+# Dead-letter reasons of records left out on purpose (the scope filter), not inputs that failed.
+FILTERED_REASONS = ("not_a_paper", "out_of_scope")
+
+
 def dead_letter(stage: str, input_ref: str, error: str, reason: str, message: str,
                 source: str | None = None) -> DeadLetter:
     """A dead-letter record (schemas/dead_letter.json)."""

@@ -4,14 +4,12 @@ Kind detection by content is tested in tests/test_documents.py."""
 import json
 import logging
 import shutil
-import subprocess
-import sys
 
 from parsers.jats import parse_jats
 from pipeline.cli import main
 from schemas import schema_errors
 from schemas.records import paper_json_bytes
-from tests.support.paths import PROJECT_ROOT
+from tests.support.cli_imports import run_reporting_imports
 
 SMALL_ARTICLE = (b'<?xml version="1.0"?><article><front><article-meta>'
                  b'<article-id pub-id-type="pmc">PMC42</article-id></article-meta></front>'
@@ -86,25 +84,14 @@ def test_missing_input_is_a_failure_not_a_crash(tmp_path):
     assert (record["error"], record["reason"]) == ("FileNotFoundError", "unreadable_input")
 
 
-# Runs the CLI in a fresh interpreter and reports which heavy libraries it loaded.
-IMPORT_REPORT = """
-import json, sys
-from pipeline.cli import main
-code = main(sys.argv[1:])
-loaded = sorted(name for name in sys.modules if name.split(".")[0] in ("apache_beam", "pyarrow"))
-print(json.dumps({"code": code, "loaded": loaded}))
-"""
-
-
 def test_parse_never_imports_apache_beam_or_pyarrow(tmp_path, corpus_dir):
     (tmp_path / "a.xml").write_bytes(SMALL_ARTICLE)
     (tmp_path / "broken.xml").write_bytes(b"<article><front>")
     shutil.copyfile(corpus_dir / "pdf" / "grobid_two_pages.pdf", tmp_path / "paper.pdf")
     out = tmp_path / "out"
     inputs = [str(tmp_path / name) for name in ("a.xml", "broken.xml", "paper.pdf")]
-    result = subprocess.run([sys.executable, "-c", IMPORT_REPORT, "parse", *inputs, "--out", str(out)],
-                            cwd=PROJECT_ROOT, capture_output=True, text=True, check=True, timeout=120)
-    assert json.loads(result.stdout.splitlines()[-1]) == {"code": 1, "loaded": []}
+    report = run_reporting_imports(["parse", *inputs, "--out", str(out)], ("apache_beam", "pyarrow"))
+    assert report == {"code": 1, "loaded": []}
     assert (out / "pmc_json" / "PMC42.xml.json").is_file()
     assert len(list((out / "pdf_json").iterdir())) == 1
     assert [record["reason"] for record in read_failures(out)] == ["not_xml"]

@@ -29,7 +29,7 @@ def corpus_release(corpus_dir, tmp_path_factory):
         config = load_sources(write_sources(work, server.url))
         client = HttpClient(config.http, sleep=lambda seconds: None, session=LoopbackOnlySession())
         Ingest(config, work / "snapshot", client=client, progress=Progress(io.StringIO()), environ={}).run()
-    release = Path(run_build(work / "snapshot", work / "releases", "2020-03-13"))
+    release = Path(run_build(work / "snapshot", work / "releases", "2020-03-13").release)
     return work / "snapshot", release
 
 

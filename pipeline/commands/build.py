@@ -1,6 +1,7 @@
-"""`cord19 build`: run the Beam pipeline from a snapshot to `OUT/<date>/`."""
+"""`cord19 build`: run the Beam pipeline from a snapshot to `OUT/<date>/`, then print its summary."""
 import argparse
 import datetime
+import sys
 
 from parsers.documents import DEFAULT_LIMITS, InputLimits, MiB
 from parsers.grobid import DEFAULT_CONCURRENCY
@@ -30,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "build",
         help="build a release from a snapshot with Apache Beam",
-        description="Unknown flags (--runner, --direct_num_workers, ...) go to Beam's PipelineOptions.",
+        description="Flags of Beam's PipelineOptions (--runner, --direct_num_workers, ...) go to Beam; "
+        "any other unknown flag is a usage error (exit 2).",
     )
     parser.add_argument("--snapshot", default=None,
                         help="snapshot folder or store URL, e.g. s3://bucket/snapshot (default: the bundled sample)")
@@ -50,13 +52,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="JATS documents over this many MiB are dead letters (input_too_large), never read")
     parser.add_argument("--max-pdf-mb", type=positive_int, default=DEFAULT_LIMITS.pdf_bytes // MiB, metavar="MB",
                         help="PDFs over this many MiB are dead letters (input_too_large), never read")
-    parser.set_defaults(run=run)
+    parser.add_argument("--force", action="store_true", help="replace a release already at OUT/<date>")
+    parser.set_defaults(run=run, pass_through=unknown_beam_flags)
+
+
+def unknown_beam_flags(flags: list[str]) -> list[str]:
+    """The flags of `flags` that are not Beam pipeline options (imports Beam: only `build` calls it)."""
+    from pipeline.stages.options import unknown_flags
+
+    return unknown_flags(flags)
 
 
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from pipeline.build import run_build  # imported here: Beam is slow to import and other commands don't need it
 
-    run_build(
+    result = run_build(
         snapshot_dir=args.snapshot or str(bundled_sample_snapshot()),
         out_dir=args.out,
         release_date=args.release_date or today_utc(),
@@ -68,5 +78,10 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
         grobid_concurrency=args.grobid_concurrency,
         endpoint_url=args.endpoint_url,
         limits=InputLimits(xml_bytes=args.max_xml_mb * MiB, pdf_bytes=args.max_pdf_mb * MiB),
+        force=args.force,
     )
+    from release.summary import summary_lines
+
+    for line in summary_lines(result.summary):
+        sys.stdout.write(line + "\n")
     return 0

@@ -111,13 +111,16 @@ def read_input(path: Path, limits) -> bytes:
 def run(args: argparse.Namespace, beam_args: list[str]) -> int:
     from parsers.documents import InputLimits, input_kind, parse_document, use_grobid
     from parsers.errors import ParseError
-    from parsers.grobid import GrobidClient
     from schemas.files import atomic_write_bytes
     from schemas.records import dead_letter_from_error, paper_json_bytes
 
     paths = expand_inputs(args.inputs)
     limits = InputLimits(xml_bytes=args.max_xml_mb * MiB, pdf_bytes=args.max_pdf_mb * MiB)
-    grobid = GrobidClient(args.grobid_url, cache_dir=args.grobid_cache) if args.grobid_url else None
+    grobid = None
+    if args.grobid_url:
+        from parsers.grobid import GrobidClient  # requests loads only for GROBID
+
+        grobid = GrobidClient(args.grobid_url, cache_dir=args.grobid_cache)
     if grobid is not None and not use_grobid(grobid, args.on_grobid_down):
         grobid = None
     args.out.mkdir(parents=True, exist_ok=True)

@@ -27,8 +27,5 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
     keep_credentials_out_of_logs()
     storage, prefix = open_store(args.dest, endpoint_url=args.endpoint_url)
     result = publish_release(args.release_dir, storage, prefix, force=args.force)
-    print(
-        f"published {result.release_date}: {len(result.uploaded)} objects uploaded "
-        f"({result.uploaded_bytes} bytes), {len(result.skipped)} already there; latest is {result.latest_date}"
-    )
+    print(result.line())
     return 0
