@@ -50,6 +50,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="JATS documents over this many MiB are dead letters (input_too_large), never read")
     parser.add_argument("--max-pdf-mb", type=positive_int, default=DEFAULT_LIMITS.pdf_bytes // MiB, metavar="MB",
                         help="PDFs over this many MiB are dead letters (input_too_large), never read")
+    parser.add_argument("--embedding-model", default="hashing-768", metavar="NAME_OR_PATH",
+                        help="what embeds each paper's title and abstract: hashing-768 (default: lexical, no "
+                             "download), a Hugging Face model folder or hub name such as allenai/specter "
+                             "(needs the embeddings extra)")
     parser.set_defaults(run=run)
 
 
@@ -68,5 +72,6 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
         grobid_concurrency=args.grobid_concurrency,
         endpoint_url=args.endpoint_url,
         limits=InputLimits(xml_bytes=args.max_xml_mb * MiB, pdf_bytes=args.max_pdf_mb * MiB),
+        embedding_model=args.embedding_model,
     )
     return 0
