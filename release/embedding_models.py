@@ -217,7 +217,8 @@ class SentenceTransformerModel:
 
         self.model = SentenceTransformer(location, device=_device())
         self.sep = getattr(self.model.tokenizer, "sep_token", None) or " "
-        self.dimensions = int(self.model.get_sentence_embedding_dimension() or 0)
+        width = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimensions = int(width() or 0)
 
     def _encode(self, papers: list[tuple[str, str]]) -> np.ndarray:
         texts = [f"{title.strip()}{self.sep}{abstract.strip()}" if abstract.strip() else title.strip()
