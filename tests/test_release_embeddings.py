@@ -111,20 +111,12 @@ def test_the_tarball_is_what_tarfile_writes_for_the_csv(tmp_path):
     assert gzip.decompress(out.getvalue()) == serial.getvalue()
 
 
-def tiny_bert(folder, seed=7):
-    """A tiny BERT with random weights (fixed seed) and a tiny WordPiece vocabulary, saved as Hugging Face saves it."""
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
-    words = "remdesivir adults with severe covid trial of a randomised placebo bat ecology caves wings in".split()
-    vocab = folder / "vocab.txt"
-    folder.mkdir()
-    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words, "-", ",", "."]) + "\n")
-    torch.manual_seed(seed)
-    config = transformers.BertConfig(vocab_size=len(vocab.read_text().split()), hidden_size=32, num_hidden_layers=2,
-                                     num_attention_heads=2, intermediate_size=37, max_position_embeddings=64)
-    transformers.BertModel(config).eval().save_pretrained(folder)
-    transformers.BertTokenizerFast(vocab_file=str(vocab), do_lower_case=True).save_pretrained(folder)
-    return folder
+def tiny_bert(folder):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from tests.support.tiny_models import tiny_bert as make
+
+    return make(folder)
 
 
 def test_a_tiny_bert_saved_locally_loads_offline_and_embeds_with_cls_pooling(tmp_path, monkeypatch):
