@@ -124,7 +124,7 @@ def assemble_release(folder: Folder, inputs: AssemblyInputs) -> dict:
     _write_bytes(folder, CHANGELOG, text, written)
     _write_bytes(folder, REPORT, report_html(counts, facts, previous.release_date, inputs.source_record_count), written)
     written[REGISTRY] = _hash_existing(folder, REGISTRY)
-    header = {
+    header: dict = {
         "release_date": inputs.release_date,
         "previous_release": previous.release_date,
         "schema_versions": schema_versions(),

@@ -56,7 +56,8 @@ def text_sha256(title: str, abstract: str) -> str:
 
 def csv_row(cord_uid: str, vector: np.ndarray) -> str:
     """One row of the CSV: the cord_uid, then each float32 as the repr of its double."""
-    return cord_uid + "," + ",".join(map(repr, vector.astype(np.float64).tolist()))
+    values: list = vector.astype(np.float64).tolist()
+    return cord_uid + "," + ",".join(map(repr, values))
 
 
 def vector_line(cord_uid: str, digest: str, vector_bytes: bytes) -> str:

@@ -94,7 +94,8 @@ def _parses_root(folder: Path, scratch: Path, limits: ArchiveLimits) -> Path | N
 
 @contextlib.contextmanager
 def open_release(source: str | Path, endpoint_url: str | None = None, work_dir: Path | None = None,
-                 limits: ArchiveLimits = DEFAULT_LIMITS, names: tuple[str, ...] = LOAD_FILES) -> Iterator[OpenedRelease]:
+                 limits: ArchiveLimits = DEFAULT_LIMITS,
+                 names: tuple[str, ...] = LOAD_FILES) -> Iterator[OpenedRelease]:
     """Make any kind of release source readable on local disk for the duration of the block."""
     with open_release_source(source, names, endpoint_url, work_dir, limits) as release:
         with tempfile.TemporaryDirectory(dir=work_dir, prefix="cord19-load-") as scratch:
