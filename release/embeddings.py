@@ -27,7 +27,7 @@ import json
 import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, cast
 
 import numpy as np
 import pyarrow as pa
@@ -56,7 +56,7 @@ def text_sha256(title: str, abstract: str) -> str:
 
 def csv_row(cord_uid: str, vector: np.ndarray) -> str:
     """One row of the CSV: the cord_uid, then each float32 as the repr of its double."""
-    values: list = vector.astype(np.float64).tolist()
+    values = cast(list[float], vector.astype(np.float64).tolist())
     return cord_uid + "," + ",".join(map(repr, values))
 
 
