@@ -43,11 +43,14 @@ def papers(count: int, changed_every: int = 0) -> list[dict]:
     return rows
 
 
-def run_stage(rows, staging: Path, spec, previous: str | None = None) -> tuple[float, list]:
+def run_stage(count: int, changed_every: int, staging: Path, spec, previous: str | None = None) -> tuple[float, list]:
+    """The stage over `papers(count, changed_every)`, made inside the pipeline (a Create of the rows would pickle
+    them all into the graph, which costs more than the stage)."""
     collected = staging.parent / (staging.name + ".parts.json")
     start = time.perf_counter()
     with beam.Pipeline(options=make_pipeline_options([])) as p:
-        out = p | beam.Create(rows) | EmbedPapers(str(staging), spec, previous)
+        rows = p | beam.Create([(count, changed_every)]) | beam.FlatMap(lambda args: papers(*args))
+        out = rows | EmbedPapers(str(staging), spec, previous)
         _ = (out | beam.Map(lambda part: json.dumps(part.__dict__)) | beam.combiners.ToList()
              | beam.Map(lambda lines: collected.write_text("\n".join(lines))))
     elapsed = time.perf_counter() - start
@@ -109,17 +112,16 @@ def main() -> int:
         scratch = Path(scratch_name)
         spec = resolve(args.model, scratch)
         if args.child:
-            run_stage(papers(args.child), scratch / "rss", spec)
+            run_stage(args.child, 0, scratch / "rss", spec)
             return 0
         rows = papers(args.papers)
         floor = bare_encode(rows, spec)
-        full, parts = run_stage(rows, scratch / "full", spec)
+        full, parts = run_stage(args.papers, 0, scratch / "full", spec)
         print(f"model {spec.name} ({spec.kind}), {args.papers} papers, batch {DEFAULT_BATCH_SIZE}")
         print(f"bare encode: {floor:.2f} s ({args.papers / floor:.0f} papers/s)")
         print(f"EmbedPapers: {full:.2f} s ({args.papers / full:.0f} papers/s), ratio to the floor {floor / full:.2f}x")
         previous = previous_release(scratch / "previous", scratch / "full", parts, spec)
-        nightly_rows = papers(args.papers, changed_every=100)
-        nightly, nightly_parts = run_stage(nightly_rows, scratch / "nightly", spec, previous)
+        nightly, nightly_parts = run_stage(args.papers, 100, scratch / "nightly", spec, previous)
         embedded = sum(part.embedded for part in nightly_parts)
         print(f"1%-changed nightly: {nightly:.2f} s, {embedded} embedded, "
               f"{sum(part.reused for part in nightly_parts)} reused: {100 * nightly / full:.1f}% of the full run")
