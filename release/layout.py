@@ -143,7 +143,7 @@ def read_manifest(release_dir: Path) -> dict:
 
 
 # The files of the release before that a build reads (what a nightly run fetches of it).
-PREVIOUS_RELEASE_FILES = (MANIFEST, METADATA_CSV, CHANGELOG, REGISTRY)
+PREVIOUS_RELEASE_FILES = (MANIFEST, METADATA_CSV, CHANGELOG, REGISTRY, EMBEDDINGS_PARQUET)
 
 
 @dataclass(frozen=True)
