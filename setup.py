@@ -39,6 +39,11 @@ setup(
         "dev": [
             "pubmed-parser>=0.5.1",  # benchmarks/bench_parsers.py compares our JATS parse with it
         ],
+        "embeddings": [  # --embedding-model with a Hugging Face or sentence-transformers model (README: cost)
+            "torch>=2.2",
+            "transformers>=4.40",
+            "sentence-transformers>=3.0",
+        ],
         "lint": [  # .ci/run; settings in pyproject.toml. Pinned: a new release may add checks.
             "ruff==0.17.6",
             "mypy==2.4.1",

@@ -33,6 +33,7 @@ from pipeline.snapshot import SnapshotError, find_integrity_message
 from pipeline.stages import DEAD_LETTERS, files, metrics
 from pipeline.stages.assign_cord_uids import CHANGES, REGISTRY_WRITTEN, AssignCordUids
 from pipeline.stages.cluster_papers import REPORT, ClusterPapers
+from pipeline.stages.embed_papers import EmbedPapers
 from pipeline.stages.filter_by_query import FilterByQuery
 from pipeline.stages.harmonize import PLACED, HarmonizeMetadata
 from pipeline.stages.options import make_pipeline_options
@@ -43,6 +44,7 @@ from pipeline.stages.write_release import WriteRelease
 from release import layout
 from release.errors import ReleaseError
 from release.summary import BuildSummary, read_build_summary
+from release.embedding_models import DEFAULT_MODEL, ModelSpec, resolve_model
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +73,9 @@ class BuildResult:
 def build_pipeline(p: beam.Pipeline, snapshot: str, staging: str, release_date: str, versions: dict[str, str],
                    query: dict | None = None, previous: str | None = None, parse_cache: str | None = None,
                    grobid_url: str | None = None, grobid_concurrency: int = DEFAULT_CONCURRENCY,
-                   limits: InputLimits = DEFAULT_LIMITS) -> None:
+                   limits: InputLimits = DEFAULT_LIMITS, embedding_model: ModelSpec | None = None) -> None:
     """Add every stage of a build to pipeline `p` (all arguments are locations or small settings)."""
+    model = embedding_model or resolve_model(DEFAULT_MODEL)
     store = files.store_flags(p.options)
     read = p | "ReadSourceRecords" >> ReadSourceRecords(snapshot, store)
     clustered = read.records | "ClusterPapers" >> ClusterPapers()
@@ -93,6 +96,7 @@ def build_pipeline(p: beam.Pipeline, snapshot: str, staging: str, release_date: 
         | "MembersPerPaper" >> beam.MapTuple(lambda sort_key, summary: summary.members)
         | "CountSourceRecords" >> beam.CombineGlobally(sum)
     )
+    embeddings = validated.valid | "EmbedPapers" >> EmbedPapers(staging, model, previous, store)
     _ = {
         "rows": validated.valid,
         "dead_letters": dead_letters,
@@ -101,13 +105,16 @@ def build_pipeline(p: beam.Pipeline, snapshot: str, staging: str, release_date: 
         "changes": assigned[CHANGES],
         "source_records": source_records,
         "registry_written": assigned[REGISTRY_WRITTEN],
-    } | "WriteRelease" >> WriteRelease(staging, release_date, versions, previous, store)
+        "embeddings": embeddings,
+    } | "WriteRelease" >> WriteRelease(staging, release_date, versions, previous, store,
+                                       (model.manifest_entry(), model.dimensions))
 
 
 def run_build(snapshot_dir, out_dir, release_date: str, previous_dir=None, grobid_url: str | None = None,
               beam_args: list[str] | tuple = (), parse_cache_dir=None, on_grobid_down: str = "fail",
               grobid_concurrency: int = DEFAULT_CONCURRENCY, endpoint_url: str | None = None,
-              limits: InputLimits = DEFAULT_LIMITS, force: bool = False) -> BuildResult:
+              limits: InputLimits = DEFAULT_LIMITS, force: bool = False,
+              embedding_model: str = DEFAULT_MODEL) -> BuildResult:
     """Build the release of `release_date` from `snapshot_dir` into `out_dir/<date>/`; return where and what.
 
     Every location may be a local path or a store URL (s3://, gs://); `endpoint_url` is
@@ -116,6 +123,8 @@ def run_build(snapshot_dir, out_dir, release_date: str, previous_dir=None, grobi
     the PDFs with pdfminer.six instead. Documents over `limits` are dead letters, never read.
     An existing release of that date is refused unless `force`. A progress line per stage
     goes to stderr while the pipeline runs, when stderr is a terminal.
+    `embedding_model` names the model that embeds each paper's title and abstract
+    (release/embedding_models.py; resolved here, before any graph is built).
     """
     return_freed_memory_to_the_os()
     beam_args = [*beam_args, *([f"--s3_endpoint_url={endpoint_url}"] if endpoint_url else [])]
@@ -127,6 +136,7 @@ def run_build(snapshot_dir, out_dir, release_date: str, previous_dir=None, grobi
     query = read_snapshot(snapshot).get("query")  # and fail early, before any graph is built
     if previous:
         layout.check_previous_release(files.BeamFolder(previous), release_date, posixpath.basename(previous))
+    model = resolve_model(embedding_model)
     release, staging = files.join(out, release_date), files.join(out, layout.STAGING_PREFIX + release_date)
     if not force:
         refuse_existing_release(release)
@@ -136,7 +146,7 @@ def run_build(snapshot_dir, out_dir, release_date: str, previous_dir=None, grobi
     pipeline = beam.Pipeline(options=options)
     versions = parser_versions(grobid.version() if grobid else None)
     build_pipeline(pipeline, snapshot, staging, release_date, versions, query, previous, parse_cache,
-                   grobid.url if grobid else None, grobid_concurrency, limits)
+                   grobid.url if grobid else None, grobid_concurrency, limits, model)
     counters = run_to_the_end(pipeline)
     commit_release(staging, release)
     cache_hits = counters.get(metrics.REUSED_PARSES, 0) if parse_cache else None

@@ -24,6 +24,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from release.embeddings import EmbeddingPart, release_dimensions, write_parquet, write_tarball
 from release.folders import Folder, LocalFolder
 from release.layout import (
     CHANGELOG,
@@ -32,6 +33,8 @@ from release.layout import (
     DEDUP_REPORT,
     DEDUP_REPORT_PARTS,
     DOCUMENT_PARSES,
+    EMBEDDINGS_PARQUET,
+    EMBEDDINGS_TARBALL,
     MANIFEST,
     METADATA_CSV,
     METADATA_PARQUET,
@@ -88,6 +91,16 @@ class AssemblyInputs:
     tarball_fragments: list[tuple[str, int]]  # (part name, raw tar bytes), in tarball order
     cord_uid_changes: dict = field(default_factory=dict)
     previous: PreviousRelease | None = None
+    embeddings: "EmbeddingsInputs | None" = None  # None: a release without embeddings (small test releases)
+
+
+@dataclass(frozen=True)
+class EmbeddingsInputs:
+    """The model that embedded the papers (release.embedding_models.ModelSpec.manifest_entry) and the parts."""
+
+    model: dict
+    parts: list[EmbeddingPart]
+    dimensions: int | None = None  # the model's width, for a release without papers
 
 
 def assemble_release(folder: Folder, inputs: AssemblyInputs) -> dict:
@@ -99,18 +112,19 @@ def assemble_release(folder: Folder, inputs: AssemblyInputs) -> dict:
     dead_letters, reasons = _write_dead_letters(folder, inputs.dead_letter_parts, counts, written)
     report_entries = _write_dedup_report(folder, inputs.dedup_report_parts, counts, written)
     _write_tarball(folder, inputs.tarball_fragments, written)
+    embeddings = _write_embeddings(folder, inputs.release_date, inputs.embeddings, written)
     folder_counts = _parse_folder_counts(folder, previous.parse_files)
     facts = ChangelogFacts(
         release_date=inputs.release_date, metadata_rows=rows, new_cord_uids=counts.cord_uids.added,
         removed_cord_uids=counts.cord_uids.removed,
         pdf_json=folder_counts["pdf_json"], pmc_json=folder_counts["pmc_json"],
-        cord_uid_changes=inputs.cord_uid_changes, dead_letter_counts=reasons,
+        cord_uid_changes=inputs.cord_uid_changes, dead_letter_counts=reasons, embeddings=embeddings,
     )
     text = cumulative_changelog(changelog_section(facts), previous.changelog).encode("utf-8")
     _write_bytes(folder, CHANGELOG, text, written)
     _write_bytes(folder, REPORT, report_html(counts, facts, previous.release_date, inputs.source_record_count), written)
     written[REGISTRY] = _hash_existing(folder, REGISTRY)
-    header = {
+    header: dict = {
         "release_date": inputs.release_date,
         "previous_release": previous.release_date,
         "schema_versions": schema_versions(),
@@ -125,6 +139,9 @@ def assemble_release(folder: Folder, inputs: AssemblyInputs) -> dict:
             "dedup_report_entries": report_entries,
         },
     }
+    if embeddings is not None:
+        header["embeddings"] = embeddings
+        header["counts"]["embeddings"] = embeddings["rows"]
     entries = heapq.merge(sorted(written.values()), _parse_file_entries(folder))
     with folder.create(MANIFEST) as out:
         write_manifest(out, header, entries)
@@ -191,6 +208,25 @@ def _write_tarball(folder: Folder, fragments: list[tuple[str, int]], written: di
                     out.write(block)
         write_end_of_archive(out, sum(length for _, length in fragments))
     written[TARBALL] = (TARBALL, out.size, out.sha256())
+
+
+def _write_embeddings(folder: Folder, release_date: str, inputs: EmbeddingsInputs | None,
+                      written: dict[str, FileEntry]) -> dict | None:
+    """cord_19_embeddings.tar.gz and .parquet from the parts; the manifest's entry for them (None without)."""
+    if inputs is None:
+        return None
+    dimensions = release_dimensions(inputs.parts, inputs.dimensions)
+    with folder.create(EMBEDDINGS_TARBALL) as raw:
+        out = HashingWriter(raw)
+        write_tarball(out, folder, release_date, inputs.parts)
+    written[EMBEDDINGS_TARBALL] = (EMBEDDINGS_TARBALL, out.size, out.sha256())
+    with folder.create(EMBEDDINGS_PARQUET) as raw:
+        out = HashingWriter(raw)
+        write_parquet(out, folder, inputs.parts, dimensions)
+    written[EMBEDDINGS_PARQUET] = (EMBEDDINGS_PARQUET, out.size, out.sha256())
+    return {**inputs.model, "dimensions": dimensions, "rows": sum(part.rows for part in inputs.parts),
+            "embedded": sum(part.embedded for part in inputs.parts),
+            "reused": sum(part.reused for part in inputs.parts)}
 
 
 def _parse_file_entries(folder: Folder) -> Iterator[FileEntry]:

@@ -33,6 +33,8 @@ REGISTRY = "cord_uid_registry.json"
 DEAD_LETTERS = "dead_letters.jsonl"
 DEDUP_REPORT = "dedup_report.jsonl"
 REPORT = "report.html"  # the release drawn as charts, self-contained (release/report.py)
+EMBEDDINGS_TARBALL = "cord_19_embeddings.tar.gz"  # one headerless CSV, as CORD-19 (release/embeddings.py)
+EMBEDDINGS_PARQUET = "cord_19_embeddings.parquet"  # cord_uid, text_sha256, embedding (fixed-size float32 list)
 
 STAGING_PREFIX = ".staging-"
 # Inside a staging folder, what the workers write for the final assembly; never part of a release.
@@ -44,6 +46,7 @@ DEAD_LETTER_PARTS = f"{PARTS_FOLDER}/dead_letters"  # <n>.jsonl: sorted dead-let
 DEDUP_REPORT_PARTS = f"{PARTS_FOLDER}/dedup_report"  # <n>.jsonl: sorted report lines
 PARSE_FILES_PART = f"{PARTS_FOLDER}/parse_files.tsv"  # sorted `<path>\t<size>\t<sha256>` of every parse file
 TARBALL_PARTS = f"{PARTS_FOLDER}/tarball"  # <n>.gz: one gzip member of document_parses.tar.gz each
+EMBEDDING_PARTS = f"{PARTS_FOLDER}/embeddings"  # <n>.csv.gz (CSV rows, one gzip member) and <n>.vectors
 CORD_UID_CHANGES = f"{WORK_FOLDER}/cord_uid_changes.json"  # merged, split and retired cord_uids
 PDF_JSON_SUFFIX = ".json"
 PMC_JSON_SUFFIX = ".xml.json"
@@ -141,7 +144,7 @@ def read_manifest(release_dir: Path) -> dict:
 
 
 # The files of the release before that a build reads (what a nightly run fetches of it).
-PREVIOUS_RELEASE_FILES = (MANIFEST, METADATA_CSV, CHANGELOG, REGISTRY)
+PREVIOUS_RELEASE_FILES = (MANIFEST, METADATA_CSV, CHANGELOG, REGISTRY, EMBEDDINGS_PARQUET)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,10 @@ releases read the same way.
 
 Each record is the metadata row (the 19 columns, as strings) plus `full_text_source`
 ("pmc_json", "pdf_json" or None) and `full_text` (the parse), preferring the pmc_json
-parse when both exist, as CORD-19 advised. Tarballs are read with `release.safe_tar`
+parse when both exist, as CORD-19 advised; with `embeddings=True`, also `embedding`
+(the paper's vector, or None), read in step with metadata.csv from
+cord_19_embeddings.parquet, or from the CSV inside cord_19_embeddings.tar.gz (a real
+CORD-19 release). Tarballs are read with `release.safe_tar`
 (no absolute paths, no `..`, no links or devices, bounded expansion, gzip trailers
 checked); files of a folder are opened with `release.safe_paths` (a symbolic or hard
 link, a device or FIFO refuses the release; a metadata path that would leave
@@ -21,6 +24,7 @@ import io
 import json
 import logging
 import sys
+import tarfile
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,8 +33,17 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from release.embeddings import iter_csv_vectors, iter_parquet_vectors
 from release.errors import NotAReleaseError, UnsafePathError
-from release.layout import DOCUMENT_PARSES, METADATA_CSV, PDF_JSON, PMC_JSON, TARBALL
+from release.layout import (
+    DOCUMENT_PARSES,
+    EMBEDDINGS_PARQUET,
+    EMBEDDINGS_TARBALL,
+    METADATA_CSV,
+    PDF_JSON,
+    PMC_JSON,
+    TARBALL,
+)
 from release.safe_paths import FOLDER, MISSING, entry_kind, open_release_file, parse_file_name, read_release_bytes
 from release.safe_tar import DEFAULT_LIMITS, ArchiveLimits, extract_tarball_safely
 from release.source import open_release_source
@@ -43,6 +56,7 @@ FULL_TEXT_KINDS = (PMC_JSON, PDF_JSON)  # in order of preference
 RECORD_COLUMNS = METADATA_COLUMNS + ("full_text_source", "full_text")
 TABLE_BATCH_ROWS = 1000
 LOAD_FILES = (METADATA_CSV, TARBALL)  # what is fetched of a release on a store
+EMBEDDING_FILES = (EMBEDDINGS_PARQUET,)  # fetched too when records carry their vectors
 
 
 @dataclass(frozen=True)
@@ -80,9 +94,10 @@ def _parses_root(folder: Path, scratch: Path, limits: ArchiveLimits) -> Path | N
 
 @contextlib.contextmanager
 def open_release(source: str | Path, endpoint_url: str | None = None, work_dir: Path | None = None,
-                 limits: ArchiveLimits = DEFAULT_LIMITS) -> Iterator[OpenedRelease]:
+                 limits: ArchiveLimits = DEFAULT_LIMITS,
+                 names: tuple[str, ...] = LOAD_FILES) -> Iterator[OpenedRelease]:
     """Make any kind of release source readable on local disk for the duration of the block."""
-    with open_release_source(source, LOAD_FILES, endpoint_url, work_dir, limits) as release:
+    with open_release_source(source, names, endpoint_url, work_dir, limits) as release:
         with tempfile.TemporaryDirectory(dir=work_dir, prefix="cord19-load-") as scratch:
             yield OpenedRelease(release.folder, _parses_root(release.folder, Path(scratch), limits))
 
@@ -138,28 +153,76 @@ def iter_rows(release_folder: Path) -> Iterator[dict[str, str]]:
         yield from reader
 
 
+def _csv_vectors_in_tarball(folder: Path) -> Iterator[tuple[str, list[float]]]:
+    """The rows of the CSV inside cord_19_embeddings.tar.gz, streamed (regular files only, nothing extracted)."""
+    with open_release_file(folder, EMBEDDINGS_TARBALL) as raw, tarfile.open(fileobj=raw, mode="r|gz") as archive:
+        for member in archive:
+            if member.isfile() and member.name.endswith(".csv"):
+                handle = archive.extractfile(member)
+                if handle is not None:
+                    yield from iter_csv_vectors(io.TextIOWrapper(handle, encoding="utf-8", newline=""))
+                return
+
+
+def iter_vectors(folder: Path) -> Iterator[tuple[str, list[float]]]:
+    """(cord_uid, vector) of a release's embeddings, in file order: the Parquet file, else the tarball's CSV."""
+    if entry_kind(folder, EMBEDDINGS_PARQUET) != MISSING:
+        with open_release_file(folder, EMBEDDINGS_PARQUET) as handle:
+            yield from iter_parquet_vectors(handle)
+    elif entry_kind(folder, EMBEDDINGS_TARBALL) != MISSING:
+        yield from _csv_vectors_in_tarball(folder)
+    else:
+        logger.warning("%s has no embeddings: records will have none", folder)
+
+
+class VectorsInStep:
+    """Vectors read in step with metadata.csv: a row gets the next vector when that vector is its cord_uid's."""
+
+    def __init__(self, vectors: Iterator[tuple[str, list[float]]]):
+        self._vectors = vectors
+        self._next = next(vectors, None)
+
+    def vector_for(self, cord_uid: str) -> list[float] | None:
+        if self._next is None or self._next[0] != cord_uid:
+            return None
+        vector = self._next[1]
+        self._next = next(self._vectors, None)
+        return vector
+
+
 def iter_papers(source: str | Path, endpoint_url: str | None = None, work_dir: Path | None = None,
-                stats: LoadStats | None = None, limits: ArchiveLimits = DEFAULT_LIMITS) -> Iterator[dict]:
-    """One joined record per metadata row of the release at `source`, in metadata.csv order."""
+                stats: LoadStats | None = None, limits: ArchiveLimits = DEFAULT_LIMITS,
+                embeddings: bool = False) -> Iterator[dict]:
+    """One joined record per metadata row of the release at `source`, in metadata.csv order.
+
+    With `embeddings`, each record also has `embedding`: its vector, or None when the release has none for it.
+    """
     stats = stats if stats is not None else LoadStats()
-    with open_release(source, endpoint_url=endpoint_url, work_dir=work_dir, limits=limits) as release:
+    names = LOAD_FILES + (EMBEDDING_FILES if embeddings else ())
+    with open_release(source, endpoint_url=endpoint_url, work_dir=work_dir, limits=limits, names=names) as release:
+        vectors = VectorsInStep(iter_vectors(release.folder)) if embeddings else None
         for row in iter_rows(release.folder):
             stats.records += 1
-            yield join_full_text(row, release.parses_root, stats)
+            record = join_full_text(row, release.parses_root, stats)
+            if vectors is not None:
+                record["embedding"] = vectors.vector_for(record["cord_uid"])
+            yield record
     logger.debug("%s: %d records, full text: %d pmc_json, %d pdf_json; %d listed parse files missing",
                 source, stats.records, stats.pmc_json, stats.pdf_json, stats.missing_files)
 
 
 TABLE_SCHEMA = pa.schema([(column, pa.string()) for column in RECORD_COLUMNS])
+EMBEDDING_FIELD = pa.field("embedding", pa.list_(pa.float32()))
 
 
 def _table_batch(records: list[dict]) -> pa.Table:
+    schema = TABLE_SCHEMA.append(EMBEDDING_FIELD) if records and "embedding" in records[0] else TABLE_SCHEMA
     rows = [
         {**record, "full_text": None if record["full_text"] is None
          else json.dumps(record["full_text"], ensure_ascii=False)}
         for record in records
     ]
-    return pa.Table.from_pylist(rows, schema=TABLE_SCHEMA)
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 def _batches(records: Iterable[dict]) -> Iterator[list[dict]]:
@@ -198,8 +261,13 @@ def write_parquet(records: Iterable[dict], path: Path) -> int:
     """Write the records as Parquet in batches (bounded memory); return the number of records."""
     count = 0
     with atomic_output(path) as out:
-        with pq.ParquetWriter(out, TABLE_SCHEMA, compression="zstd") as writer:
-            for batch in _batches(records):
-                writer.write_table(_table_batch(batch))
-                count += len(batch)
+        writer = None
+        for batch in _batches(records):
+            table = _table_batch(batch)
+            writer = writer or pq.ParquetWriter(out, table.schema, compression="zstd")
+            writer.write_table(table)
+            count += len(batch)
+        if writer is None:
+            writer = pq.ParquetWriter(out, TABLE_SCHEMA, compression="zstd")
+        writer.close()
     return count

@@ -21,7 +21,7 @@ from schemas import METADATA_COLUMNS
 
 # Bump when the bytes of a release file change for the same content (the sample
 # release's checksum list records it beside the schema and parser versions).
-WRITER_VERSION = "3"  # 3: report.html
+WRITER_VERSION = "4"  # 3: report.html; 4: cord_19_embeddings.tar.gz and .parquet
 
 MULTI_VALUE_SEPARATOR = "; "
 LIST_COLUMNS = ("sha", "source_x", "authors", "pdf_json_files", "pmc_json_files", "url")
@@ -151,6 +151,7 @@ class ChangelogFacts:
     pmc_json: tuple[int, int, int]
     cord_uid_changes: dict = field(default_factory=dict)  # "merged"/"split": [{old, new}], "removed": [uid]
     dead_letter_counts: dict[str, int] = field(default_factory=dict)  # "stage/reason" -> count
+    embeddings: dict | None = None  # the manifest's "embeddings" entry: model, revision, rows, embedded, reused
 
 
 def changelog_section(facts: ChangelogFacts) -> str:
@@ -166,6 +167,10 @@ def changelog_section(facts: ChangelogFacts) -> str:
         f"  PDF - {pdfs} json (new: {new_pdfs}, removed: {removed_pdfs})",
         f"  PMC - {pmcs} json (new: {new_pmcs}, removed: {removed_pmcs})",
     ]
+    if facts.embeddings is not None:
+        entry = facts.embeddings
+        lines += ["", f"Embeddings: {entry['model']} (revision {entry['revision']}) - {entry['rows']} vectors "
+                      f"(embedded: {entry['embedded']}, reused: {entry['reused']})"]
     changes = facts.cord_uid_changes
     for title, key in (("Merged CORD UIDs (old -> new):", "merged"), ("Split CORD UIDs (old -> new):", "split")):
         pairs = changes.get(key, [])

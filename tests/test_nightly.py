@@ -49,8 +49,8 @@ def test_two_nights_against_s3_on_fresh_hosts(moto_s3, s3_bucket, tmp_path: Path
     first = run_nightly(load_nightly_config(write_config(tmp_path / "host1", store, endpoint_url=moto_s3.url,
                                                          snapshot=sample)), "2026-01-05")
     assert (first.status, first.exit_code, first.previous_date) == ("ok", EXIT_OK, None), first.line()
-    # 9 dated files, the historical tarball and its checksums, releases.json and historical_releases.html
-    assert first.counts["metadata_rows"] > 0 and first.published_objects == 13
+    # 11 dated files, the historical tarball and its checksums, releases.json and historical_releases.html
+    assert first.counts["metadata_rows"] > 0 and first.published_objects == 15
 
     config = load_nightly_config(write_config(tmp_path / "host2", store, endpoint_url=moto_s3.url, snapshot=sample))
     second = run_nightly(config, "2026-01-06")

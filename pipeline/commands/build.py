@@ -53,6 +53,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-pdf-mb", type=positive_int, default=DEFAULT_LIMITS.pdf_bytes // MiB, metavar="MB",
                         help="PDFs over this many MiB are dead letters (input_too_large), never read")
     parser.add_argument("--force", action="store_true", help="replace a release already at OUT/<date>")
+    parser.add_argument("--embedding-model", default="hashing-768", metavar="NAME_OR_PATH",
+                        help="what embeds each paper's title and abstract: hashing-768 (default: lexical, no "
+                             "download), a Hugging Face model folder or hub name such as allenai/specter "
+                             "(needs the embeddings extra)")
     parser.set_defaults(run=run, pass_through=unknown_beam_flags)
 
 
@@ -79,6 +83,7 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
         endpoint_url=args.endpoint_url,
         limits=InputLimits(xml_bytes=args.max_xml_mb * MiB, pdf_bytes=args.max_pdf_mb * MiB),
         force=args.force,
+        embedding_model=args.embedding_model,
     )
     from release.summary import summary_lines
 

@@ -29,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-expansion", type=float, default=ArchiveLimits.max_expansion, metavar="RATIO",
                         help="refuse a tarball that expands to more than RATIO times its size "
                              f"(plus 32 MiB; default {ArchiveLimits.max_expansion:g})")
+    parser.add_argument("--embeddings", action="store_true",
+                        help="attach each paper's vector (from cord_19_embeddings.parquet, or the CSV inside "
+                             "cord_19_embeddings.tar.gz) as `embedding`")
     parser.set_defaults(run=run)
 
 
@@ -36,7 +39,7 @@ def run(args: argparse.Namespace, beam_args: list[str]) -> int:
     keep_credentials_out_of_logs()
     stats = LoadStats()
     records = iter_papers(args.source, endpoint_url=args.endpoint_url, work_dir=args.work_dir, stats=stats,
-                          limits=ArchiveLimits(max_expansion=args.max_expansion))
+                          limits=ArchiveLimits(max_expansion=args.max_expansion), embeddings=args.embeddings)
     count = WRITERS[args.format](records, args.out)
     print(
         f"{count} records -> {args.out} (full text: {stats.pmc_json} pmc_json, {stats.pdf_json} pdf_json; "

@@ -19,7 +19,7 @@ import apache_beam as beam
 
 from pipeline.stages import files
 from pipeline.stages.metrics import count
-from release.assemble import AssemblyInputs, assemble_release
+from release.assemble import AssemblyInputs, EmbeddingsInputs, assemble_release
 from release.layout import (
     DEAD_LETTER_PARTS,
     DEDUP_REPORT_PARTS,
@@ -120,20 +120,29 @@ class FinishRelease(files.StoreDoFn):
     """The final step (one element): assemble the release's own files in staging."""
 
     def __init__(self, staging: str, release_date: str, parser_versions: dict, previous_release: str | None,
-                 store: tuple[str, ...] = ()):
+                 store: tuple[str, ...] = (), embedding_model: tuple[dict, int | None] | None = None):
         super().__init__(store)
         self.staging, self.release_date = staging, release_date
         self.parser_versions, self.previous_release = parser_versions, previous_release
+        self.embedding_model = embedding_model
 
     def process(self, _, **side_inputs):
         yield from finish_release(_, self.staging, self.release_date, self.parser_versions, self.previous_release,
-                                  **side_inputs)
+                                  embedding_model=self.embedding_model, **side_inputs)
 
 
 def finish_release(_, staging: str, release_date: str, parser_versions: dict, previous_release: str | None,
-                   metadata_parts, dead_letter_parts, report_parts, fragments, changes, source_records, registry):
-    """Assemble the release's own files in staging (manifest last); emit the manifest's header."""
+                   metadata_parts, dead_letter_parts, report_parts, fragments, changes, source_records, registry,
+                   embedding_parts=(), embedding_model: tuple[dict, int | None] | None = None):
+    """Assemble the release's own files in staging (manifest last); emit the manifest's header.
+
+    `embedding_model` is (the model's manifest entry, its known width) when the build embeds papers.
+    """
     previous = read_previous_release(files.BeamFolder(previous_release)) if previous_release else None
+    embeddings = None
+    if embedding_model is not None:
+        embeddings = EmbeddingsInputs(model=embedding_model[0], parts=list(embedding_parts),
+                                      dimensions=embedding_model[1])
     inputs = AssemblyInputs(
         release_date=release_date,
         parser_versions=parser_versions,
@@ -144,6 +153,7 @@ def finish_release(_, staging: str, release_date: str, parser_versions: dict, pr
         tarball_fragments=[(name, length) for _, name, length in sorted(fragments)],
         cord_uid_changes=changes,
         previous=previous,
+        embeddings=embeddings,
     )
     yield assemble_release(files.BeamFolder(staging), inputs)
 
@@ -153,7 +163,9 @@ class WriteRelease(beam.PTransform):
     """Writes the release into staging; its output is the manifest's header (one element).
 
     Inputs: rows, dead_letters, report (dedup report entries), placed ((path, size,
-    sha256) of each parse file in place), changes, source_records, registry_written.
+    sha256) of each parse file in place), changes, source_records, registry_written, and
+    optionally embeddings (EmbedPapers' parts, with `embedding_model` set: the model's
+    manifest entry and known width).
     """
 
     staging: str
@@ -161,11 +173,15 @@ class WriteRelease(beam.PTransform):
     parser_versions: dict
     previous_release: str | None = None
     store: tuple[str, ...] = ()  # files.store_flags: how workers reach the store
+    embedding_model: tuple[dict, int | None] | None = None
 
     def __post_init__(self):
         super().__init__()
 
     def expand(self, inputs):
+        embedding_parts = {}
+        if "embeddings" in inputs:
+            embedding_parts["embedding_parts"] = beam.pvalue.AsList(inputs["embeddings"])
         lines = {
             "metadata": inputs["rows"] | "MetadataLines" >> beam.Map(metadata_line),
             "dead_letters": inputs["dead_letters"] | "DeadLetterLines" >> beam.Map(canonical_line),
@@ -189,7 +205,8 @@ class WriteRelease(beam.PTransform):
             inputs["placed"].pipeline
             | "Start" >> beam.Create([None])
             | "Finish" >> beam.ParDo(
-                FinishRelease(self.staging, self.release_date, self.parser_versions, self.previous_release, self.store),
+                FinishRelease(self.staging, self.release_date, self.parser_versions, self.previous_release, self.store,
+                              self.embedding_model),
                 metadata_parts=side.AsList(parts["metadata"]),
                 dead_letter_parts=side.AsList(parts["dead_letters"]),
                 report_parts=side.AsList(parts["report"]),
@@ -197,5 +214,6 @@ class WriteRelease(beam.PTransform):
                 changes=side.AsSingleton(inputs["changes"]),
                 source_records=side.AsSingleton(inputs["source_records"]),
                 registry=side.AsSingleton(inputs["registry_written"]),
+                **embedding_parts,
             )
         )

@@ -1,0 +1,187 @@
+"""The formats of a release's paper embeddings, written in parts and assembled streaming.
+
+A release holds, one row per metadata.csv row and in its order (by cord_uid):
+
+- `cord_19_embeddings.tar.gz`: one headerless CSV, `cord_19_embeddings_<date>.csv`, as
+  CORD-19 shipped it: `cord_uid` then one float per dimension, each float32 printed as
+  Python prints the double it widens to (`-2.939983606338501`), rows separated by a
+  newline and no newline after the last row (the real file's bytes).
+- `cord_19_embeddings.parquet`: `cord_uid`, `text_sha256` (of the embedded title and
+  abstract: what the next build compares to reuse a vector) and `embedding`, a
+  fixed-size list of float32.
+
+Papers are spread over parts by ranges of cord_uid (`part_number` grows with the
+cord_uid), so the parts in number order hold the rows in release order. A worker writes
+each part twice: the part's CSV rows compressed as one gzip member, and its vectors as
+text lines (`<cord_uid>\t<text_sha256>\t<base64 float32>`). The final step writes the
+tarball by concatenating gzip members (the tar header, each part, a newline between
+parts, the tar padding and end) and the Parquet file one part at a time: memory holds
+one part's vectors, never the release's.
+"""
+import base64
+import bisect
+import gzip
+import hashlib
+import io
+import json
+import string
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, cast
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from release.folders import ByteSink, Folder
+from release.tarball import COMPRESS_LEVEL, member_header, padded, write_end_of_archive
+from schemas.files import BLOCK_SIZE
+
+# Two-character cord_uid prefixes bound the parts: part n holds the uids between boundary n-1 and n.
+_ALPHABET = string.digits + string.ascii_lowercase
+PART_BOUNDARIES = tuple(first + second for first in _ALPHABET for second in _ALPHABET)[1:]
+PARQUET_BATCH_ROWS = 4096
+DTYPE = np.dtype("<f4")
+
+
+def part_number(cord_uid: str) -> int:
+    """The part of a cord_uid; it never decreases as cord_uids grow, so parts in order are rows in order."""
+    return bisect.bisect_right(PART_BOUNDARIES, cord_uid)
+
+
+def text_sha256(title: str, abstract: str) -> str:
+    """The digest of what is embedded of a paper: a paper whose digest is unchanged keeps its vector."""
+    return hashlib.sha256(json.dumps([title, abstract], ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def csv_row(cord_uid: str, vector: np.ndarray) -> str:
+    """One row of the CSV: the cord_uid, then each float32 as the repr of its double."""
+    values = cast(list[float], vector.astype(np.float64).tolist())
+    return cord_uid + "," + ",".join(map(repr, values))
+
+
+def vector_line(cord_uid: str, digest: str, vector_bytes: bytes) -> str:
+    return f"{cord_uid}\t{digest}\t{base64.b64encode(vector_bytes).decode('ascii')}"
+
+
+def parse_vector_line(line: str) -> tuple[str, str, bytes]:
+    cord_uid, digest, encoded = line.rstrip("\n").split("\t")
+    return cord_uid, digest, base64.b64decode(encoded)
+
+
+@dataclass(frozen=True)
+class EmbeddingPart:
+    """What a worker wrote for one part (what the final step is told of it)."""
+
+    number: int
+    csv_member: str  # gzip member of the part's CSV rows, joined by newlines
+    csv_length: int  # the rows' uncompressed bytes
+    vectors: str  # the part's vector lines
+    rows: int
+    embedded: int  # vectors computed by this build
+    reused: int  # vectors taken from the previous release
+    dimensions: int
+
+
+def part_files(rows: list[tuple[str, str, bytes]]) -> tuple[bytes, int, bytes]:
+    """(compressed CSV member, its raw length, vector lines) of one part's sorted (cord_uid, digest, vector) rows."""
+    text = "\n".join(csv_row(uid, np.frombuffer(data, dtype=DTYPE)) for uid, digest, data in rows).encode("utf-8")
+    vectors = "".join(vector_line(*row) + "\n" for row in rows).encode("ascii")
+    return gzip.compress(text, compresslevel=COMPRESS_LEVEL, mtime=0), len(text), vectors
+
+
+def csv_name(release_date: str) -> str:
+    """The CSV's name inside the tarball, as CORD-19 named it."""
+    return f"cord_19_embeddings_{release_date}.csv"
+
+
+def write_tarball(out: ByteSink, folder: Folder, release_date: str, parts: list[EmbeddingPart]) -> None:
+    """cord_19_embeddings.tar.gz: the CSV's tar header, each part's member (a newline between parts), the end."""
+    filled = [part for part in sorted(parts, key=lambda part: part.number) if part.rows]
+    length = sum(part.csv_length for part in filled) + max(len(filled) - 1, 0)
+    header = member_header(csv_name(release_date), length)
+    out.write(gzip.compress(header, compresslevel=COMPRESS_LEVEL, mtime=0))
+    newline = gzip.compress(b"\n", compresslevel=COMPRESS_LEVEL, mtime=0)
+    for index, part in enumerate(filled):
+        if index:
+            out.write(newline)
+        with folder.open(part.csv_member) as member:
+            while block := member.read(BLOCK_SIZE):
+                out.write(block)
+    if padded(length) > length:
+        out.write(gzip.compress(b"\0" * (padded(length) - length), compresslevel=COMPRESS_LEVEL, mtime=0))
+    write_end_of_archive(out, len(header) + padded(length))
+
+
+def parquet_schema(dimensions: int) -> pa.Schema:
+    return pa.schema([("cord_uid", pa.string()), ("text_sha256", pa.string()),
+                      ("embedding", pa.list_(pa.float32(), dimensions))])
+
+
+def _table(rows: list[tuple[str, str, bytes]], dimensions: int) -> pa.Table:
+    flat = np.frombuffer(b"".join(data for _, _, data in rows), dtype=DTYPE)
+    vectors = pa.FixedSizeListArray.from_arrays(pa.array(flat, type=pa.float32()), dimensions)
+    return pa.Table.from_arrays([pa.array([row[0] for row in rows], type=pa.string()),
+                                 pa.array([row[1] for row in rows], type=pa.string()), vectors],
+                                schema=parquet_schema(dimensions))
+
+
+def write_parquet(out: ByteSink, folder: Folder, parts: list[EmbeddingPart], dimensions: int) -> None:
+    """cord_19_embeddings.parquet from the parts' vector lines, PARQUET_BATCH_ROWS rows at a time."""
+    writer = pq.ParquetWriter(out, parquet_schema(dimensions), compression="zstd", use_dictionary=False,
+                              write_statistics=False)
+    batch: list[tuple[str, str, bytes]] = []
+    for part in sorted(parts, key=lambda part: part.number):
+        with folder.open(part.vectors) as handle:
+            for raw in handle:
+                batch.append(parse_vector_line(raw.decode("ascii")))
+                if len(batch) == PARQUET_BATCH_ROWS:
+                    writer.write_table(_table(batch, dimensions))
+                    batch = []
+    if batch:
+        writer.write_table(_table(batch, dimensions))
+    writer.close()
+
+
+def release_dimensions(parts: Iterable[EmbeddingPart], default: int | None) -> int:
+    """The vectors' width: from the parts (all the same), else the model's known width, else 0."""
+    widths = {part.dimensions for part in parts if part.rows}
+    if len(widths) > 1:
+        raise ValueError(f"vectors of several widths in one release: {sorted(widths)}")
+    return widths.pop() if widths else (default or 0)
+
+
+def previous_model_matches(manifest: dict, model_entry: dict) -> bool:
+    """Whether the previous release's vectors come from the same model at the same revision."""
+    previous = manifest.get("embeddings") or {}
+    return (previous.get("model"), previous.get("revision")) == (model_entry["model"], model_entry["revision"])
+
+
+def row_group_count(handle: IO[bytes]) -> int:
+    return pq.ParquetFile(handle).num_row_groups
+
+
+def read_row_group(handle: IO[bytes], index: int) -> Iterator[tuple[str, str, bytes]]:
+    """(cord_uid, text_sha256, float32 bytes) of each row of one row group of an embeddings Parquet file."""
+    table = pq.ParquetFile(handle).read_row_group(index, columns=["cord_uid", "text_sha256", "embedding"])
+    width = table.schema.field("embedding").type.list_size
+    flat = table.column("embedding").combine_chunks().flatten().to_numpy(zero_copy_only=False).astype(DTYPE)
+    for number, (uid, digest) in enumerate(zip(table.column("cord_uid").to_pylist(),
+                                               table.column("text_sha256").to_pylist())):
+        yield uid, digest, flat[number * width:(number + 1) * width].tobytes()
+
+
+def iter_parquet_vectors(handle: IO[bytes]) -> Iterator[tuple[str, list[float]]]:
+    """(cord_uid, vector as Python floats) of every row of an embeddings Parquet file, in file order."""
+    parquet = pq.ParquetFile(handle)
+    for batch in parquet.iter_batches(columns=["cord_uid", "embedding"], batch_size=1024):
+        for uid, vector in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()):
+            yield uid, vector
+
+
+def iter_csv_vectors(text: io.TextIOBase) -> Iterator[tuple[str, list[float]]]:
+    """(cord_uid, vector) of every row of a CORD-19 embeddings CSV (each row's every float)."""
+    for line in text:
+        fields = line.rstrip("\r\n").split(",")
+        if fields[0]:
+            yield fields[0], [float(value) for value in fields[1:]]

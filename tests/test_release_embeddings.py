@@ -1,0 +1,153 @@
+"""release/embeddings.py and release/embedding_models.py: the lexical default, a tiny real model, the file formats."""
+import gzip
+import io
+import tarfile
+
+import numpy as np
+import pytest
+
+from release.embedding_models import (
+    HASHING_VERSION,
+    SENTENCE_TRANSFORMERS,
+    TRANSFORMERS,
+    EmbeddingModelError,
+    HashingModel,
+    load_model,
+    resolve_model,
+)
+from release.embeddings import (
+    EmbeddingPart,
+    csv_name,
+    csv_row,
+    part_files,
+    part_number,
+    write_tarball,
+)
+from release.folders import LocalFolder
+
+TITLE = "Remdesivir in adults with severe COVID-19"
+ABSTRACT = "A randomised, double-blind, placebo-controlled, multicentre trial of remdesivir."
+REAL_CSV = "cord19/hf_datasets_dummy_2020-11-29/cord_19_embeddings_2020-11-29.csv"
+
+
+def test_the_default_model_is_lexical_deterministic_and_unit_length():
+    spec = resolve_model("hashing-768")
+    assert (spec.kind, spec.revision, spec.dimensions) == ("hashing", HASHING_VERSION, 768)
+    model = load_model(spec)
+    first, again = model.encode([(TITLE, ABSTRACT)]), HashingModel().encode([(TITLE, ABSTRACT)])
+    assert first.dtype == np.float32 and first.shape == (1, 768)
+    assert first.tobytes() == again.tobytes()
+    assert np.linalg.norm(first[0]) == pytest.approx(1.0, abs=1e-6)
+    near, far = model.encode([(TITLE.upper(), ABSTRACT + " Results."), ("Bat ecology", "Caves and wings.")])
+    assert float(first[0] @ near) > 0.8 > float(first[0] @ far)
+
+
+def test_an_empty_abstract_embeds_the_title_and_no_text_gives_the_zero_vector():
+    model = HashingModel()
+    title_only, with_title_twice, nothing = model.encode([(TITLE, ""), ("", TITLE), ("", "")])
+    assert np.linalg.norm(title_only) == pytest.approx(1.0, abs=1e-6)
+    assert title_only.tobytes() == with_title_twice.tobytes()  # features of title and abstract are pooled
+    assert not nothing.any()
+
+
+def test_a_model_name_that_names_nothing_is_a_clear_error():
+    with pytest.raises(EmbeddingModelError):
+        resolve_model("hashing-x")
+
+
+def test_part_numbers_never_decrease_with_the_cord_uid():
+    uids = sorted(["00000000", "0zzzzzzz", "a1b2c3d4", "ug7v899j", "zzzzzzzz", "ZZ", "~~"])
+    numbers = [part_number(uid) for uid in uids]
+    assert numbers == sorted(numbers) and len(set(numbers)) > 3
+
+
+def real_fields(corpus_dir):
+    path = corpus_dir / REAL_CSV
+    if not path.is_file():
+        pytest.skip("the real CORD-19 embeddings CSV is not in the corpus")
+    return path.read_bytes()
+
+
+def floats_print_as_widened_float32(fields: list[str]) -> bool:
+    return all(repr(float(np.float32(float(value)))) == value for value in fields)
+
+
+def test_our_csv_rows_have_the_real_files_shape_and_float_formatting(corpus_dir):
+    real = real_fields(corpus_dir)
+    assert not real.endswith(b"\n")  # the real file ends without a newline; so does ours (write_tarball)
+    real_row = real.decode().split("\n")[0].split(",")
+    assert len(real_row) == 769 and floats_print_as_widened_float32(real_row[1:])
+    vector = np.array([float(value) for value in real_row[1:]], dtype=np.float32)
+    assert csv_row(real_row[0], vector) == ",".join(real_row)  # the real row, written back byte for byte
+    ours = csv_row("abcd1234", HashingModel().vector(TITLE, ABSTRACT)).split(",")
+    assert len(ours) == 769 and floats_print_as_widened_float32(ours[1:])
+
+
+def write_parts(folder, rows_by_part):
+    parts = []
+    for number, rows in rows_by_part.items():
+        member, length, vectors = part_files(rows)
+        (folder / f"{number}.csv.gz").write_bytes(member)
+        (folder / f"{number}.vectors").write_bytes(vectors)
+        parts.append(EmbeddingPart(number, f"{number}.csv.gz", length, f"{number}.vectors", len(rows), len(rows), 0,
+                                   768))
+    return parts
+
+
+def test_the_tarball_is_what_tarfile_writes_for_the_csv(tmp_path):
+    model = HashingModel()
+    rows = {n: [(uid, "d", model.vector(uid, ABSTRACT).tobytes()) for uid in uids]
+            for n, uids in ((3, ["0aaaaaaa", "0bbbbbbb"]), (40, ["b1111111"]))}
+    parts = write_parts(tmp_path, rows)
+    out = io.BytesIO()
+    write_tarball(out, LocalFolder(tmp_path), "2026-01-01", list(reversed(parts)))
+    expected_csv = "\n".join(csv_row(uid, np.frombuffer(v, dtype=np.float32)) for n in (3, 40)
+                             for uid, _, v in rows[n]).encode()
+    serial = io.BytesIO()
+    with tarfile.open(fileobj=serial, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        info = tarfile.TarInfo(csv_name("2026-01-01"))
+        info.size, info.mtime, info.mode, info.uname, info.gname = len(expected_csv), 0, 0o644, "", ""
+        archive.addfile(info, io.BytesIO(expected_csv))
+    assert gzip.decompress(out.getvalue()) == serial.getvalue()
+
+
+def tiny_bert(folder):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from tests.support.tiny_models import tiny_bert as make
+
+    return make(folder)
+
+
+def test_a_tiny_bert_saved_locally_loads_offline_and_embeds_with_cls_pooling(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    folder = tiny_bert(tmp_path / "tiny-bert")
+    spec = resolve_model(str(folder))
+    assert spec.kind == TRANSFORMERS and spec.revision.startswith("sha256:") and spec.dimensions == 32
+    assert resolve_model(str(folder)).revision == spec.revision
+    model = load_model(spec)
+    papers = [(TITLE, ABSTRACT), (TITLE, ""), ("", "")]
+    vectors = model.encode(papers)
+    assert vectors.dtype == np.float32 and vectors.shape == (3, 32)
+    assert vectors[0].any() and vectors[1].any() and not vectors[2].any()
+    assert not np.allclose(vectors[0], vectors[1])
+    assert load_model(spec).encode(papers).tobytes() == vectors.tobytes()  # deterministic on CPU
+
+
+def test_a_sentence_transformers_folder_uses_its_own_pooling(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    st = pytest.importorskip("sentence_transformers")
+    try:
+        from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    except ImportError:  # sentence-transformers before 6
+        from sentence_transformers.models import Pooling, Transformer
+    bert = tiny_bert(tmp_path / "tiny-bert")
+    word = Transformer(str(bert))
+    pooling = Pooling(32, pooling_mode="mean")
+    st.SentenceTransformer(modules=[word, pooling], device="cpu").save(str(tmp_path / "tiny-st"))
+    spec = resolve_model(str(tmp_path / "tiny-st"))
+    assert spec.kind == SENTENCE_TRANSFORMERS
+    vectors = load_model(spec).encode([(TITLE, ABSTRACT), ("", "")])
+    cls = load_model(resolve_model(str(bert))).encode([(TITLE, ABSTRACT)])
+    assert vectors.shape == (2, 32) and vectors[0].any() and not vectors[1].any()
+    assert not np.allclose(vectors[0], cls[0])  # mean pooling, not the CLS token

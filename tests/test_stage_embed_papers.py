@@ -1,0 +1,91 @@
+"""EmbedPapers on lists: one part file pair per cord_uid range; a previous release's unchanged vectors reused."""
+import json
+
+import apache_beam as beam
+import numpy as np
+import pyarrow.parquet as pq
+
+from pipeline.stages.embed_papers import EmbedPapers
+from release.embedding_models import resolve_model
+from release.embeddings import parse_vector_line, write_parquet
+from release.folders import LocalFolder
+from tests.support.beam_helpers import run_and_collect
+from tests.support.release_fixtures import make_row
+
+SPEC = resolve_model("hashing-768")
+
+
+def rows(count: int, changed: tuple[int, ...] = ()) -> list[dict]:
+    return [make_row(f"{n:03d}{'abcdefghij'[n % 10]}x{n % 7}yz"[:8], title=f"Coronavirus paper {n}",
+                     abstract=f"Abstract {n} {'revised' if n in changed else ''} about SARS-CoV-2 spike binding.")
+            for n in range(count)]
+
+
+def run_stage(tmp_path, name, papers, previous=None, batch_size=32):
+    staging = tmp_path / name
+
+    def build(p):
+        return {"parts": p | beam.Create(papers) | EmbedPapers(str(staging), SPEC, previous, batch_size=batch_size)}
+
+    return staging, run_and_collect(tmp_path / f"collect-{name}", build)["parts"]
+
+
+def vectors_of(staging, parts) -> dict[str, bytes]:
+    found = {}
+    for part in sorted(parts, key=lambda part: part.number):
+        for line in (staging / part.vectors).read_text().splitlines():
+            uid, _, vector = parse_vector_line(line)
+            found[uid] = vector
+    return found
+
+
+def as_previous_release(tmp_path, staging, parts, model_entry) -> str:
+    folder = tmp_path / "previous"
+    folder.mkdir()
+    with open(folder / "cord_19_embeddings.parquet", "wb") as out:
+        write_parquet(out, LocalFolder(staging), parts, 768)
+    (folder / "manifest.json").write_text(json.dumps({"embeddings": model_entry}))
+    return str(folder)
+
+
+def test_every_row_gets_one_vector_in_parts_that_follow_the_cord_uid_order(tmp_path):
+    papers = rows(120)
+    staging, parts = run_stage(tmp_path, "full", papers)
+    assert len(parts) > 1 and sum(part.rows for part in parts) == 120 and sum(part.embedded for part in parts) == 120
+    found = vectors_of(staging, parts)
+    assert list(found) == sorted(row["cord_uid"] for row in papers)
+    _, small_batches = run_stage(tmp_path, "batch-of-1", papers, batch_size=1)
+    assert vectors_of(tmp_path / "batch-of-1", small_batches) == found
+
+
+def test_unchanged_papers_reuse_their_vector_bytes_and_only_changed_ones_are_embedded(tmp_path):
+    first, parts = run_stage(tmp_path, "first", rows(200))
+    previous = as_previous_release(tmp_path, first, parts, SPEC.manifest_entry())
+    assert pq.read_table(previous + "/cord_19_embeddings.parquet").num_rows == 200
+    nightly = rows(201, changed=(5, 77))[1:]  # paper 0 retired, 200 new, 5 and 77 changed
+    second, new_parts = run_stage(tmp_path, "second", nightly, previous)
+    assert sum(part.embedded for part in new_parts) == 3 and sum(part.reused for part in new_parts) == 197
+    before, after = vectors_of(first, parts), vectors_of(second, new_parts)
+    uids = [row["cord_uid"] for row in nightly]
+    changed = {uids[4], uids[76]}  # papers 5 and 77
+    assert all(after[uid] == before[uid] for uid in uids[:-1] if uid not in changed)
+    assert all(after[uid] != before[uid] for uid in changed)
+    fresh, _ = run_stage(tmp_path, "fresh", nightly)
+    assert vectors_of(fresh, _) == after  # reuse gives the bytes a fresh embedding gives
+
+
+def test_vectors_of_another_model_or_revision_are_not_reused(tmp_path):
+    first, parts = run_stage(tmp_path, "first", rows(30))
+    previous = as_previous_release(tmp_path, first, parts, {**SPEC.manifest_entry(), "revision": "hashing-v0"})
+    _, new_parts = run_stage(tmp_path, "second", rows(30), previous)
+    assert sum(part.embedded for part in new_parts) == 30 and sum(part.reused for part in new_parts) == 0
+
+
+def test_an_empty_abstract_or_no_text_at_all(tmp_path):
+    papers = [make_row("aaaaaaaa", title="Coronavirus spike", abstract=""),
+              make_row("bbbbbbbb", title="", abstract=""),
+              make_row("cccccccc", title="Coronavirus spike", abstract="Binding assays.")]
+    staging, parts = run_stage(tmp_path, "run", papers)
+    found = {uid: np.frombuffer(vector, dtype=np.float32) for uid, vector in vectors_of(staging, parts).items()}
+    assert np.linalg.norm(found["aaaaaaaa"]) > 0.99 and not found["bbbbbbbb"].any()
+    assert not np.array_equal(found["aaaaaaaa"], found["cccccccc"])
