@@ -166,7 +166,7 @@ def check_writable(out: str, staging: str) -> None:
     """Write and delete one small file in the staging folder; OutNotWritableError (one line) when that fails."""
     probe = files.join(staging, WRITE_PROBE)
     try:
-        files.write_bytes(probe, b"")
+        files.write_bytes(probe, b"cord19 write check\n")  # not empty: Beam's S3 writer cannot store 0 bytes
         FileSystems.delete([probe])
     except OSError as exc:
         reason = exc.strerror if files.is_local(out) and exc.strerror else str(exc).splitlines()[0][:300]
