@@ -4,9 +4,10 @@
 - with a previous release, its `cord_19_embeddings.parquet` is read by the workers from
   its location, one row group each (only when it was embedded by the same model at the
   same revision); a paper whose text digest is unchanged keeps its vector's bytes;
-- papers are grouped into parts by cord_uid range (`release.embeddings.part_number`); a
-  worker sorts its part, embeds the papers without a vector in batches of `batch_size`
-  taken in cord_uid order (so a batch never depends on how the runner bundled the
+- papers and previous vectors are grouped into parts by cord_uid range
+  (`release.embeddings.part_number`), one shuffle; a worker joins its part's papers to
+  the previous vectors in memory (by cord_uid and digest), sorts them, embeds the papers
+  without a vector in batches of `batch_size` taken in cord_uid order (so a batch never depends on how the runner bundled the
   elements, and the floats are the same on every run), and writes the part's files.
 
 The model is loaded once per worker, in setup. Counters: `embed_papers.embedded` (vectors
@@ -37,10 +38,10 @@ STAGE = "embed_papers"
 DEFAULT_BATCH_SIZE = 32
 
 
-def paper_text(row: dict) -> tuple[str, tuple[str, str, str]]:
-    """(cord_uid, (title, abstract, digest of both)) of a metadata row."""
+def paper_text(row: dict) -> tuple[int, tuple[str, str, str, str]]:
+    """(part, (cord_uid, title, abstract, digest of both)) of a metadata row."""
     title, abstract = row.get("title") or "", row.get("abstract") or ""
-    return row["cord_uid"], (title, abstract, text_sha256(title, abstract))
+    return part_number(row["cord_uid"]), (row["cord_uid"], title, abstract, text_sha256(title, abstract))
 
 
 class ListPreviousRowGroups(files.StoreDoFn):
@@ -64,24 +65,21 @@ class ListPreviousRowGroups(files.StoreDoFn):
 
 
 class ReadPreviousRowGroup(files.StoreDoFn):
-    """(parquet location, row group) -> (cord_uid, (text digest, vector bytes)) of each of its rows."""
+    """(parquet location, row group) -> (part, (cord_uid, text digest, vector bytes)) of each of its rows."""
 
     def process(self, path_and_index: tuple[str, int]):
         path, index = path_and_index
         with files.open_read(path) as handle:
             for uid, digest, vector in read_row_group(handle, index):
-                yield uid, (digest, vector)
+                yield part_number(uid), (uid, digest, vector)
 
 
-def reuse_or_embed(uid_and_groups: tuple[str, dict]):
-    """(part, (uid, digest, title, abstract, vector or None)) of a released paper: the old vector when its text is."""
-    uid, groups = uid_and_groups
-    for title, abstract, digest in groups["paper"]:
-        old = next((vector for old_digest, vector in groups["previous"] if old_digest == digest), None)
-        if old is not None:
-            yield part_number(uid), (uid, digest, "", "", old)
-        else:
-            yield part_number(uid), (uid, digest, title, abstract, None)
+def reuse_or_embed(papers: list[tuple], previous: list[tuple]) -> list[tuple]:
+    """(uid, digest, title, abstract, vector or None) of a part's papers in cord_uid order: the previous release's
+    vector of the same cord_uid and text digest when there is one."""
+    old = {(uid, digest): vector for uid, digest, vector in previous}
+    return [(uid, digest, title, abstract, old.get((uid, digest)))
+            for uid, title, abstract, digest in sorted(papers, key=lambda paper: paper[0])]
 
 
 class EmbedPart(files.StoreDoFn):
@@ -96,10 +94,12 @@ class EmbedPart(files.StoreDoFn):
         super().setup()
         self.model = load_model(self.spec)
 
-    def process(self, number_and_papers):
-        number, papers = number_and_papers
-        part = embed_part(self.model, number, sorted(papers, key=lambda paper: paper[0]), self.batch_size,
-                          self.staging)
+    def process(self, number_and_groups):
+        number, groups = number_and_groups
+        papers = reuse_or_embed(list(groups["paper"]), list(groups["previous"]))
+        if not papers:
+            return
+        part = embed_part(self.model, number, papers, self.batch_size, self.staging)
         count(STAGE, "embedded", amount=part.embedded)
         count(STAGE, "reused", amount=part.reused)
         yield part
@@ -149,8 +149,6 @@ class EmbedPapers(beam.PTransform):
         )
         return (
             {"paper": papers, "previous": previous}
-            | "JoinOnCordUid" >> beam.CoGroupByKey()
-            | "ReuseOrEmbed" >> beam.FlatMap(reuse_or_embed)
-            | "GroupParts" >> beam.GroupByKey()
+            | "GroupParts" >> beam.CoGroupByKey()
             | "EmbedParts" >> beam.ParDo(EmbedPart(self.staging, self.spec, self.batch_size, self.store))
         )
