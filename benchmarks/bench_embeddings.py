@@ -61,19 +61,27 @@ from release.tarball import COMPRESS_LEVEL  # noqa: E402
 WORDS = ("coronavirus spike protein binding receptor patients severe acute respiratory syndrome trial cohort "
          "vaccine antibody neutralising viral load transmission hospital mortality outcome model").split()
 RELEASE_DATE = "2026-01-01"
+PAPERS_PER_PART = 320  # ten full batches
 
 
-def paper(n: int, changed_every: int = 0) -> dict:
+def paper(n: int, parts: int, changed_every: int = 0) -> dict:
+    """Paper n of a run spread over `parts` parts: its cord_uid starts with its part's two digits."""
     words = [WORDS[(n * 7 + k * 13) % len(WORDS)] for k in range(220)]
-    revised = " revised" if changed_every and n % changed_every == 0 else ""
-    return {"cord_uid": f"{n:08d}"[::-1],  # unique, spread over the parts by their leading digits
+    revised = " revised" if changed_every and (n // parts) % changed_every == 0 else ""  # 1 in 100 of each part
+    return {"cord_uid": f"{n % parts:02d}{n // parts:06d}",
             "title": f"Paper {n} on " + " ".join(words[:12]), "abstract": " ".join(words) + revised}
+
+
+def part_count(count: int) -> int:
+    """Parts of at least PAPERS_PER_PART papers (at most 100), so the stage's batches are full ones, as in a release
+    (1296 parts: a 100k-paper release has ~77 papers a part, CORD-19's ~1M ~770)."""
+    return max(1, min(100, count // PAPERS_PER_PART))
 
 
 def write_jsonl(path: Path, count: int, changed_every: int = 0) -> Path:
     with path.open("w", encoding="utf-8") as out:
         for n in range(count):
-            out.write(json.dumps(paper(n, changed_every)) + "\n")
+            out.write(json.dumps(paper(n, part_count(count), changed_every)) + "\n")
     return path
 
 
@@ -83,7 +91,8 @@ def read_rows(path: Path) -> list[dict]:
 
 
 def timed(label: str, papers: int, seconds: float) -> float:
-    print(f"  {label:<44} {seconds:8.2f} s  {papers / seconds if seconds > 0 else 0:8.0f} papers/s")
+    rate = papers / seconds if seconds > 0 else 0.0
+    print(f"  {label:<46} {seconds:8.2f} s  {rate:8.{0 if rate >= 100 else 2}f} papers/s")
     return seconds
 
 
@@ -159,7 +168,7 @@ def throughput_and_nightly(args, scratch: Path, spec) -> None:
     jsonl = write_jsonl(scratch / "papers.jsonl", count)
     nightly_jsonl = write_jsonl(scratch / "nightly.jsonl", count, changed_every=100)
     rows = sorted(read_rows(jsonl), key=lambda row: row["cord_uid"])
-    print(f"model {spec.name} ({spec.kind}), {count} papers, batch {DEFAULT_BATCH_SIZE}")
+    print(f"model {spec.name} ({spec.kind}), {count} papers in {part_count(count)} parts, batch {DEFAULT_BATCH_SIZE}")
     timed("make the papers, write both JSONL files", 2 * count, time.perf_counter() - start)
     start = time.perf_counter()
     model = load_model(spec)

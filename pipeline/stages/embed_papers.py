@@ -13,6 +13,7 @@
 The model is loaded once per worker, in setup. Counters: `embed_papers.embedded` (vectors
 computed) and `embed_papers.reused`.
 """
+import itertools
 import json
 from dataclasses import dataclass
 
@@ -51,33 +52,39 @@ class ListPreviousRowGroups(files.StoreDoFn):
         super().__init__(store)
         self.model_entry = model_entry
 
-    def process(self, previous: str):
+    def row_groups(self, previous: str) -> tuple[str, int]:
+        """(the previous embeddings Parquet file, its row groups); 0 row groups when there is nothing to reuse."""
         manifest_path, parquet_path = files.join(previous, MANIFEST), files.join(previous, EMBEDDINGS_PARQUET)
         if not (files.exists(manifest_path) and files.exists(parquet_path)):
-            return
+            return parquet_path, 0
         if not previous_model_matches(json.loads(files.read_bytes(manifest_path)), self.model_entry):
             count(STAGE, "previous_model_differs")
-            return
+            return parquet_path, 0
         with files.open_read(parquet_path) as handle:
-            groups = row_group_count(handle)
+            return parquet_path, row_group_count(handle)
+
+    def process(self, previous: str):
+        parquet_path, groups = self.row_groups(previous)
         for index in range(groups):
             yield parquet_path, index
 
 
 class ReadPreviousRowGroup(files.StoreDoFn):
-    """(parquet location, row group) -> (part, (cord_uid, text digest, vector bytes)) of each of its rows."""
+    """(parquet location, row group) -> (part, [(cord_uid, text digest, vector bytes), ...]): its rows, one list per
+    part (the file is in cord_uid order, so a row group spans a few neighbouring parts)."""
 
     def process(self, path_and_index: tuple[str, int]):
         path, index = path_and_index
         with files.open_read(path) as handle:
-            for uid, digest, vector in read_row_group(handle, index):
-                yield part_number(uid), (uid, digest, vector)
+            rows = list(read_row_group(handle, index))
+        for number, part_rows in itertools.groupby(rows, key=lambda row: part_number(row[0])):
+            yield number, list(part_rows)
 
 
-def reuse_or_embed(papers: list[tuple], previous: list[tuple]) -> list[tuple]:
+def reuse_or_embed(papers: list[tuple], previous: list[list[tuple]]) -> list[tuple]:
     """(uid, digest, title, abstract, vector or None) of a part's papers in cord_uid order: the previous release's
     vector of the same cord_uid and text digest when there is one."""
-    old = {(uid, digest): vector for uid, digest, vector in previous}
+    old = {(uid, digest): vector for rows in previous for uid, digest, vector in rows}
     return [(uid, digest, title, abstract, old.get((uid, digest)))
             for uid, title, abstract, digest in sorted(papers, key=lambda paper: paper[0])]
 
@@ -97,12 +104,11 @@ class EmbedPart(files.StoreDoFn):
     def process(self, number_and_groups):
         number, groups = number_and_groups
         papers = reuse_or_embed(list(groups["paper"]), list(groups["previous"]))
-        if not papers:
-            return
-        part = embed_part(self.model, number, papers, self.batch_size, self.staging)
-        count(STAGE, "embedded", amount=part.embedded)
-        count(STAGE, "reused", amount=part.reused)
-        yield part
+        if papers:  # a part of the previous release without a paper in this one writes nothing
+            part = embed_part(self.model, number, papers, self.batch_size, self.staging)
+            count(STAGE, "embedded", amount=part.embedded)
+            count(STAGE, "reused", amount=part.reused)
+            yield part
 
 
 def embed_part(model, number: int, papers: list[tuple], batch_size: int, staging: str) -> EmbeddingPart:
