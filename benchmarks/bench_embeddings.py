@@ -67,7 +67,7 @@ PAPERS_PER_PART = 320  # ten full batches
 def paper(n: int, parts: int, changed_every: int = 0) -> dict:
     """Paper n of a run spread over `parts` parts: its cord_uid starts with its part's two digits."""
     words = [WORDS[(n * 7 + k * 13) % len(WORDS)] for k in range(220)]
-    revised = " revised" if changed_every and (n // parts) % changed_every == 0 else ""  # 1 in 100 of each part
+    revised = " revised" if changed_every and n % changed_every == 0 else ""
     return {"cord_uid": f"{n % parts:02d}{n // parts:06d}",
             "title": f"Paper {n} on " + " ".join(words[:12]), "abstract": " ".join(words) + revised}
 
@@ -91,8 +91,9 @@ def read_rows(path: Path) -> list[dict]:
 
 
 def timed(label: str, papers: int, seconds: float) -> float:
-    rate = papers / seconds if seconds > 0 else 0.0
-    print(f"  {label:<46} {seconds:8.2f} s  {rate:8.{0 if rate >= 100 else 2}f} papers/s")
+    """Print a row: its seconds, and papers per second when `papers` (0: a row that is not per paper)."""
+    rate = f"{papers / seconds:8.{0 if papers / seconds >= 100 else 2}f} papers/s" if papers and seconds > 0 else ""
+    print(f"  {label:<52} {seconds:8.2f} s  {rate}")
     return seconds
 
 
@@ -172,7 +173,7 @@ def throughput_and_nightly(args, scratch: Path, spec) -> None:
     timed("make the papers, write both JSONL files", 2 * count, time.perf_counter() - start)
     start = time.perf_counter()
     model = load_model(spec)
-    timed("load the model (not in the floor)", count, time.perf_counter() - start)
+    timed("load the model (not in the floor)", 0, time.perf_counter() - start)
     read = timed("read JSONL in Beam (start-up, read, parse)", count, read_only(jsonl))
     floor, vectors = bare_encode(rows, model)
     timed("bare encode (floor)", count, floor)
