@@ -7,8 +7,9 @@
 - papers and previous vectors are grouped into parts by cord_uid range
   (`release.embeddings.part_number`), one shuffle; a worker joins its part's papers to
   the previous vectors in memory (by cord_uid and digest), sorts them, embeds the papers
-  without a vector in batches of `batch_size` taken in cord_uid order (so a batch never depends on how the runner bundled the
-  elements, and the floats are the same on every run), and writes the part's files.
+  without a vector in batches of `batch_size` taken in cord_uid order (so a batch never
+  depends on how the runner bundled the elements, and the floats are the same on every
+  run), and writes the part's files.
 
 The model is loaded once per worker, in setup. Counters: `embed_papers.embedded` (vectors
 computed) and `embed_papers.reused`.
