@@ -3,8 +3,14 @@
     python benchmarks/bench_embeddings.py [--papers 10000] [--model hashing-768|tiny-bert|bert-base|PATH]
                                           [--rss-papers 100000]
 
-The papers (a title and a ~230-word abstract each) are made first and written to a JSONL
-file, outside every timed row. Then, one row each, seconds and papers per second:
+    e.g. --model bert-base --papers 320 --rss-papers 0   (~8 min on 2 shared cores)
+
+The papers (a title and a 220-word abstract each, ~240 tokens) are made first and written
+to a JSONL file, outside every timed row. Their cord_uids fill parts of at least 320 papers
+(up to 100 parts), so the stage's batches, formed a part at a time, are full batches as in
+a real release (a 100k-paper release has ~77 papers in each of its 1296 parts); with
+fewer papers a part than the batch size a transformer runs smaller batches than the floor.
+Then, one row each, seconds and papers per second:
 
 - `read JSONL in Beam`: a pipeline that only reads and parses the file (Beam start-up
   included); the stage's rows below subtract it;
