@@ -1,14 +1,40 @@
 """EmbedPapers against the bare encode of the same model, memory over many papers, and a 1%-changed nightly.
 
-    python benchmarks/bench_embeddings.py [--papers 20000] [--model hashing-768|tiny-bert|PATH] [--rss-papers 100000]
+    python benchmarks/bench_embeddings.py [--papers 10000] [--model hashing-768|tiny-bert|bert-base|PATH]
+                                          [--rss-papers 100000]
 
-1. throughput: the stage (Beam DirectRunner, in-process: texts -> parts on disk) against
-   `model.encode` over the same texts in the same batches (the floor), papers per second;
-2. RSS: the stage over --rss-papers papers in a child process, RSS sampled every second;
-3. nightly: the stage again with the first run as previous release and 1% of abstracts changed,
-   its time against the full run's.
+    e.g. --model bert-base --papers 320 --rss-papers 0   (~8 min on 2 shared cores)
+
+The papers (a title and a 220-word abstract each, ~240 tokens) are made first and written
+to a JSONL file, outside every timed row. Their cord_uids fill parts of at least 320 papers
+(up to 100 parts), so the stage's batches, formed a part at a time, are full batches as in
+a real release (a 100k-paper release has ~77 papers in each of its 1296 parts); with
+fewer papers a part than the batch size a transformer runs smaller batches than the floor.
+Then, one row each, seconds and papers per second:
+
+- `read JSONL in Beam`: a pipeline that only reads and parses the file (Beam start-up
+  included); the stage's rows below subtract it;
+- `bare encode` (the issue's floor): `model.encode` over the same texts, in cord_uid
+  order, in batches of the stage's batch size, model loaded beforehand;
+- `output without Beam`: what any writer of the release must do with those vectors: the
+  CSV rows formatted, gzip-compressed, and the Parquet file (cord_uid, text_sha256,
+  vectors) written; `encode + output` is the sum;
+- `EmbedPapers`: the pipeline reading the JSONL and running the stage (its parts on disk),
+  `net` the same minus the read row (model load in the workers included);
+- `assemble`: the final step's tarball and Parquet file from the parts;
+- `bare encode again`: the floor once more after the stage (the machine is shared: load
+  moves); the ratios take the faster of the two, the one least favourable to the stage;
+- ratios: floor / stage net, and (encode + output) / (stage net + assemble);
+- the nightly: the stage again with the full run as previous release and 1% of the
+  abstracts changed, against the full run;
+- RSS: the stage over --rss-papers papers in a child process, sampled every second.
+
+`bert-base` is a randomly initialised BERT-base (BertConfig defaults: 12 layers, hidden
+768, 12 heads, intermediate 3072; a small word vocabulary) saved in a temporary folder: a
+SPECTER-sized model, with SPECTER's 512-token cap, whose per-paper cost is the real one.
 """
 import argparse
+import gzip
 import json
 import os
 import resource
@@ -22,64 +48,170 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import apache_beam as beam  # noqa: E402
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
 
 from pipeline.stages.embed_papers import DEFAULT_BATCH_SIZE, EmbedPapers  # noqa: E402
 from pipeline.stages.options import make_pipeline_options  # noqa: E402
 from release.embedding_models import load_model, resolve_model  # noqa: E402
-from release.embeddings import write_parquet  # noqa: E402
+from release.embeddings import (  # noqa: E402
+    EmbeddingPart,
+    csv_rows,
+    parquet_schema,
+    text_sha256,
+    write_parquet,
+    write_tarball,
+)
 from release.folders import LocalFolder  # noqa: E402
+from release.tarball import COMPRESS_LEVEL  # noqa: E402
 
 WORDS = ("coronavirus spike protein binding receptor patients severe acute respiratory syndrome trial cohort "
          "vaccine antibody neutralising viral load transmission hospital mortality outcome model").split()
+RELEASE_DATE = "2026-01-01"
+PAPERS_PER_PART = 320  # ten full batches
 
 
-def papers(count: int, changed_every: int = 0) -> list[dict]:
-    rows = []
-    for n in range(count):
-        words = [WORDS[(n * 7 + k * 13) % len(WORDS)] for k in range(220)]
-        revised = " revised" if changed_every and n % changed_every == 0 else ""
-        rows.append({"cord_uid": f"{n:08d}"[::-1],  # unique, spread over the parts by their leading digits
-                     "title": f"Paper {n} on " + " ".join(words[:12]), "abstract": " ".join(words) + revised})
-    return rows
+def paper(n: int, parts: int, changed_every: int = 0) -> dict:
+    """Paper n of a run spread over `parts` parts: its cord_uid starts with its part's two digits."""
+    words = [WORDS[(n * 7 + k * 13) % len(WORDS)] for k in range(220)]
+    revised = " revised" if changed_every and n % changed_every == 0 else ""
+    return {"cord_uid": f"{n % parts:02d}{n // parts:06d}",
+            "title": f"Paper {n} on " + " ".join(words[:12]), "abstract": " ".join(words) + revised}
 
 
-def run_stage(count: int, changed_every: int, staging: Path, spec, previous: str | None = None) -> tuple[float, list]:
-    """The stage over `papers(count, changed_every)`, made inside the pipeline (a Create of the rows would pickle
-    them all into the graph, which costs more than the stage)."""
+def part_count(count: int) -> int:
+    """Parts of at least PAPERS_PER_PART papers (at most 100), so the stage's batches are full ones, as in a release
+    (1296 parts: a 100k-paper release has ~77 papers a part, CORD-19's ~1M ~770)."""
+    return max(1, min(100, count // PAPERS_PER_PART))
+
+
+def write_jsonl(path: Path, count: int, changed_every: int = 0) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(count):
+            out.write(json.dumps(paper(n, part_count(count), changed_every)) + "\n")
+    return path
+
+
+def read_rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+def timed(label: str, papers: int, seconds: float) -> float:
+    """Print a row: its seconds, and papers per second when `papers` (0: a row that is not per paper)."""
+    rate = f"{papers / seconds:8.{0 if papers / seconds >= 100 else 2}f} papers/s" if papers and seconds > 0 else ""
+    print(f"  {label:<52} {seconds:8.2f} s  {rate}")
+    return seconds
+
+
+def read_only(jsonl: Path) -> float:
+    """A pipeline that reads and parses the JSONL and does nothing else."""
+    start = time.perf_counter()
+    with beam.Pipeline(options=make_pipeline_options([])) as p:
+        _ = (p | beam.io.ReadFromText(str(jsonl)) | beam.Map(json.loads)
+             | beam.combiners.Count.Globally())
+    return time.perf_counter() - start
+
+
+def run_stage(jsonl: Path, staging: Path, spec, previous: str | None = None) -> tuple[float, list[EmbeddingPart]]:
+    """The pipeline: read the JSONL, EmbedPapers (parts written to `staging`); its seconds and parts."""
     collected = staging.parent / (staging.name + ".parts.json")
     start = time.perf_counter()
     with beam.Pipeline(options=make_pipeline_options([])) as p:
-        rows = p | beam.Create([(count, changed_every)]) | beam.FlatMap(lambda args: papers(*args))
+        rows = p | beam.io.ReadFromText(str(jsonl)) | beam.Map(json.loads)
         out = rows | EmbedPapers(str(staging), spec, previous)
         _ = (out | beam.Map(lambda part: json.dumps(part.__dict__)) | beam.combiners.ToList()
              | beam.Map(lambda lines: collected.write_text("\n".join(lines))))
     elapsed = time.perf_counter() - start
-    from release.embeddings import EmbeddingPart
-
-    parts = [EmbeddingPart(**json.loads(line)) for line in collected.read_text().splitlines() if line]
-    return elapsed, parts
+    return elapsed, [EmbeddingPart(**json.loads(line)) for line in collected.read_text().splitlines() if line]
 
 
-def bare_encode(rows, spec) -> float:
-    model = load_model(spec)
-    texts = sorted(((row["cord_uid"], row["title"], row["abstract"]) for row in rows))
+def assemble(staging: Path, parts: list[EmbeddingPart], folder: Path) -> float:
+    """The final step's two files from the parts: the tarball and the Parquet file."""
+    folder.mkdir()
     start = time.perf_counter()
-    for begin in range(0, len(texts), DEFAULT_BATCH_SIZE):
-        model.encode([(title, abstract) for _, title, abstract in texts[begin:begin + DEFAULT_BATCH_SIZE]])
+    with open(folder / "cord_19_embeddings.tar.gz", "wb") as out:
+        write_tarball(out, LocalFolder(staging), RELEASE_DATE, parts)
+    with open(folder / "cord_19_embeddings.parquet", "wb") as out:
+        write_parquet(out, LocalFolder(staging), parts, parts[0].dimensions)
+    (folder / "manifest.json").write_text("{}")
     return time.perf_counter() - start
 
 
-def previous_release(folder: Path, staging: Path, parts, spec) -> str:
+def bare_encode(rows: list[dict], model) -> tuple[float, np.ndarray]:
+    """The floor: encode the texts in cord_uid order, DEFAULT_BATCH_SIZE at a time."""
+    texts = [(row["title"], row["abstract"]) for row in rows]
+    start = time.perf_counter()
+    vectors = [np.asarray(model.encode(texts[begin:begin + DEFAULT_BATCH_SIZE]), dtype=np.float32)
+               for begin in range(0, len(texts), DEFAULT_BATCH_SIZE)]
+    return time.perf_counter() - start, np.concatenate(vectors)
+
+
+def bare_output(rows: list[dict], vectors: np.ndarray, folder: Path) -> float:
+    """The unavoidable output work: CSV rows formatted and gzipped, and the Parquet file, in one go."""
     folder.mkdir()
-    with open(folder / "cord_19_embeddings.parquet", "wb") as out:
-        write_parquet(out, LocalFolder(staging), parts, parts[0].dimensions)
-    (folder / "manifest.json").write_text(json.dumps({"embeddings": spec.manifest_entry()}))
-    return str(folder)
+    start = time.perf_counter()
+    uids = [row["cord_uid"] for row in rows]
+    text = csv_rows(uids, vectors).encode("utf-8")
+    (folder / "rows.csv.gz").write_bytes(gzip.compress(text, compresslevel=COMPRESS_LEVEL, mtime=0))
+    digests = [text_sha256(row["title"], row["abstract"]) for row in rows]
+    width = vectors.shape[1]
+    table = pa.Table.from_arrays(
+        [pa.array(uids, type=pa.string()), pa.array(digests, type=pa.string()),
+         pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1), type=pa.float32()), width)],
+        schema=parquet_schema(width))
+    pq.write_table(table, folder / "vectors.parquet", compression="zstd", use_dictionary=False,
+                   write_statistics=False)
+    return time.perf_counter() - start
 
 
-def rss_series(count: int, model: str) -> list[float]:
-    """Run the stage over `count` papers in a child process; its RSS in MiB, once a second."""
-    child = subprocess.Popen([sys.executable, __file__, "--child", str(count), "--model", model])
+def with_previous(previous: Path, spec) -> str:
+    (previous / "manifest.json").write_text(json.dumps({"embeddings": spec.manifest_entry()}))
+    return str(previous)
+
+
+def throughput_and_nightly(args, scratch: Path, spec) -> None:
+    count = args.papers
+    start = time.perf_counter()
+    jsonl = write_jsonl(scratch / "papers.jsonl", count)
+    nightly_jsonl = write_jsonl(scratch / "nightly.jsonl", count, changed_every=100)
+    rows = sorted(read_rows(jsonl), key=lambda row: row["cord_uid"])
+    print(f"model {spec.name} ({spec.kind}), {count} papers in {part_count(count)} parts, batch {DEFAULT_BATCH_SIZE}")
+    timed("make the papers, write both JSONL files", 2 * count, time.perf_counter() - start)
+    start = time.perf_counter()
+    model = load_model(spec)
+    timed("load the model (not in the floor)", 0, time.perf_counter() - start)
+    read = timed("read JSONL in Beam (start-up, read, parse)", count, read_only(jsonl))
+    floor, vectors = bare_encode(rows, model)
+    timed("bare encode (floor)", count, floor)
+    output = timed("output without Beam (CSV+gzip, Parquet)", count, bare_output(rows, vectors, scratch / "bare"))
+    timed("encode + output", count, floor + output)
+    full, parts = run_stage(jsonl, scratch / "full", spec)
+    timed("EmbedPapers pipeline (read JSONL + stage)", count, full)
+    net = timed("EmbedPapers net (minus the read row)", count, full - read)
+    assembled = timed("assemble (tarball + Parquet from parts)", count,
+                      assemble(scratch / "full", parts, scratch / "previous"))
+    timed("EmbedPapers net + assemble", count, net + assembled)
+    floor = min(floor, timed("bare encode again, after the stage", count, bare_encode(rows, model)[0]))
+    print(f"  (the ratios take the faster bare encode: {floor:.2f} s; the machine is shared)")
+    print(f"  ratio floor / stage net: {floor / net:.2f}x; "
+          f"(encode + output) / (stage net + assemble): {(floor + output) / (net + assembled):.2f}x")
+    nightly, nightly_parts = run_stage(nightly_jsonl, scratch / "nightly", spec,
+                                       with_previous(scratch / "previous", spec))
+    embedded = sum(part.embedded for part in nightly_parts)
+    reused = sum(part.reused for part in nightly_parts)
+    nightly_net = timed(f"1%-changed nightly net ({embedded} embedded, {reused} reused)", count, nightly - read)
+    nightly_assembled = timed("nightly assemble", count, assemble(scratch / "nightly", nightly_parts,
+                                                                  scratch / "nightly-release"))
+    print(f"  nightly net / full net: {100 * nightly_net / net:.1f}%; with assemble: "
+          f"{100 * (nightly_net + nightly_assembled) / (net + assembled):.1f}%; "
+          f"nightly net / full run's bare encode: {100 * nightly_net / floor:.1f}%")
+
+
+def rss_series(jsonl: Path, model: str) -> list[float]:
+    """Run the stage over the JSONL's papers in a child process; its RSS in MiB, once a second."""
+    child = subprocess.Popen([sys.executable, __file__, "--child", str(jsonl), "--model", model])
     series = []
     while child.poll() is None:
         try:
@@ -93,42 +225,36 @@ def rss_series(count: int, model: str) -> list[float]:
 
 
 def resolve(name: str, scratch: Path):
-    if name == "tiny-bert":
-        from tests.support.tiny_models import tiny_bert
+    """A model name of this benchmark (tiny-bert, bert-base) or of `cord19 build --embedding-model`."""
+    if name in ("tiny-bert", "bert-base"):
+        from tests.support.tiny_models import bert_base_sized, tiny_bert
 
         os.environ["HF_HUB_OFFLINE"] = "1"
-        name = str(tiny_bert(scratch / "tiny-bert"))
+        folder = scratch / name
+        name = str(tiny_bert(folder) if name == "tiny-bert" else bert_base_sized(folder, WORDS))
     return resolve_model(name)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--papers", type=int, default=20000)
+    parser.add_argument("--papers", type=int, default=10000)
     parser.add_argument("--rss-papers", type=int, default=100000)
     parser.add_argument("--model", default="hashing-768")
-    parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
-        spec = resolve(args.model, scratch)
         if args.child:
-            run_stage(args.child, 0, scratch / "rss", spec)
+            run_stage(Path(args.child), scratch / "rss", resolve(args.model, scratch))
             return 0
-        rows = papers(args.papers)
-        floor = bare_encode(rows, spec)
-        full, parts = run_stage(args.papers, 0, scratch / "full", spec)
-        print(f"model {spec.name} ({spec.kind}), {args.papers} papers, batch {DEFAULT_BATCH_SIZE}")
-        print(f"bare encode: {floor:.2f} s ({args.papers / floor:.0f} papers/s)")
-        print(f"EmbedPapers: {full:.2f} s ({args.papers / full:.0f} papers/s), ratio to the floor {floor / full:.2f}x")
-        previous = previous_release(scratch / "previous", scratch / "full", parts, spec)
-        nightly, nightly_parts = run_stage(args.papers, 100, scratch / "nightly", spec, previous)
-        embedded = sum(part.embedded for part in nightly_parts)
-        print(f"1%-changed nightly: {nightly:.2f} s, {embedded} embedded, "
-              f"{sum(part.reused for part in nightly_parts)} reused: {100 * nightly / full:.1f}% of the full run")
+        spec = resolve(args.model, scratch)
+        if args.papers:
+            throughput_and_nightly(args, scratch, spec)
         if args.rss_papers:
-            series = rss_series(args.rss_papers, args.model)
-            print(f"RSS over {args.rss_papers} papers (MiB, every second): "
-                  + " ".join(f"{value:.0f}" for value in series[:: max(len(series) // 20, 1)]))
+            jsonl = write_jsonl(scratch / "rss.jsonl", args.rss_papers)
+            series = rss_series(jsonl, args.model)
+            print(f"RSS over {args.rss_papers} papers, {len(series)} s (MiB, every second): "
+                  + " ".join(f"{value:.0f}" for value in series[:: max(len(series) // 30, 1)]))
             print(f"peak self {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, "
                   f"child peak {max(series, default=0):.0f} MiB")
     return 0

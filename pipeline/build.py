@@ -42,9 +42,9 @@ from pipeline.stages.read_records import ReadSourceRecords, read_snapshot
 from pipeline.stages.validate_rows import ValidateRows
 from pipeline.stages.write_release import WriteRelease
 from release import layout
+from release.embedding_models import DEFAULT_MODEL, ModelSpec, resolve_model
 from release.errors import ReleaseError
 from release.summary import BuildSummary, read_build_summary
-from release.embedding_models import DEFAULT_MODEL, ModelSpec, resolve_model
 
 logger = logging.getLogger(__name__)
 

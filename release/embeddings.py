@@ -31,6 +31,7 @@ from typing import IO, cast
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from release.folders import ByteSink, Folder
@@ -55,9 +56,42 @@ def text_sha256(title: str, abstract: str) -> str:
 
 
 def csv_row(cord_uid: str, vector: np.ndarray) -> str:
-    """One row of the CSV: the cord_uid, then each float32 as the repr of its double."""
+    """One row of the CSV: the cord_uid, then each float32 as the repr of its double (the reference of csv_rows)."""
     values = cast(list[float], vector.astype(np.float64).tolist())
     return cord_uid + "," + ",".join(map(repr, values))
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, type=pa.large_string())
+
+
+def _float_reprs(values: np.ndarray) -> pa.Array:
+    """repr() of each double, in C: Arrow prints the same shortest round-trip digits as Python; where its notation
+    differs we fix it: a whole number lacks `.0`; Python alone prints below 1e-4 (its switch to exponents), from
+    1e6 (Arrow writes big whole numbers with exponents) and inf or nan. Embeddings hardly ever hold those."""
+    strings = pc.cast(pa.array(values, type=pa.float64()), pa.large_string())
+    magnitude = np.abs(values)
+    python_only = ~np.isfinite(values) | (magnitude >= 1e6) | ((magnitude < 1e-4) & (values != 0))
+    whole = (values == np.trunc(values)) & ~python_only
+    if whole.any():
+        strings = pc.if_else(pa.array(whole), pc.binary_join_element_wise(strings, _large(".0"), _large("")), strings)
+    if python_only.any():
+        fixed = [repr(value) for value in cast(list[float], values[python_only].tolist())]
+        strings = pc.replace_with_mask(strings, pa.array(python_only), pa.array(fixed, type=pa.large_string()))
+    return strings
+
+
+def csv_rows(cord_uids: list[str], vectors: np.ndarray) -> str:
+    """The CSV rows of a (rows x dimensions) float32 matrix, joined by newlines: the same text as
+    `"\\n".join(csv_row(...))`, formatted a part at a time by Arrow instead of float by float."""
+    if not cord_uids:
+        return ""
+    rows, width = vectors.shape
+    strings = _float_reprs(np.ascontiguousarray(vectors, dtype=DTYPE).astype(np.float64).reshape(-1))
+    offsets = pa.array(np.arange(0, rows * width + 1, width, dtype=np.int64), type=pa.int64())
+    floats = pc.binary_join(pa.LargeListArray.from_arrays(offsets, strings), _large(","))
+    lines = pc.binary_join_element_wise(pa.array(cord_uids, type=pa.large_string()), floats, _large(","))
+    return "\n".join(cast(list[str], lines.to_pylist()))
 
 
 def vector_line(cord_uid: str, digest: str, vector_bytes: bytes) -> str:
@@ -85,7 +119,8 @@ class EmbeddingPart:
 
 def part_files(rows: list[tuple[str, str, bytes]]) -> tuple[bytes, int, bytes]:
     """(compressed CSV member, its raw length, vector lines) of one part's sorted (cord_uid, digest, vector) rows."""
-    text = "\n".join(csv_row(uid, np.frombuffer(data, dtype=DTYPE)) for uid, digest, data in rows).encode("utf-8")
+    matrix = np.frombuffer(b"".join(data for _, _, data in rows), dtype=DTYPE).reshape(len(rows), -1)
+    text = csv_rows([uid for uid, _, _ in rows], matrix).encode("utf-8")
     vectors = "".join(vector_line(*row) + "\n" for row in rows).encode("ascii")
     return gzip.compress(text, compresslevel=COMPRESS_LEVEL, mtime=0), len(text), vectors
 

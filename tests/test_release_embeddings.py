@@ -19,6 +19,7 @@ from release.embeddings import (
     EmbeddingPart,
     csv_name,
     csv_row,
+    csv_rows,
     part_files,
     part_number,
     write_tarball,
@@ -79,8 +80,26 @@ def test_our_csv_rows_have_the_real_files_shape_and_float_formatting(corpus_dir)
     assert len(real_row) == 769 and floats_print_as_widened_float32(real_row[1:])
     vector = np.array([float(value) for value in real_row[1:]], dtype=np.float32)
     assert csv_row(real_row[0], vector) == ",".join(real_row)  # the real row, written back byte for byte
+    assert csv_rows([real_row[0]], vector[None, :]) == ",".join(real_row)
     ours = csv_row("abcd1234", HashingModel().vector(TITLE, ABSTRACT)).split(",")
     assert len(ours) == 769 and floats_print_as_widened_float32(ours[1:])
+
+
+def test_a_parts_rows_formatted_at_once_are_the_repr_of_every_float():
+    """csv_rows (Arrow) against csv_row (Python's repr, float by float): random float32 bit patterns, many scales and
+    the notation switches (whole numbers, below 1e-4, from 1e6 on, inf, nan, -0.0)."""
+    rng = np.random.default_rng(11)
+    bits = rng.integers(0, 2**32, size=(200, 768), dtype=np.uint64).astype(np.uint32).view(np.float32)
+    scaled = [(rng.standard_normal((40, 768)) * scale).astype(np.float32) for scale in (1e-6, 1e-3, 1, 1e3, 1e6, 1e12)]
+    edges = np.zeros((1, 768), dtype=np.float32)
+    edges[0, :14] = [1.0, -0.0, np.inf, -np.inf, np.nan, 1e-4, -9.99e-5, 99999.0, 1e6, 999999.0, 2.0**40, -3.0,
+                     0.1, 1.5e-4]
+    for matrix in [bits, edges, *scaled]:
+        uids = [f"{n:08d}" for n in range(len(matrix))]
+        with np.errstate(invalid="ignore"):
+            expected = "\n".join(csv_row(uid, vector) for uid, vector in zip(uids, matrix))
+            assert csv_rows(uids, matrix) == expected
+    assert csv_rows([], np.zeros((0, 768), dtype=np.float32)) == ""
 
 
 def write_parts(folder, rows_by_part):

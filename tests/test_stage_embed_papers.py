@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 
 from pipeline.stages.embed_papers import EmbedPapers
 from release.embedding_models import resolve_model
-from release.embeddings import parse_vector_line, write_parquet
+from release.embeddings import parse_vector_line, part_number, write_parquet
 from release.folders import LocalFolder
 from tests.support.beam_helpers import run_and_collect
 from tests.support.release_fixtures import make_row
@@ -89,3 +89,13 @@ def test_an_empty_abstract_or_no_text_at_all(tmp_path):
     found = {uid: np.frombuffer(vector, dtype=np.float32) for uid, vector in vectors_of(staging, parts).items()}
     assert np.linalg.norm(found["aaaaaaaa"]) > 0.99 and not found["bbbbbbbb"].any()
     assert not np.array_equal(found["aaaaaaaa"], found["cccccccc"])
+
+
+def test_a_part_whose_papers_are_all_retired_writes_nothing(tmp_path):
+    first, parts = run_stage(tmp_path, "first", rows(30))
+    previous = as_previous_release(tmp_path, first, parts, SPEC.manifest_entry())
+    nightly = rows(30)[10:]  # papers 0-9 are the whole part of the cord_uids starting with "00"
+    second, new_parts = run_stage(tmp_path, "second", nightly, previous)
+    assert sum(part.rows for part in new_parts) == 20 and sum(part.reused for part in new_parts) == 20
+    assert part_number("000ax0yz") in {part.number for part in parts} - {part.number for part in new_parts}
+    assert list(vectors_of(second, new_parts)) == [row["cord_uid"] for row in nightly]

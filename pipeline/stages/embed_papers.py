@@ -4,14 +4,17 @@
 - with a previous release, its `cord_19_embeddings.parquet` is read by the workers from
   its location, one row group each (only when it was embedded by the same model at the
   same revision); a paper whose text digest is unchanged keeps its vector's bytes;
-- papers are grouped into parts by cord_uid range (`release.embeddings.part_number`); a
-  worker sorts its part, embeds the papers without a vector in batches of `batch_size`
-  taken in cord_uid order (so a batch never depends on how the runner bundled the
-  elements, and the floats are the same on every run), and writes the part's files.
+- papers and previous vectors are grouped into parts by cord_uid range
+  (`release.embeddings.part_number`), one shuffle; a worker joins its part's papers to
+  the previous vectors in memory (by cord_uid and digest), sorts them, embeds the papers
+  without a vector in batches of `batch_size` taken in cord_uid order (so a batch never
+  depends on how the runner bundled the elements, and the floats are the same on every
+  run), and writes the part's files.
 
 The model is loaded once per worker, in setup. Counters: `embed_papers.embedded` (vectors
 computed) and `embed_papers.reused`.
 """
+import itertools
 import json
 from dataclasses import dataclass
 
@@ -37,10 +40,10 @@ STAGE = "embed_papers"
 DEFAULT_BATCH_SIZE = 32
 
 
-def paper_text(row: dict) -> tuple[str, tuple[str, str, str]]:
-    """(cord_uid, (title, abstract, digest of both)) of a metadata row."""
+def paper_text(row: dict) -> tuple[int, tuple[str, str, str, str]]:
+    """(part, (cord_uid, title, abstract, digest of both)) of a metadata row."""
     title, abstract = row.get("title") or "", row.get("abstract") or ""
-    return row["cord_uid"], (title, abstract, text_sha256(title, abstract))
+    return part_number(row["cord_uid"]), (row["cord_uid"], title, abstract, text_sha256(title, abstract))
 
 
 class ListPreviousRowGroups(files.StoreDoFn):
@@ -50,38 +53,41 @@ class ListPreviousRowGroups(files.StoreDoFn):
         super().__init__(store)
         self.model_entry = model_entry
 
-    def process(self, previous: str):
+    def row_groups(self, previous: str) -> tuple[str, int]:
+        """(the previous embeddings Parquet file, its row groups); 0 row groups when there is nothing to reuse."""
         manifest_path, parquet_path = files.join(previous, MANIFEST), files.join(previous, EMBEDDINGS_PARQUET)
         if not (files.exists(manifest_path) and files.exists(parquet_path)):
-            return
+            return parquet_path, 0
         if not previous_model_matches(json.loads(files.read_bytes(manifest_path)), self.model_entry):
             count(STAGE, "previous_model_differs")
-            return
+            return parquet_path, 0
         with files.open_read(parquet_path) as handle:
-            groups = row_group_count(handle)
+            return parquet_path, row_group_count(handle)
+
+    def process(self, previous: str):
+        parquet_path, groups = self.row_groups(previous)
         for index in range(groups):
             yield parquet_path, index
 
 
 class ReadPreviousRowGroup(files.StoreDoFn):
-    """(parquet location, row group) -> (cord_uid, (text digest, vector bytes)) of each of its rows."""
+    """(parquet location, row group) -> (part, [(cord_uid, text digest, vector bytes), ...]): its rows, one list per
+    part (the file is in cord_uid order, so a row group spans a few neighbouring parts)."""
 
     def process(self, path_and_index: tuple[str, int]):
         path, index = path_and_index
         with files.open_read(path) as handle:
-            for uid, digest, vector in read_row_group(handle, index):
-                yield uid, (digest, vector)
+            rows = list(read_row_group(handle, index))
+        for number, part_rows in itertools.groupby(rows, key=lambda row: part_number(row[0])):
+            yield number, list(part_rows)
 
 
-def reuse_or_embed(uid_and_groups: tuple[str, dict]):
-    """(part, (uid, digest, title, abstract, vector or None)) of a released paper: the old vector when its text is."""
-    uid, groups = uid_and_groups
-    for title, abstract, digest in groups["paper"]:
-        old = next((vector for old_digest, vector in groups["previous"] if old_digest == digest), None)
-        if old is not None:
-            yield part_number(uid), (uid, digest, "", "", old)
-        else:
-            yield part_number(uid), (uid, digest, title, abstract, None)
+def reuse_or_embed(papers: list[tuple], previous: list[list[tuple]]) -> list[tuple]:
+    """(uid, digest, title, abstract, vector or None) of a part's papers in cord_uid order: the previous release's
+    vector of the same cord_uid and text digest when there is one."""
+    old = {(uid, digest): vector for rows in previous for uid, digest, vector in rows}
+    return [(uid, digest, title, abstract, old.get((uid, digest)))
+            for uid, title, abstract, digest in sorted(papers, key=lambda paper: paper[0])]
 
 
 class EmbedPart(files.StoreDoFn):
@@ -96,13 +102,14 @@ class EmbedPart(files.StoreDoFn):
         super().setup()
         self.model = load_model(self.spec)
 
-    def process(self, number_and_papers):
-        number, papers = number_and_papers
-        part = embed_part(self.model, number, sorted(papers, key=lambda paper: paper[0]), self.batch_size,
-                          self.staging)
-        count(STAGE, "embedded", amount=part.embedded)
-        count(STAGE, "reused", amount=part.reused)
-        yield part
+    def process(self, number_and_groups):
+        number, groups = number_and_groups
+        papers = reuse_or_embed(list(groups["paper"]), list(groups["previous"]))
+        if papers:  # a part of the previous release without a paper in this one writes nothing
+            part = embed_part(self.model, number, papers, self.batch_size, self.staging)
+            count(STAGE, "embedded", amount=part.embedded)
+            count(STAGE, "reused", amount=part.reused)
+            yield part
 
 
 def embed_part(model, number: int, papers: list[tuple], batch_size: int, staging: str) -> EmbeddingPart:
@@ -149,8 +156,6 @@ class EmbedPapers(beam.PTransform):
         )
         return (
             {"paper": papers, "previous": previous}
-            | "JoinOnCordUid" >> beam.CoGroupByKey()
-            | "ReuseOrEmbed" >> beam.FlatMap(reuse_or_embed)
-            | "GroupParts" >> beam.GroupByKey()
+            | "GroupParts" >> beam.CoGroupByKey()
             | "EmbedParts" >> beam.ParDo(EmbedPart(self.staging, self.spec, self.batch_size, self.store))
         )

@@ -1,5 +1,6 @@
-"""A tiny BERT built and saved locally (random weights from a fixed seed, a tiny WordPiece vocabulary), so the
-real model-loading code runs offline in tests and benchmarks. Needs the embeddings extra (torch, transformers)."""
+"""A tiny BERT, and a BERT-base-sized one, built and saved locally (random weights from a fixed seed, a small
+WordPiece vocabulary), so the real model-loading code runs offline in tests and benchmarks. Needs the embeddings
+extra (torch, transformers)."""
 from pathlib import Path
 
 WORDS = ("remdesivir adults with severe covid coronavirus sars cov spike binding trial of a randomised placebo "
@@ -18,6 +19,24 @@ def tiny_bert(folder: Path, seed: int = 7, hidden_size: int = 32, layers: int = 
     config = transformers.BertConfig(vocab_size=len(vocab.read_text().split()), hidden_size=hidden_size,
                                      num_hidden_layers=layers, num_attention_heads=2, intermediate_size=37,
                                      max_position_embeddings=512)
+    transformers.BertModel(config).eval().save_pretrained(folder)
+    transformers.BertTokenizerFast(vocab_file=str(vocab), do_lower_case=True).save_pretrained(folder)
+    return folder
+
+
+def bert_base_sized(folder: Path, words: list[str], seed: int = 7) -> Path:
+    """Save a randomly initialised BERT-base (BertConfig's defaults: 12 layers, hidden 768, 12 heads, intermediate
+    3072, 512 positions) with a WordPiece vocabulary of `words` and digits into `folder`: SPECTER's size and cost."""
+    import torch
+    import transformers
+
+    folder.mkdir(parents=True)
+    vocab = folder / "vocab.txt"
+    digits = [str(d) for d in range(10)] + [f"##{d}" for d in range(10)]
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted(set(words)), *digits,
+                                "paper", "on", "revised", "-", ",", "."]) + "\n")
+    torch.manual_seed(seed)
+    config = transformers.BertConfig(vocab_size=len(vocab.read_text().split()))
     transformers.BertModel(config).eval().save_pretrained(folder)
     transformers.BertTokenizerFast(vocab_file=str(vocab), do_lower_case=True).save_pretrained(folder)
     return folder
