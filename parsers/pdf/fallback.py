@@ -4,15 +4,15 @@
 printed paragraphs (parsers.pdf.paragraphs), finds the title (parsers.pdf.front_matter)
 and tables (parsers.pdf.tables), then sorts the blocks, in reading order, into the
 paper's parts: front matter (authors and affiliations), an "Abstract" block or the
-page-1 block that looks like one, section headings and body text, footnotes (kept as
-paragraphs after the paragraph they interrupt), figure and table captions with the
-notes under them (`ref_entries`), acknowledgements and appendices (`back_matter`), and
-the references section, kept out of the body: its entries go to `bib_entries`
+page-1 block that looks like one, section headings and body text, figure and table
+captions with the notes under them (`ref_entries`), acknowledgements and appendices,
+then the footnotes in page order (`back_matter`, section "Footnote", as GROBID-based
+parses keep them out of the body), and the references section, kept out of the body:
+its entries go to `bib_entries`
 (parsers.pdf.references) and the body's citation markers, numeric or author-year, are
 linked to them (parsers.pdf.citations). A PDF with text but no body text is refused
 (PdfNoBodyTextError). `parsers.pdf.sandbox.parse_pdf` runs it in a limited child process.
 """
-import collections
 import hashlib
 from dataclasses import dataclass, field
 
@@ -64,9 +64,10 @@ from parsers.pdf.references import (
 from parsers.pdf.tables import add_tables, collapse_tables, new_ref_key
 from schemas.records import Author, Paper, Paragraph, RefEntry, paper, paragraph, ref_entry
 
-PARSER_VERSION = "pdfminer-5"
+PARSER_VERSION = "pdfminer-6"
 _SENTENCE_ENDS = (".", "!", "?", ":", '"', "\u201d")
 _MIN_FRONT_WORDS = 20
+_FOOTNOTE_SECTION = "Footnote"  # as parsers.pdf.tei names the footnotes of a GROBID parse
 
 
 def pdf_layout_to_pdf_json(data: bytes) -> Paper:
@@ -74,11 +75,11 @@ def pdf_layout_to_pdf_json(data: bytes) -> Paper:
     A PDF with text but no body text (a cover page, an abstract alone) raises
     PdfNoBodyTextError."""
     parts, paper_read = _read_paper(data)
-    if not parts.body_paragraphs:
+    if not paper_read["body_text"]:
         raise PdfNoBodyTextError(
             f"no body text: title {paper_read['metadata']['title'][:80]!r}, "
             f"{len(paper_read['metadata']['authors'])} author(s), {len(paper_read['abstract'])} abstract "
-            f"paragraph(s), {len(paper_read['body_text'])} footnote(s) and no other paragraph"
+            f"paragraph(s), {len(parts.notes)} footnote(s) and no other paragraph"
         )
     return paper_read
 
@@ -129,8 +130,7 @@ class _Parts:
     ref_anchor: tuple[int, int, str | int] | None = None
     table_notes: dict[int, list[str]] = field(default_factory=dict)  # notes under a table, by its box index
     footnote: Box | None = None  # the last block taken for a footnote
-    notes: list[tuple[int, Paragraph]] = field(default_factory=list)  # footnotes, after how many body paragraphs
-    body_paragraphs: int = 0  # body paragraphs other than footnotes, once finished
+    notes: list[Paragraph] = field(default_factory=list)  # footnotes, in page order
     reference_size: float = 0.0  # the type size of the references
 
     def add(self, index: int, box: Box) -> None:
@@ -232,14 +232,14 @@ class _Parts:
         return True
 
     def _takes_footnote(self, box: Box, text: str) -> bool:
-        """A footnote of the body: kept as a paragraph of its own, after the paragraph it
-        interrupts (see _join_broken_paragraphs)."""
+        """A footnote of the body: a back matter paragraph of its own (section "Footnote");
+        a block that goes on the note before it on the same page is joined to it."""
         if self.part != "body" or not is_footnote(box, self.body_size, self.footnote):
             return False
         if self.footnote is not None and self.footnote.page == box.page and not starts_footnote(box):
-            self.notes[-1][1]["text"] = join_texts([self.notes[-1][1]["text"], _marked_text(box)])
+            self.notes[-1]["text"] = join_texts([self.notes[-1]["text"], _marked_text(box)])
         else:
-            self.notes.append((len(self.body), paragraph(_marked_text(box), self.section)))
+            self.notes.append(paragraph(_marked_text(box), _FOOTNOTE_SECTION))
         self.footnote = box
         return True
 
@@ -303,14 +303,14 @@ class _Parts:
                 paragraph(text, "") for box, text in self.front
                 if _is_running_text(box, text) and text != abstract_text
             ] + body
-        self.body_paragraphs = len(body)
-        body = _join_broken_paragraphs(body, self.notes, len(body) - len(self.body))
+        body = _join_broken_paragraphs(body)
+        back = self.back + self.notes
         add_tables(self.ref_entries, self.table_captions, self.tables, self.table_notes)
         references = read_references(merge_reference_lines(self.references))
-        link_citations(body + self.back, references)
-        link_ref_spans(body + self.back, self.ref_entries)
+        link_citations(body + back, references)
+        link_ref_spans(body + back, self.ref_entries)
         authors = with_affiliations_and_emails(self.authors, self.affiliation_boxes)
-        return paper(paper_id, title, authors, body, references.bib_entries, self.ref_entries, self.back,
+        return paper(paper_id, title, authors, body, references.bib_entries, self.ref_entries, back,
                      abstract=abstract)
 
 
@@ -324,28 +324,20 @@ def _is_running_text(box: Box, text: str) -> bool:
     return word_count(text) >= _MIN_FRONT_WORDS and not all(line.bold for line in box.lines)
 
 
-def _join_broken_paragraphs(paragraphs: list[Paragraph], notes: list[tuple[int, Paragraph]],
-                            shift: int) -> list[Paragraph]:
-    """Paragraphs cut by a column or page break joined again (see _continues_paragraph),
-    each footnote after the paragraph it interrupted. A note's position counts the body
-    paragraphs before it, `shift` more of which were added in front."""
-    notes_before: dict[int, list[Paragraph]] = collections.defaultdict(list)
-    for position, note in notes:
-        notes_before[position + shift].append(note)
-    joined: list[tuple[Paragraph, list[Paragraph]]] = []  # each paragraph with the notes that follow it
-    leading: list[Paragraph] = []
-    for index, current in enumerate(paragraphs):
-        (joined[-1][1] if joined else leading).extend(notes_before.pop(index, []))
-        if joined and _continues_paragraph(joined[-1][0], current):
-            previous = joined[-1][0]["text"]
+def _join_broken_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Paragraphs cut by a column or page break (or by the footnotes between them) joined
+    again (see _continues_paragraph)."""
+    joined: list[Paragraph] = []
+    for current in paragraphs:
+        if joined and _continues_paragraph(joined[-1], current):
+            previous = joined[-1]["text"]
             if previous.endswith("-") and previous[-2:-1].isalpha():
-                joined[-1][0]["text"] = previous[:-1] + current["text"]
+                joined[-1]["text"] = previous[:-1] + current["text"]
             else:
-                joined[-1][0]["text"] = previous + " " + current["text"]
+                joined[-1]["text"] = previous + " " + current["text"]
         else:
-            joined.append((current, []))
-    trailing = [note for position in sorted(notes_before) for note in notes_before[position]]
-    return leading + [p for text, after in joined for p in [text, *after]] + trailing
+            joined.append(current)
+    return joined
 
 
 def _continues_paragraph(previous: Paragraph, current: Paragraph) -> bool:
