@@ -151,30 +151,31 @@ class GrobidTestServer:
                     return
                 try:
                     time.sleep(server.slow_s if fault == "slow" else server.latency_s)
-                    self._process(body)
+                    answer = self._process(body)
                 finally:
+                    # Out of flight before the answer is sent: a client gives its slot back only once it
+                    # has read the answer, so the server never counts more requests than the client holds.
                     server._leave()
+                self._answer(*answer)
 
-            def _process(self, body: bytes) -> None:
+            def _process(self, body: bytes) -> tuple[int, bytes, dict | None]:
+                """The answer to a conversion request: (status, body, headers)."""
                 fields = multipart_fields(self.headers.get("Content-Type", ""), body)
                 pdf = fields.pop("input", None)
                 if pdf is None:
-                    self._answer(400, b"missing multipart field 'input'")
-                    return
+                    return 400, b"missing multipart field 'input'", None
                 options = {name: fields[name].decode() for name in OPTION_FIELDS if name in fields}
                 with server._lock:
                     server.received_options.append(options)
                 if not pdf.startswith(b"%PDF"):
                     server._count("bad_input")
-                    self._answer(500, b"[BAD_INPUT_DATA] PDF to XML conversion failed with error code: 1")
-                    return
+                    return 500, b"[BAD_INPUT_DATA] PDF to XML conversion failed with error code: 1", None
                 tei = server.tei_by_sha1.get(hashlib.sha1(pdf).hexdigest())
                 if tei is None:
                     server._count("unknown")
-                    self._answer(500, b"[NO_BLOCKS] the test server has no TEI for this PDF")
-                    return
-                self._answer(200, tei, {"Content-Type": "application/xml"})
+                    return 500, b"[NO_BLOCKS] the test server has no TEI for this PDF", None
                 server._count("served")
+                return 200, tei, {"Content-Type": "application/xml"}
 
             def _answer(self, status: int, body: bytes, headers: dict | None = None) -> None:
                 self.send_response(status)
