@@ -15,8 +15,9 @@ cord_uid), so the parts in number order hold the rows in release order. A worker
 each part twice: the part's CSV rows compressed as one gzip member, and its vectors as
 text lines (`<cord_uid>\t<text_sha256>\t<base64 float32>`). The final step writes the
 tarball by concatenating gzip members (the tar header, each part, a newline between
-parts, the tar padding and end) and the Parquet file one part at a time: memory holds
-one part's vectors, never the release's.
+parts, the tar padding and end) and the Parquet file one part at a time, a row group
+per part: memory holds one part's vectors, never the release's. The next build reads
+the previous vectors of a part from its row group (`PreviousVectors`).
 """
 import base64
 import bisect
@@ -162,19 +163,20 @@ def _table(rows: list[tuple[str, str, bytes]], dimensions: int) -> pa.Table:
 
 
 def write_parquet(out: ByteSink, folder: Folder, parts: list[EmbeddingPart], dimensions: int) -> None:
-    """cord_19_embeddings.parquet from the parts' vector lines, PARQUET_BATCH_ROWS rows at a time."""
+    """cord_19_embeddings.parquet from the parts' vector lines: one row group per part (a part of more than
+    PARQUET_BATCH_ROWS rows takes several), so that the next build reads each part's vectors alone."""
     writer = pq.ParquetWriter(out, parquet_schema(dimensions), compression="zstd", use_dictionary=False,
                               write_statistics=False)
-    batch: list[tuple[str, str, bytes]] = []
     for part in sorted(parts, key=lambda part: part.number):
+        batch: list[tuple[str, str, bytes]] = []
         with folder.open(part.vectors) as handle:
             for raw in handle:
                 batch.append(parse_vector_line(raw.decode("ascii")))
                 if len(batch) == PARQUET_BATCH_ROWS:
                     writer.write_table(_table(batch, dimensions))
                     batch = []
-    if batch:
-        writer.write_table(_table(batch, dimensions))
+        if batch:
+            writer.write_table(_table(batch, dimensions))
     writer.close()
 
 
@@ -192,18 +194,41 @@ def previous_model_matches(manifest: dict, model_entry: dict) -> bool:
     return (previous.get("model"), previous.get("revision")) == (model_entry["model"], model_entry["revision"])
 
 
-def row_group_count(handle: IO[bytes]) -> int:
-    return pq.ParquetFile(handle).num_row_groups
+class PreviousVectors:
+    """A previous release's embeddings Parquet file, read one part at a time.
 
+    Which row groups hold a part comes from the cord_uid column, read once. Files of this
+    writer hold one part per row group; an older file (4096 rows a group) is read right,
+    only with more decoding per part.
+    """
 
-def read_row_group(handle: IO[bytes], index: int) -> Iterator[tuple[str, str, bytes]]:
-    """(cord_uid, text_sha256, float32 bytes) of each row of one row group of an embeddings Parquet file."""
-    table = pq.ParquetFile(handle).read_row_group(index, columns=["cord_uid", "text_sha256", "embedding"])
-    width = table.schema.field("embedding").type.list_size
-    flat = table.column("embedding").combine_chunks().flatten().to_numpy(zero_copy_only=False).astype(DTYPE)
-    for number, (uid, digest) in enumerate(zip(table.column("cord_uid").to_pylist(),
-                                               table.column("text_sha256").to_pylist())):
-        yield uid, digest, flat[number * width:(number + 1) * width].tobytes()
+    def __init__(self, handle: IO[bytes]):
+        self.parquet = pq.ParquetFile(handle)
+        uids = cast(list[str], self.parquet.read(columns=["cord_uid"]).column(0).to_pylist())
+        self.groups: dict[int, list[int]] = {}
+        start = 0
+        for index in range(self.parquet.num_row_groups):
+            end = start + self.parquet.metadata.row_group(index).num_rows
+            for number in sorted({part_number(uid) for uid in uids[start:end]}):
+                self.groups.setdefault(number, []).append(index)
+            start = end
+
+    def part(self, number: int) -> dict[tuple[str, str], bytes]:
+        """{(cord_uid, text_sha256): float32 bytes} of the rows of part `number`."""
+        found = {}
+        for index in self.groups.get(number, []):
+            for uid, digest, vector in self._row_group(index):
+                if part_number(uid) == number:
+                    found[(uid, digest)] = vector
+        return found
+
+    def _row_group(self, index: int) -> Iterator[tuple[str, str, bytes]]:
+        table = self.parquet.read_row_group(index, columns=["cord_uid", "text_sha256", "embedding"])
+        width = table.schema.field("embedding").type.list_size
+        flat = table.column("embedding").combine_chunks().flatten().to_numpy(zero_copy_only=False).astype(DTYPE)
+        for row, (uid, digest) in enumerate(zip(table.column("cord_uid").to_pylist(),
+                                                table.column("text_sha256").to_pylist())):
+            yield uid, digest, flat[row * width:(row + 1) * width].tobytes()
 
 
 def iter_parquet_vectors(handle: IO[bytes]) -> Iterator[tuple[str, list[float]]]:

@@ -15,6 +15,7 @@ from pipeline.build import build_pipeline, commit_release, run_to_the_end
 from pipeline.cli import main
 from pipeline.snapshot import bundled_sample_snapshot
 from pipeline.stages.options import make_pipeline_options
+from tests.support.beam_helpers import biggest_shuffled, measure_shuffle_inputs
 from tests.support.paths import PROJECT_ROOT
 
 DATE = "2026-01-01"
@@ -39,51 +40,18 @@ def all_files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-class MeasureElement(beam.DoFn):
-    """Writes the pickled size of the biggest element it sees (one file per bundle)."""
-
-    def __init__(self, folder: str, label: str):
-        self.folder, self.label = folder, label
-
-    def start_bundle(self):
-        self.biggest = 0
-
-    def process(self, element):
-        self.biggest = max(self.biggest, len(pickle.dumps(element)))
-
-    def finish_bundle(self):
-        Path(self.folder, f"{uuid.uuid4().hex}.json").write_text(json.dumps([self.label, self.biggest]))
-
-
-class GroupByKeyInputs(beam.pipeline.PipelineVisitor):
-    """The input PCollection of every GroupByKey in the graph (CoGroupByKey, Reshuffle and combiners use them)."""
-
-    def __init__(self):
-        self.inputs = []
-
-    def visit_transform(self, node):
-        if isinstance(node.transform, beam.GroupByKey):
-            self.inputs.append((node.full_label, node.inputs[0]))
-
-
 def test_full_texts_never_enter_a_shuffle(scale_snapshot, tmp_path):
     pipeline = beam.Pipeline(options=make_pipeline_options([]))
     snapshot = json.loads((scale_snapshot / "snapshot.json").read_text())
     staging = tmp_path / "staging"
     build_pipeline(pipeline, str(scale_snapshot), str(staging), DATE, {"pmc_json": "v", "pdf_json": "v"}, snapshot["query"])
-    visitor = GroupByKeyInputs()
-    pipeline.visit(visitor)
-    assert len(visitor.inputs) > 10
     sizes = tmp_path / "sizes"
     sizes.mkdir()
-    for number, (label, pcollection) in enumerate(visitor.inputs):
-        _ = pcollection | f"Measure{number}" >> beam.ParDo(MeasureElement(str(sizes), label))
+    labels = measure_shuffle_inputs(pipeline, sizes)
+    assert len(labels) > 10
     run_to_the_end(pipeline)
-    biggest: dict[str, int] = {}
-    for path in sizes.iterdir():
-        label, size = json.loads(path.read_text())
-        biggest[label] = max(biggest.get(label, 0), size)
-    assert set(biggest) == {label for label, _ in visitor.inputs}
+    biggest = biggest_shuffled(sizes)
+    assert set(biggest) == labels
     assert max(biggest.values()) < SHUFFLE_ELEMENT_LIMIT, sorted(biggest.items(), key=lambda item: -item[1])[:3]
     parses = [len(data) for name, data in all_files(staging).items() if name.startswith("document_parses/")]
     assert len(parses) >= 30 and max(parses) > 4 * SHUFFLE_ELEMENT_LIMIT  # the parses themselves are large

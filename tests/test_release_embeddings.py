@@ -17,11 +17,13 @@ from release.embedding_models import (
 )
 from release.embeddings import (
     EmbeddingPart,
+    PreviousVectors,
     csv_name,
     csv_row,
     csv_rows,
     part_files,
     part_number,
+    write_parquet,
     write_tarball,
 )
 from release.folders import LocalFolder
@@ -128,6 +130,39 @@ def test_the_tarball_is_what_tarfile_writes_for_the_csv(tmp_path):
         info.size, info.mtime, info.mode, info.uname, info.gname = len(expected_csv), 0, 0o644, "", ""
         archive.addfile(info, io.BytesIO(expected_csv))
     assert gzip.decompress(out.getvalue()) == serial.getvalue()
+
+
+def test_the_parquet_file_holds_a_row_group_a_part_and_is_read_back_a_part_at_a_time(tmp_path):
+    model = HashingModel()
+    rows: dict[int, list] = {}
+    for uid in ("0aaaaaaa", "0abbbbbb", "b1111111", "b2222222", "b2333333"):
+        rows.setdefault(part_number(uid), []).append((uid, f"digest-{uid}", model.vector(uid, ABSTRACT).tobytes()))
+    parts = write_parts(tmp_path, rows)
+    with open(tmp_path / "vectors.parquet", "wb") as out:
+        write_parquet(out, LocalFolder(tmp_path), list(reversed(parts)), 768)
+    with open(tmp_path / "vectors.parquet", "rb") as handle:
+        previous = PreviousVectors(handle)
+        assert previous.parquet.num_row_groups == 3
+        for number, expected in rows.items():
+            assert previous.part(number) == {(uid, digest): vector for uid, digest, vector in expected}
+        assert previous.part(part_number("00000000")) == {}
+
+
+def test_an_older_file_with_several_parts_in_a_row_group_is_read_a_part_at_a_time(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from release.embeddings import parquet_schema
+
+    model = HashingModel()
+    rows = [(uid, "d", model.vector(uid, ABSTRACT).tobytes()) for uid in ("0aaaaaaa", "0abbbbbb", "b1111111", "b1222222")]
+    table = pa.Table.from_pylist([{"cord_uid": uid, "text_sha256": digest, "embedding": np.frombuffer(vector, "<f4")}
+                                  for uid, digest, vector in rows], schema=parquet_schema(768))
+    pq.write_table(table, tmp_path / "old.parquet", row_group_size=3)  # groups: 3 rows, 1 row
+    with open(tmp_path / "old.parquet", "rb") as handle:
+        previous = PreviousVectors(handle)
+        assert previous.part(part_number("b1111111")) == {(uid, "d"): vector for uid, _, vector in rows[2:]}
+        assert previous.part(part_number("0aaaaaaa")) == {(uid, "d"): vector for uid, _, vector in rows[:2]}
 
 
 def tiny_bert(folder):

@@ -1,4 +1,5 @@
-"""EmbedPapers on lists: one part file pair per cord_uid range; a previous release's unchanged vectors reused."""
+"""EmbedPapers on lists: one part file pair per cord_uid range; a previous release's unchanged vectors reused,
+read from its file, never shuffled."""
 import json
 
 import apache_beam as beam
@@ -9,7 +10,7 @@ from pipeline.stages.embed_papers import EmbedPapers
 from release.embedding_models import resolve_model
 from release.embeddings import parse_vector_line, part_number, write_parquet
 from release.folders import LocalFolder
-from tests.support.beam_helpers import run_and_collect
+from tests.support.beam_helpers import biggest_shuffled, measure_shuffle_inputs, run_and_collect
 from tests.support.release_fixtures import make_row
 
 SPEC = resolve_model("hashing-768")
@@ -72,6 +73,24 @@ def test_unchanged_papers_reuse_their_vector_bytes_and_only_changed_ones_are_emb
     assert all(after[uid] != before[uid] for uid in changed)
     fresh, _ = run_stage(tmp_path, "fresh", nightly)
     assert vectors_of(fresh, _) == after  # reuse gives the bytes a fresh embedding gives
+
+
+def test_previous_vectors_are_read_by_the_part_that_needs_them_and_never_shuffled(tmp_path):
+    first, parts = run_stage(tmp_path, "first", rows(200))
+    previous = as_previous_release(tmp_path, first, parts, SPEC.manifest_entry())
+    assert pq.ParquetFile(previous + "/cord_19_embeddings.parquet").num_row_groups == len(parts)  # a group a part
+    sizes = tmp_path / "sizes"
+    sizes.mkdir()
+
+    def build(p):
+        out = p | beam.Create(rows(200), reshuffle=False) | EmbedPapers(str(tmp_path / "second"), SPEC, previous)
+        assert measure_shuffle_inputs(p, sizes) == {"EmbedPapers/GroupParts"}
+        return {"parts": out}
+
+    new_parts = run_and_collect(tmp_path / "collect-second", build)["parts"]
+    assert sum(part.reused for part in new_parts) == 200 and sum(part.embedded for part in new_parts) == 0
+    assert vectors_of(tmp_path / "second", new_parts) == vectors_of(first, parts)
+    assert max(biggest_shuffled(sizes).values()) < 1024  # one vector alone pickles to more than 3,072 bytes
 
 
 def test_vectors_of_another_model_or_revision_are_not_reused(tmp_path):

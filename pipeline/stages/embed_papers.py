@@ -1,21 +1,21 @@
 """EmbedPapers: one vector per released paper from its title and abstract, written as sorted parts.
 
 - each metadata row becomes (cord_uid, title, abstract, text digest);
-- with a previous release, its `cord_19_embeddings.parquet` is read by the workers from
-  its location, one row group each (only when it was embedded by the same model at the
-  same revision); a paper whose text digest is unchanged keeps its vector's bytes;
-- papers and previous vectors are grouped into parts by cord_uid range
-  (`release.embeddings.part_number`), one shuffle; a worker joins its part's papers to
-  the previous vectors in memory (by cord_uid and digest), sorts them, embeds the papers
-  without a vector in batches of `batch_size` taken in cord_uid order (so a batch never
-  depends on how the runner bundled the elements, and the floats are the same on every
-  run), and writes the part's files.
+- papers are grouped into parts by cord_uid range (`release.embeddings.part_number`),
+  one shuffle of the texts only;
+- a worker sorts its part's papers and takes, for each paper whose text digest is
+  unchanged, its vector's bytes from the previous release's `cord_19_embeddings.parquet`
+  (read from its location, the part's row group alone, and only when it was embedded by
+  the same model at the same revision): previous vectors never enter the shuffle;
+- it embeds the papers without a vector in batches of `batch_size` taken in cord_uid
+  order (so a batch never depends on how the runner bundled the elements, and the floats
+  are the same on every run), and writes the part's files.
 
-The model is loaded once per worker, in setup. Counters: `embed_papers.embedded` (vectors
-computed) and `embed_papers.reused`.
+The model and the previous file are opened once per worker, in setup. Counters:
+`embed_papers.embedded` (vectors computed) and `embed_papers.reused`.
 """
-import itertools
 import json
+import logging
 from dataclasses import dataclass
 
 import apache_beam as beam
@@ -27,16 +27,16 @@ from release.embedding_models import ModelSpec, load_model
 from release.embeddings import (
     DTYPE,
     EmbeddingPart,
+    PreviousVectors,
     part_files,
     part_number,
     previous_model_matches,
-    read_row_group,
-    row_group_count,
     text_sha256,
 )
 from release.layout import EMBEDDING_PARTS, EMBEDDINGS_PARQUET, MANIFEST, part_name
 
 STAGE = "embed_papers"
+logger = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 32
 
 
@@ -46,70 +46,54 @@ def paper_text(row: dict) -> tuple[int, tuple[str, str, str, str]]:
     return part_number(row["cord_uid"]), (row["cord_uid"], title, abstract, text_sha256(title, abstract))
 
 
-class ListPreviousRowGroups(files.StoreDoFn):
-    """A previous release's location -> (location, row group) of its embeddings made by the same model."""
-
-    def __init__(self, model_entry: dict, store: tuple[str, ...] = ()):
-        super().__init__(store)
-        self.model_entry = model_entry
-
-    def row_groups(self, previous: str) -> tuple[str, int]:
-        """(the previous embeddings Parquet file, its row groups); 0 row groups when there is nothing to reuse."""
-        manifest_path, parquet_path = files.join(previous, MANIFEST), files.join(previous, EMBEDDINGS_PARQUET)
-        if not (files.exists(manifest_path) and files.exists(parquet_path)):
-            return parquet_path, 0
-        if not previous_model_matches(json.loads(files.read_bytes(manifest_path)), self.model_entry):
-            count(STAGE, "previous_model_differs")
-            return parquet_path, 0
-        with files.open_read(parquet_path) as handle:
-            return parquet_path, row_group_count(handle)
-
-    def process(self, previous: str):
-        parquet_path, groups = self.row_groups(previous)
-        for index in range(groups):
-            yield parquet_path, index
+def open_previous_vectors(previous: str, model_entry: dict):
+    """(open handle, PreviousVectors) of a previous release's embeddings made by the same model; None without."""
+    manifest_path, parquet_path = files.join(previous, MANIFEST), files.join(previous, EMBEDDINGS_PARQUET)
+    if not (files.exists(manifest_path) and files.exists(parquet_path)):
+        return None
+    if not previous_model_matches(json.loads(files.read_bytes(manifest_path)), model_entry):
+        logger.info("the previous release's vectors come from another model or revision: every paper is embedded")
+        return None
+    handle = files.open_read(parquet_path)
+    return handle, PreviousVectors(handle)
 
 
-class ReadPreviousRowGroup(files.StoreDoFn):
-    """(parquet location, row group) -> (part, [(cord_uid, text digest, vector bytes), ...]): its rows, one list per
-    part (the file is in cord_uid order, so a row group spans a few neighbouring parts)."""
-
-    def process(self, path_and_index: tuple[str, int]):
-        path, index = path_and_index
-        with files.open_read(path) as handle:
-            rows = list(read_row_group(handle, index))
-        for number, part_rows in itertools.groupby(rows, key=lambda row: part_number(row[0])):
-            yield number, list(part_rows)
-
-
-def reuse_or_embed(papers: list[tuple], previous: list[list[tuple]]) -> list[tuple]:
+def reuse_or_embed(papers: list[tuple], previous: dict[tuple[str, str], bytes]) -> list[tuple]:
     """(uid, digest, title, abstract, vector or None) of a part's papers in cord_uid order: the previous release's
     vector of the same cord_uid and text digest when there is one."""
-    old = {(uid, digest): vector for rows in previous for uid, digest, vector in rows}
-    return [(uid, digest, title, abstract, old.get((uid, digest)))
+    return [(uid, digest, title, abstract, previous.get((uid, digest)))
             for uid, title, abstract, digest in sorted(papers, key=lambda paper: paper[0])]
 
 
 class EmbedPart(files.StoreDoFn):
     """One part's papers -> its files in staging (the new vectors embedded here); emits its EmbeddingPart."""
 
-    def __init__(self, staging: str, spec: ModelSpec, batch_size: int, store: tuple[str, ...] = ()):
+    def __init__(self, staging: str, spec: ModelSpec, batch_size: int, previous_release: str | None = None,
+                 store: tuple[str, ...] = ()):
         super().__init__(store)
         self.staging, self.spec, self.batch_size = staging, spec, batch_size
+        self.previous_release = previous_release
         self.model = None
+        self.previous = None
 
     def setup(self):
         super().setup()
         self.model = load_model(self.spec)
+        if self.previous_release:
+            self.previous = open_previous_vectors(self.previous_release, self.spec.manifest_entry())
 
-    def process(self, number_and_groups):
-        number, groups = number_and_groups
-        papers = reuse_or_embed(list(groups["paper"]), list(groups["previous"]))
-        if papers:  # a part of the previous release without a paper in this one writes nothing
-            part = embed_part(self.model, number, papers, self.batch_size, self.staging)
-            count(STAGE, "embedded", amount=part.embedded)
-            count(STAGE, "reused", amount=part.reused)
-            yield part
+    def teardown(self):
+        if self.previous is not None:
+            self.previous[0].close()
+            self.previous = None
+
+    def process(self, number_and_papers):
+        number, papers = number_and_papers
+        previous = self.previous[1].part(number) if self.previous is not None else {}
+        part = embed_part(self.model, number, reuse_or_embed(list(papers), previous), self.batch_size, self.staging)
+        count(STAGE, "embedded", amount=part.embedded)
+        count(STAGE, "reused", amount=part.reused)
+        yield part
 
 
 def embed_part(model, number: int, papers: list[tuple], batch_size: int, staging: str) -> EmbeddingPart:
@@ -146,16 +130,10 @@ class EmbedPapers(beam.PTransform):
         super().__init__()
 
     def expand(self, rows):
-        papers = rows | "PaperTexts" >> beam.Map(paper_text)
-        previous = (
-            rows.pipeline
-            | "PreviousRelease" >> beam.Create([self.previous_release] if self.previous_release else [])
-            | "PreviousRowGroups" >> beam.ParDo(ListPreviousRowGroups(self.spec.manifest_entry(), self.store))
-            | "SpreadRowGroups" >> beam.Reshuffle()
-            | "ReadPreviousVectors" >> beam.ParDo(ReadPreviousRowGroup(self.store))
-        )
         return (
-            {"paper": papers, "previous": previous}
-            | "GroupParts" >> beam.CoGroupByKey()
-            | "EmbedParts" >> beam.ParDo(EmbedPart(self.staging, self.spec, self.batch_size, self.store))
+            rows
+            | "PaperTexts" >> beam.Map(paper_text)
+            | "GroupParts" >> beam.GroupByKey()
+            | "EmbedParts" >> beam.ParDo(EmbedPart(self.staging, self.spec, self.batch_size, self.previous_release,
+                                                   self.store))
         )
