@@ -17,6 +17,7 @@ import apache_beam as beam
 
 from dedup import Cluster, Registry, assign_cord_uids, harmonize_members
 from pipeline.stages import files
+from pipeline.stages.gather import GatherAll
 from pipeline.stages.metrics import count
 from release.layout import REGISTRY
 
@@ -106,7 +107,7 @@ class AssignCordUids(beam.PTransform):
         assigned = (
             summaries
             | "KeysOnly" >> beam.MapTuple(lambda sort_key, summary: (sort_key, summary.keys, summary.how))
-            | "GatherKeys" >> beam.combiners.ToList()
+            | "GatherKeys" >> GatherAll()
             | "Assign" >> beam.ParDo(AssignAll(self.previous_release, self.staging, self.store))
             .with_outputs(REGISTRY_WRITTEN, CHANGES, main="uids")
         )

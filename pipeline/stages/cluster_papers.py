@@ -17,6 +17,7 @@ import apache_beam as beam
 from dedup.cluster import Cluster, link_records, make_cluster
 from dedup.features import MatchFeatures, match_features, record_label, record_sort_key
 from dedup.ids import cluster_ids
+from pipeline.stages.gather import GatherAll
 from pipeline.stages.metrics import count
 
 STAGE = "cluster_papers"
@@ -81,7 +82,7 @@ class ClusterPapers(beam.PTransform):
         linked = (
             keyed
             | "LinkInputs" >> beam.Map(link_input)
-            | "GatherLinkInputs" >> beam.combiners.ToList()
+            | "GatherLinkInputs" >> GatherAll()
             | "Link" >> beam.FlatMap(link_all).with_outputs(REPORT, main="groups")
         )
         clusters = (

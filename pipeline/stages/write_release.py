@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import apache_beam as beam
 
 from pipeline.stages import files
+from pipeline.stages.gather import GatherAll
 from pipeline.stages.metrics import count
 from release.assemble import AssemblyInputs, EmbeddingsInputs, assemble_release
 from release.layout import (
@@ -195,7 +196,7 @@ class WriteRelease(beam.PTransform):
         }
         fragments = (
             inputs["placed"]
-            | "GatherParseFiles" >> beam.combiners.ToList()
+            | "GatherParseFiles" >> GatherAll()
             | "PlanTarball" >> beam.ParDo(PlanTarball(self.staging, self.store))
             | "SpreadFragments" >> beam.Reshuffle()
             | "CompressFragments" >> beam.ParDo(WriteTarFragment(self.staging, self.store))
