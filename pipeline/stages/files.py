@@ -13,6 +13,7 @@ PUT is atomic; on a local disk the bytes go to a temporary name that is renamed 
 import hashlib
 import io
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,8 +79,15 @@ def open_read(path: str) -> BinaryIO:
         raise FileNotFoundError(f"{path}: cannot be opened ({exc})") from exc
 
 
+def _is_plain_local(path: str) -> bool:
+    """A local path without a scheme: the os module can take it as it is."""
+    return FileSystems.get_scheme(path) is None
+
+
 def size(path: str) -> int:
     """A file's size in bytes, from the store's listing (FileNotFoundError when it does not exist)."""
+    if _is_plain_local(path):
+        return os.stat(path).st_size
     try:
         (result,) = FileSystems.match([path])
     except BeamIOError as exc:
@@ -121,10 +129,17 @@ def write_bytes(path: str, data: bytes) -> None:
 
 
 def copy(source: str, destination: str) -> None:
-    """Copy one file (server-side on an object store)."""
+    """Copy one file (server-side on an object store; on a local disk its bytes, not its metadata).
+
+    Never a hard link: a release must not share an inode with the parse cache, or a cache
+    file changed in place would change the release.
+    """
     if is_local(destination):
         os.makedirs(os.path.dirname(destination), exist_ok=True)
-    FileSystems.copy([source], [destination])
+    if _is_plain_local(source) and _is_plain_local(destination):
+        shutil.copyfile(source, destination)
+    else:
+        FileSystems.copy([source], [destination])
 
 
 def rename(source: str, destination: str) -> None:
