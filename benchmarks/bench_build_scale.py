@@ -58,6 +58,8 @@ from dedup import cluster_records, harmonize_cluster  # noqa: E402
 from make_scale_snapshot import ScaleSnapshot, make_scale_snapshot  # noqa: E402
 from parsers.errors import ParseError  # noqa: E402
 from parsers.feeds import iter_feed_records  # noqa: E402
+from release.embedding_models import DEFAULT_MODEL, load_model, resolve_model  # noqa: E402
+from release.embeddings import DTYPE, part_files, part_number, text_sha256  # noqa: E402
 from release.tarball import file_member  # noqa: E402
 from release.writer import MetadataWriter  # noqa: E402
 from schemas import schema_errors  # noqa: E402
@@ -228,6 +230,7 @@ def measure_floor(snapshot_dir: Path) -> Floor:
     floor.seconds["cluster"] = clock.lap()
     rows = [floor.time_output("rows", harmonize_cluster, cluster, f"{number:08d}", []) for number, cluster in enumerate(clusters)]
     floor.time_output("rows", metadata_csv, rows)
+    floor.time_output("embed", embed_rows, rows)
     clock.lap()
     floor.records = len(records)
     return floor
@@ -239,6 +242,24 @@ def output_work(floor: Floor, doc_type: str, paper: dict) -> None:
     floor.time_output("validate", lambda: schema_errors(schema, paper) + paper_problems(paper))
     data = floor.time_output("serialize", paper_json_bytes, paper)
     floor.time_output("compress", file_member, f"document_parses/{schema}/{paper['paper_id']}.json", data)
+
+
+def embed_rows(rows: list[dict], batch_size: int = 32) -> int:
+    """Each row's vector from the default model, a part at a time in cord_uid order, and each part's files made
+    (CSV rows formatted and gzipped, vector lines), as EmbedPapers does without Beam."""
+    model = load_model(resolve_model(DEFAULT_MODEL))
+    parts: dict[int, list[dict]] = {}
+    for row in sorted(rows, key=lambda row: row["cord_uid"]):
+        parts.setdefault(part_number(row["cord_uid"]), []).append(row)
+    written = 0
+    for part in parts.values():
+        texts = [(row.get("title") or "", row.get("abstract") or "") for row in part]
+        vectors = [vector for start in range(0, len(texts), batch_size)
+                   for vector in model.encode(texts[start:start + batch_size]).astype(DTYPE)]
+        member, _, lines = part_files([(row["cord_uid"], text_sha256(*text), vector.tobytes())
+                                       for row, text, vector in zip(part, texts, vectors)])
+        written += len(member) + len(lines)
+    return written
 
 
 def metadata_csv(rows: list[dict]) -> bytes:
@@ -324,7 +345,8 @@ def print_floor(floor: Floor) -> None:
     output = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in floor.output_seconds.items())
     print(f"the release's own output work, measured apart: {output}; floor + output work {floor.with_output:.2f} s CPU "
           "(validate: the compiled schema check and span invariants of each parse; serialize: its JSON bytes; "
-          "compress: its tarball member at level 6; rows: harmonised rows and metadata.csv/.parquet)")
+          "compress: its tarball member at level 6; rows: harmonised rows and metadata.csv/.parquet; "
+          "embed: each row's vector from the default model, its parts' CSV rows gzipped and vector lines)")
 
 
 def print_runs(runs: list[Run], made: ScaleSnapshot, floor: Floor) -> None:
