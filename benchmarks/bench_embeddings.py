@@ -27,7 +27,9 @@ Then, one row each, seconds and papers per second:
 - ratios: floor / stage net, and (encode + output) / (stage net + assemble);
 - the nightly: the stage again with the full run as previous release and 1% of the
   abstracts changed, against the full run;
-- RSS: the stage over --rss-papers papers in a child process, sampled every second.
+- RSS: the stage over --rss-papers papers in a child process, sampled every second, and
+  beside it the memory floor of the in-process runner: a child that reads the same papers
+  and shuffles the same (part, text) elements into the stage's parts, and does nothing else.
 
 `bert-base` is a randomly initialised BERT-base (BertConfig defaults: 12 layers, hidden
 768, 12 heads, intermediate 3072; a small word vocabulary) saved in a temporary folder: a
@@ -52,7 +54,7 @@ import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
-from pipeline.stages.embed_papers import DEFAULT_BATCH_SIZE, EmbedPapers  # noqa: E402
+from pipeline.stages.embed_papers import DEFAULT_BATCH_SIZE, EmbedPapers, paper_text  # noqa: E402
 from pipeline.stages.options import make_pipeline_options  # noqa: E402
 from release.embedding_models import load_model, resolve_model  # noqa: E402
 from release.embeddings import (  # noqa: E402
@@ -114,6 +116,14 @@ def read_only(jsonl: Path) -> float:
     return time.perf_counter() - start
 
 
+def shuffle_only(jsonl: Path) -> None:
+    """The stage's one shuffle and nothing else: read the JSONL, (part, text) per paper, GroupByKey, count."""
+    with beam.Pipeline(options=make_pipeline_options([])) as p:
+        _ = (p | beam.io.ReadFromText(str(jsonl)) | beam.Map(json.loads) | beam.Map(paper_text)
+             | beam.GroupByKey() | beam.MapTuple(lambda number, papers: sum(1 for _ in papers))
+             | beam.combiners.Count.Globally())
+
+
 def run_stage(jsonl: Path, staging: Path, spec, previous: str | None = None) -> tuple[float, list[EmbeddingPart]]:
     """The pipeline: read the JSONL, EmbedPapers (parts written to `staging`); its seconds and parts."""
     collected = staging.parent / (staging.name + ".parts.json")
@@ -132,9 +142,9 @@ def assemble(staging: Path, parts: list[EmbeddingPart], folder: Path) -> float:
     folder.mkdir()
     start = time.perf_counter()
     with open(folder / "cord_19_embeddings.tar.gz", "wb") as out:
-        write_tarball(out, LocalFolder(staging), RELEASE_DATE, parts)
+        members = write_tarball(out, LocalFolder(staging), RELEASE_DATE, parts)
     with open(folder / "cord_19_embeddings.parquet", "wb") as out:
-        write_parquet(out, LocalFolder(staging), parts, parts[0].dimensions)
+        write_parquet(out, LocalFolder(staging), parts, parts[0].dimensions, members)
     (folder / "manifest.json").write_text("{}")
     return time.perf_counter() - start
 
@@ -209,9 +219,10 @@ def throughput_and_nightly(args, scratch: Path, spec) -> None:
           f"nightly net / full run's bare encode: {100 * nightly_net / floor:.1f}%")
 
 
-def rss_series(jsonl: Path, model: str) -> list[float]:
-    """Run the stage over the JSONL's papers in a child process; its RSS in MiB, once a second."""
-    child = subprocess.Popen([sys.executable, __file__, "--child", str(jsonl), "--model", model])
+def rss_series(jsonl: Path, model: str, child_flag: str = "--child") -> list[float]:
+    """Run the stage (or, with --child-shuffle, its shuffle alone) over the JSONL's papers in a child process; its
+    RSS in MiB, once a second."""
+    child = subprocess.Popen([sys.executable, __file__, child_flag, str(jsonl), "--model", model])
     series = []
     while child.poll() is None:
         try:
@@ -241,11 +252,15 @@ def main() -> int:
     parser.add_argument("--rss-papers", type=int, default=100000)
     parser.add_argument("--model", default="hashing-768")
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--child-shuffle", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         if args.child:
             run_stage(Path(args.child), scratch / "rss", resolve(args.model, scratch))
+            return 0
+        if args.child_shuffle:
+            shuffle_only(Path(args.child_shuffle))
             return 0
         spec = resolve(args.model, scratch)
         if args.papers:
@@ -257,6 +272,9 @@ def main() -> int:
                   + " ".join(f"{value:.0f}" for value in series[:: max(len(series) // 30, 1)]))
             print(f"peak self {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, "
                   f"child peak {max(series, default=0):.0f} MiB")
+            floor = max(rss_series(jsonl, args.model, "--child-shuffle"), default=0)
+            print(f"the in-process runner's floor, the same shuffle alone: peak {floor:.0f} MiB; "
+                  f"the stage above it: {max(series, default=0) - floor:.0f} MiB")
     return 0
 
 

@@ -218,11 +218,11 @@ def _write_embeddings(folder: Folder, release_date: str, inputs: EmbeddingsInput
     dimensions = release_dimensions(inputs.parts, inputs.dimensions)
     with folder.create(EMBEDDINGS_TARBALL) as raw:
         out = HashingWriter(raw)
-        write_tarball(out, folder, release_date, inputs.parts)
+        members = write_tarball(out, folder, release_date, inputs.parts)
     written[EMBEDDINGS_TARBALL] = (EMBEDDINGS_TARBALL, out.size, out.sha256())
     with folder.create(EMBEDDINGS_PARQUET) as raw:
         out = HashingWriter(raw)
-        write_parquet(out, folder, inputs.parts, dimensions)
+        write_parquet(out, folder, inputs.parts, dimensions, members)
     written[EMBEDDINGS_PARQUET] = (EMBEDDINGS_PARQUET, out.size, out.sha256())
     return {**inputs.model, "dimensions": dimensions, "rows": sum(part.rows for part in inputs.parts),
             "embedded": sum(part.embedded for part in inputs.parts),

@@ -17,7 +17,10 @@ text lines (`<cord_uid>\t<text_sha256>\t<base64 float32>`). The final step write
 tarball by concatenating gzip members (the tar header, each part, a newline between
 parts, the tar padding and end) and the Parquet file one part at a time, a row group
 per part: memory holds one part's vectors, never the release's. The next build reads
-the previous vectors of a part from its row group (`PreviousVectors`).
+the previous vectors of a part from its row group (`PreviousVectors`). The Parquet
+file's metadata also records where each part's CSV member sits in the tarball (offset,
+length, CRC-32), so that the next build copies the member of a part whose rows are all
+unchanged instead of formatting and compressing them again.
 """
 import base64
 import bisect
@@ -26,6 +29,7 @@ import hashlib
 import io
 import json
 import string
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, cast
@@ -44,6 +48,9 @@ _ALPHABET = string.digits + string.ascii_lowercase
 PART_BOUNDARIES = tuple(first + second for first in _ALPHABET for second in _ALPHABET)[1:]
 PARQUET_BATCH_ROWS = 4096
 DTYPE = np.dtype("<f4")
+# What a part's CSV member depends on besides its rows: a member of another format is never copied.
+CSV_MEMBER_FORMAT = f"csv-rows-1/gzip-{COMPRESS_LEVEL}"
+CSV_MEMBERS_KEY = b"cord19_csv_members"
 
 
 def part_number(cord_uid: str) -> int:
@@ -116,14 +123,38 @@ class EmbeddingPart:
     embedded: int  # vectors computed by this build
     reused: int  # vectors taken from the previous release
     dimensions: int
+    rows_sha256: str  # of its rows' cord_uids and text digests (`rows_sha256`)
+
+
+@dataclass(frozen=True)
+class CsvMember:
+    """Where one part's CSV member sits in a release's cord_19_embeddings.tar.gz."""
+
+    offset: int
+    length: int  # compressed bytes
+    raw_length: int  # the rows' uncompressed bytes
+    crc32: int  # of the compressed bytes
+    rows_sha256: str  # of the rows it holds
+
+
+def rows_sha256(rows: Iterable[tuple]) -> str:
+    """The digest of a part's rows' (cord_uid, text digest) pairs, in order: with the same model, equal digests mean
+    equal vectors and so an equal CSV member."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(f"{row[0]}\t{row[1]}\n".encode("utf-8"))
+    return digest.hexdigest()
+
+
+def part_vector_lines(rows: list[tuple[str, str, bytes]]) -> bytes:
+    return "".join(vector_line(*row) + "\n" for row in rows).encode("ascii")
 
 
 def part_files(rows: list[tuple[str, str, bytes]]) -> tuple[bytes, int, bytes]:
     """(compressed CSV member, its raw length, vector lines) of one part's sorted (cord_uid, digest, vector) rows."""
     matrix = np.frombuffer(b"".join(data for _, _, data in rows), dtype=DTYPE).reshape(len(rows), -1)
     text = csv_rows([uid for uid, _, _ in rows], matrix).encode("utf-8")
-    vectors = "".join(vector_line(*row) + "\n" for row in rows).encode("ascii")
-    return gzip.compress(text, compresslevel=COMPRESS_LEVEL, mtime=0), len(text), vectors
+    return gzip.compress(text, compresslevel=COMPRESS_LEVEL, mtime=0), len(text), part_vector_lines(rows)
 
 
 def csv_name(release_date: str) -> str:
@@ -131,22 +162,32 @@ def csv_name(release_date: str) -> str:
     return f"cord_19_embeddings_{release_date}.csv"
 
 
-def write_tarball(out: ByteSink, folder: Folder, release_date: str, parts: list[EmbeddingPart]) -> None:
-    """cord_19_embeddings.tar.gz: the CSV's tar header, each part's member (a newline between parts), the end."""
+def write_tarball(out: ByteSink, folder: Folder, release_date: str,
+                  parts: list[EmbeddingPart]) -> dict[int, CsvMember]:
+    """cord_19_embeddings.tar.gz: the CSV's tar header, each part's member (a newline between parts), the end.
+    Returns where each part's member was written."""
     filled = [part for part in sorted(parts, key=lambda part: part.number) if part.rows]
     length = sum(part.csv_length for part in filled) + max(len(filled) - 1, 0)
     header = member_header(csv_name(release_date), length)
-    out.write(gzip.compress(header, compresslevel=COMPRESS_LEVEL, mtime=0))
+    first = gzip.compress(header, compresslevel=COMPRESS_LEVEL, mtime=0)
+    out.write(first)
     newline = gzip.compress(b"\n", compresslevel=COMPRESS_LEVEL, mtime=0)
+    position, members = len(first), {}
     for index, part in enumerate(filled):
         if index:
             out.write(newline)
+            position += len(newline)
+        start, crc = position, 0
         with folder.open(part.csv_member) as member:
             while block := member.read(BLOCK_SIZE):
                 out.write(block)
+                position += len(block)
+                crc = zlib.crc32(block, crc)
+        members[part.number] = CsvMember(start, position - start, part.csv_length, crc, part.rows_sha256)
     if padded(length) > length:
         out.write(gzip.compress(b"\0" * (padded(length) - length), compresslevel=COMPRESS_LEVEL, mtime=0))
     write_end_of_archive(out, len(header) + padded(length))
+    return members
 
 
 def parquet_schema(dimensions: int) -> pa.Schema:
@@ -162,11 +203,16 @@ def _table(rows: list[tuple[str, str, bytes]], dimensions: int) -> pa.Table:
                                 schema=parquet_schema(dimensions))
 
 
-def write_parquet(out: ByteSink, folder: Folder, parts: list[EmbeddingPart], dimensions: int) -> None:
+def write_parquet(out: ByteSink, folder: Folder, parts: list[EmbeddingPart], dimensions: int,
+                  members: dict[int, CsvMember]) -> None:
     """cord_19_embeddings.parquet from the parts' vector lines: one row group per part (a part of more than
-    PARQUET_BATCH_ROWS rows takes several), so that the next build reads each part's vectors alone."""
-    writer = pq.ParquetWriter(out, parquet_schema(dimensions), compression="zstd", use_dictionary=False,
-                              write_statistics=False)
+    PARQUET_BATCH_ROWS rows takes several), so that the next build reads each part's vectors alone; `members`
+    (where write_tarball put each part's CSV member) go into the file's metadata."""
+    places = {"format": CSV_MEMBER_FORMAT,
+              "parts": {str(number): [member.offset, member.length, member.raw_length, member.crc32,
+                                      member.rows_sha256] for number, member in sorted(members.items())}}
+    schema = parquet_schema(dimensions).with_metadata({CSV_MEMBERS_KEY: json.dumps(places, sort_keys=True)})
+    writer = pq.ParquetWriter(out, schema, compression="zstd", use_dictionary=False, write_statistics=False)
     for part in sorted(parts, key=lambda part: part.number):
         batch: list[tuple[str, str, bytes]] = []
         with folder.open(part.vectors) as handle:
@@ -194,16 +240,26 @@ def previous_model_matches(manifest: dict, model_entry: dict) -> bool:
     return (previous.get("model"), previous.get("revision")) == (model_entry["model"], model_entry["revision"])
 
 
+def _csv_members(metadata: dict[bytes, bytes]) -> dict[int, CsvMember]:
+    """The CSV members' places a Parquet file of this format records (none from an older writer)."""
+    places = json.loads(metadata.get(CSV_MEMBERS_KEY, b"{}"))
+    if places.get("format") != CSV_MEMBER_FORMAT:
+        return {}
+    return {int(number): CsvMember(*place) for number, place in places["parts"].items()}
+
+
 class PreviousVectors:
     """A previous release's embeddings Parquet file, read one part at a time.
 
     Which row groups hold a part comes from the cord_uid column, read once. Files of this
     writer hold one part per row group; an older file (4096 rows a group) is read right,
-    only with more decoding per part.
+    only with more decoding per part. `csv_members`: where each part's CSV member sits in
+    the same release's tarball.
     """
 
     def __init__(self, handle: IO[bytes]):
         self.parquet = pq.ParquetFile(handle)
+        self.csv_members = _csv_members(self.parquet.schema_arrow.metadata or {})
         uids = cast(list[str], self.parquet.read(columns=["cord_uid"]).column(0).to_pylist())
         self.groups: dict[int, list[int]] = {}
         start = 0

@@ -23,6 +23,7 @@ from release.embeddings import (
     csv_rows,
     part_files,
     part_number,
+    rows_sha256,
     write_parquet,
     write_tarball,
 )
@@ -111,7 +112,7 @@ def write_parts(folder, rows_by_part):
         (folder / f"{number}.csv.gz").write_bytes(member)
         (folder / f"{number}.vectors").write_bytes(vectors)
         parts.append(EmbeddingPart(number, f"{number}.csv.gz", length, f"{number}.vectors", len(rows), len(rows), 0,
-                                   768))
+                                   768, rows_sha256(rows)))
     return parts
 
 
@@ -139,7 +140,7 @@ def test_the_parquet_file_holds_a_row_group_a_part_and_is_read_back_a_part_at_a_
         rows.setdefault(part_number(uid), []).append((uid, f"digest-{uid}", model.vector(uid, ABSTRACT).tobytes()))
     parts = write_parts(tmp_path, rows)
     with open(tmp_path / "vectors.parquet", "wb") as out:
-        write_parquet(out, LocalFolder(tmp_path), list(reversed(parts)), 768)
+        write_parquet(out, LocalFolder(tmp_path), list(reversed(parts)), 768, {})
     with open(tmp_path / "vectors.parquet", "rb") as handle:
         previous = PreviousVectors(handle)
         assert previous.parquet.num_row_groups == 3

@@ -1,14 +1,16 @@
 """EmbedPapers on lists: one part file pair per cord_uid range; a previous release's unchanged vectors reused,
 read from its file, never shuffled."""
 import json
+from pathlib import Path
 
 import apache_beam as beam
 import numpy as np
 import pyarrow.parquet as pq
 
 from pipeline.stages.embed_papers import EmbedPapers
+from pipeline.stages.metrics import local_counts, reset_local_counts
 from release.embedding_models import resolve_model
-from release.embeddings import parse_vector_line, part_number, write_parquet
+from release.embeddings import PreviousVectors, parse_vector_line, part_number, write_parquet, write_tarball
 from release.folders import LocalFolder
 from tests.support.beam_helpers import biggest_shuffled, measure_shuffle_inputs, run_and_collect
 from tests.support.release_fixtures import make_row
@@ -43,8 +45,10 @@ def vectors_of(staging, parts) -> dict[str, bytes]:
 def as_previous_release(tmp_path, staging, parts, model_entry) -> str:
     folder = tmp_path / "previous"
     folder.mkdir()
+    with open(folder / "cord_19_embeddings.tar.gz", "wb") as out:
+        members = write_tarball(out, LocalFolder(staging), "2026-01-01", parts)
     with open(folder / "cord_19_embeddings.parquet", "wb") as out:
-        write_parquet(out, LocalFolder(staging), parts, 768)
+        write_parquet(out, LocalFolder(staging), parts, 768, members)
     (folder / "manifest.json").write_text(json.dumps({"embeddings": model_entry}))
     return str(folder)
 
@@ -73,6 +77,31 @@ def test_unchanged_papers_reuse_their_vector_bytes_and_only_changed_ones_are_emb
     assert all(after[uid] != before[uid] for uid in changed)
     fresh, _ = run_stage(tmp_path, "fresh", nightly)
     assert vectors_of(fresh, _) == after  # reuse gives the bytes a fresh embedding gives
+
+
+def csv_members_of(staging, parts) -> dict[int, bytes]:
+    return {part.number: (staging / part.csv_member).read_bytes() for part in parts}
+
+
+def test_a_part_whose_rows_are_all_unchanged_copies_its_csv_member_and_a_damaged_one_is_made_again(tmp_path):
+    first, parts = run_stage(tmp_path, "first", rows(200))
+    previous = as_previous_release(tmp_path, first, parts, SPEC.manifest_entry())
+    nightly = rows(200, changed=(5,))
+    fresh, fresh_parts = run_stage(tmp_path, "fresh", nightly)
+    reset_local_counts()
+    second, new_parts = run_stage(tmp_path, "second", nightly, previous)
+    assert local_counts()["embed_papers.copied_parts"] == len(parts) - 1  # all but the part of paper 5
+    assert csv_members_of(second, new_parts) == csv_members_of(fresh, fresh_parts)
+    tarball = Path(previous, "cord_19_embeddings.tar.gz")
+    with open(Path(previous, "cord_19_embeddings.parquet"), "rb") as handle:
+        place = PreviousVectors(handle).csv_members[part_number(nightly[50]["cord_uid"])]  # not paper 5's part
+    damaged = bytearray(tarball.read_bytes())
+    damaged[place.offset + place.length // 2] ^= 0xFF
+    tarball.write_bytes(bytes(damaged))
+    reset_local_counts()
+    third, third_parts = run_stage(tmp_path, "third", nightly, previous)
+    assert local_counts()["embed_papers.copied_parts"] == len(parts) - 2
+    assert csv_members_of(third, third_parts) == csv_members_of(fresh, fresh_parts)
 
 
 def test_previous_vectors_are_read_by_the_part_that_needs_them_and_never_shuffled(tmp_path):

@@ -9,14 +9,20 @@
   the same model at the same revision): previous vectors never enter the shuffle;
 - it embeds the papers without a vector in batches of `batch_size` taken in cord_uid
   order (so a batch never depends on how the runner bundled the elements, and the floats
-  are the same on every run), and writes the part's files.
+  are the same on every run), and writes the part's files; a part whose rows are all
+  the previous release's (same cord_uids, digests and model) copies its CSV member from
+  the previous tarball (its place and CRC-32 are in the Parquet file's metadata) instead
+  of formatting and compressing the rows again.
 
 The model and the previous file are opened once per worker, in setup. Counters:
-`embed_papers.embedded` (vectors computed) and `embed_papers.reused`.
+`embed_papers.embedded` (vectors computed), `embed_papers.reused` and
+`embed_papers.copied_parts` (CSV members copied from the previous tarball).
 """
 import json
 import logging
+import zlib
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import apache_beam as beam
 import numpy as np
@@ -30,10 +36,12 @@ from release.embeddings import (
     PreviousVectors,
     part_files,
     part_number,
+    part_vector_lines,
     previous_model_matches,
+    rows_sha256,
     text_sha256,
 )
-from release.layout import EMBEDDING_PARTS, EMBEDDINGS_PARQUET, MANIFEST, part_name
+from release.layout import EMBEDDING_PARTS, EMBEDDINGS_PARQUET, EMBEDDINGS_TARBALL, MANIFEST, part_name
 
 STAGE = "embed_papers"
 logger = logging.getLogger(__name__)
@@ -46,8 +54,35 @@ def paper_text(row: dict) -> tuple[int, tuple[str, str, str, str]]:
     return part_number(row["cord_uid"]), (row["cord_uid"], title, abstract, text_sha256(title, abstract))
 
 
-def open_previous_vectors(previous: str, model_entry: dict):
-    """(open handle, PreviousVectors) of a previous release's embeddings made by the same model; None without."""
+@dataclass
+class PreviousEmbeddings:
+    """A previous release's embeddings, open for reading a part at a time."""
+
+    handle: BinaryIO  # of its Parquet file
+    vectors: PreviousVectors
+    tarball: str | None  # its cord_19_embeddings.tar.gz, when it has one
+
+    def csv_member(self, number: int, papers: list[tuple]) -> tuple[bytes, int] | None:
+        """(compressed bytes, raw length) of part `number`'s CSV member in the previous tarball, when the part's
+        papers are exactly the rows it holds (same cord_uids and text digests, every vector reused) and its bytes
+        are intact."""
+        place = self.vectors.csv_members.get(number)
+        if self.tarball is None or place is None or any(paper[4] is None for paper in papers):
+            return None
+        if rows_sha256(papers) != place.rows_sha256:
+            return None
+        with files.open_read(self.tarball) as handle:
+            handle.seek(place.offset)
+            data = handle.read(place.length)
+        if zlib.crc32(data) != place.crc32:
+            logger.warning("part %d's CSV member in %s is not what its Parquet file says: formatted again",
+                           number, self.tarball)
+            return None
+        return data, place.raw_length
+
+
+def open_previous_embeddings(previous: str, model_entry: dict) -> PreviousEmbeddings | None:
+    """A previous release's embeddings made by the same model; None when there are none to reuse."""
     manifest_path, parquet_path = files.join(previous, MANIFEST), files.join(previous, EMBEDDINGS_PARQUET)
     if not (files.exists(manifest_path) and files.exists(parquet_path)):
         return None
@@ -55,7 +90,8 @@ def open_previous_vectors(previous: str, model_entry: dict):
         logger.info("the previous release's vectors come from another model or revision: every paper is embedded")
         return None
     handle = files.open_read(parquet_path)
-    return handle, PreviousVectors(handle)
+    tarball = files.join(previous, EMBEDDINGS_TARBALL)
+    return PreviousEmbeddings(handle, PreviousVectors(handle), tarball if files.exists(tarball) else None)
 
 
 def reuse_or_embed(papers: list[tuple], previous: dict[tuple[str, str], bytes]) -> list[tuple]:
@@ -80,24 +116,30 @@ class EmbedPart(files.StoreDoFn):
         super().setup()
         self.model = load_model(self.spec)
         if self.previous_release:
-            self.previous = open_previous_vectors(self.previous_release, self.spec.manifest_entry())
+            self.previous = open_previous_embeddings(self.previous_release, self.spec.manifest_entry())
 
     def teardown(self):
         if self.previous is not None:
-            self.previous[0].close()
+            self.previous.handle.close()
             self.previous = None
 
     def process(self, number_and_papers):
         number, papers = number_and_papers
-        previous = self.previous[1].part(number) if self.previous is not None else {}
-        part = embed_part(self.model, number, reuse_or_embed(list(papers), previous), self.batch_size, self.staging)
+        old = self.previous.vectors.part(number) if self.previous is not None else {}
+        papers = reuse_or_embed(list(papers), old)
+        copied = self.previous.csv_member(number, papers) if self.previous is not None else None
+        part = embed_part(self.model, number, papers, self.batch_size, self.staging, copied)
         count(STAGE, "embedded", amount=part.embedded)
         count(STAGE, "reused", amount=part.reused)
+        if copied is not None:
+            count(STAGE, "copied_parts")
         yield part
 
 
-def embed_part(model, number: int, papers: list[tuple], batch_size: int, staging: str) -> EmbeddingPart:
-    """Embed the papers of one part that have no vector (in cord_uid order, `batch_size` at a time); write its files."""
+def embed_part(model, number: int, papers: list[tuple], batch_size: int, staging: str,
+               copied: tuple[bytes, int] | None = None) -> EmbeddingPart:
+    """Embed the papers of one part that have no vector (in cord_uid order, `batch_size` at a time); write its files
+    (its CSV member the `copied` one when given: (compressed bytes, raw length))."""
     missing = [paper for paper in papers if paper[4] is None]
     vectors: dict[str, bytes] = {}
     for start in range(0, len(missing), batch_size):
@@ -106,14 +148,17 @@ def embed_part(model, number: int, papers: list[tuple], batch_size: int, staging
         for paper, vector in zip(batch, encoded):
             vectors[paper[0]] = vector.tobytes()
     rows = [(uid, digest, vectors[uid] if old is None else old) for uid, digest, _, _, old in papers]
-    member, length, vector_lines = part_files(rows)
+    if copied is None:
+        member, length, vector_lines = part_files(rows)
+    else:
+        (member, length), vector_lines = copied, part_vector_lines(rows)
     csv_member, vectors_name = part_name(EMBEDDING_PARTS, number, ".csv.gz"), part_name(EMBEDDING_PARTS, number,
                                                                                        ".vectors")
     files.write_bytes(files.join(staging, csv_member), member)
     files.write_bytes(files.join(staging, vectors_name), vector_lines)
     return EmbeddingPart(number=number, csv_member=csv_member, csv_length=length, vectors=vectors_name,
                          rows=len(rows), embedded=len(missing), reused=len(rows) - len(missing),
-                         dimensions=len(rows[0][2]) // DTYPE.itemsize)
+                         dimensions=len(rows[0][2]) // DTYPE.itemsize, rows_sha256=rows_sha256(rows))
 
 
 @dataclass
