@@ -49,7 +49,7 @@ PART_BOUNDARIES = tuple(first + second for first in _ALPHABET for second in _ALP
 PARQUET_BATCH_ROWS = 4096
 DTYPE = np.dtype("<f4")
 # What a part's CSV member depends on besides its rows: a member of another format is never copied.
-CSV_MEMBER_FORMAT = f"csv-rows-1/gzip-{COMPRESS_LEVEL}"
+CSV_MEMBER_FORMAT = f"csv-rows-2/gzip-{COMPRESS_LEVEL}"  # 2: offsets from the end of the header member
 CSV_MEMBERS_KEY = b"cord19_csv_members"
 
 
@@ -130,7 +130,7 @@ class EmbeddingPart:
 class CsvMember:
     """Where one part's CSV member sits in a release's cord_19_embeddings.tar.gz."""
 
-    offset: int
+    offset: int  # from the end of the first gzip member (the tar header, which names the date)
     length: int  # compressed bytes
     raw_length: int  # the rows' uncompressed bytes
     crc32: int  # of the compressed bytes
@@ -169,10 +169,9 @@ def write_tarball(out: ByteSink, folder: Folder, release_date: str,
     filled = [part for part in sorted(parts, key=lambda part: part.number) if part.rows]
     length = sum(part.csv_length for part in filled) + max(len(filled) - 1, 0)
     header = member_header(csv_name(release_date), length)
-    first = gzip.compress(header, compresslevel=COMPRESS_LEVEL, mtime=0)
-    out.write(first)
+    out.write(gzip.compress(header, compresslevel=COMPRESS_LEVEL, mtime=0))
     newline = gzip.compress(b"\n", compresslevel=COMPRESS_LEVEL, mtime=0)
-    position, members = len(first), {}
+    position, members = 0, {}  # offsets after the header member: the Parquet file must not depend on the date
     for index, part in enumerate(filled):
         if index:
             out.write(newline)
@@ -188,6 +187,19 @@ def write_tarball(out: ByteSink, folder: Folder, release_date: str,
         out.write(gzip.compress(b"\0" * (padded(length) - length), compresslevel=COMPRESS_LEVEL, mtime=0))
     write_end_of_archive(out, len(header) + padded(length))
     return members
+
+
+def first_member_length(handle: IO[bytes]) -> int:
+    """The compressed length of a gzip file's first member (our tarballs' tar header), read from its start."""
+    inflater = zlib.decompressobj(wbits=31)
+    consumed = 0
+    while not inflater.eof:
+        block = handle.read(BLOCK_SIZE)
+        if not block:
+            raise ValueError("the gzip file ends inside its first member")
+        inflater.decompress(block, BLOCK_SIZE)
+        consumed += len(block)
+    return consumed - len(inflater.unused_data)
 
 
 def parquet_schema(dimensions: int) -> pa.Schema:

@@ -21,6 +21,7 @@ from release.embeddings import (
     csv_name,
     csv_row,
     csv_rows,
+    first_member_length,
     part_files,
     part_number,
     rows_sha256,
@@ -164,6 +165,23 @@ def test_an_older_file_with_several_parts_in_a_row_group_is_read_a_part_at_a_tim
         previous = PreviousVectors(handle)
         assert previous.part(part_number("b1111111")) == {(uid, "d"): vector for uid, _, vector in rows[2:]}
         assert previous.part(part_number("0aaaaaaa")) == {(uid, "d"): vector for uid, _, vector in rows[:2]}
+
+
+def test_csv_member_places_count_from_the_end_of_the_header_member_so_they_do_not_name_the_date(tmp_path):
+    model = HashingModel()
+    rows = {part_number(uid): [(uid, "d", model.vector(uid, ABSTRACT).tobytes())] for uid in ("0aaaaaaa", "b1111111")}
+    parts = write_parts(tmp_path, rows)
+    places = {}
+    for date in ("2026-01-01", "2026-12-31"):
+        out = io.BytesIO()
+        places[date] = write_tarball(out, LocalFolder(tmp_path), date, parts)
+        data = out.getvalue()
+        header = first_member_length(io.BytesIO(data))
+        for part in parts:
+            place = places[date][part.number]
+            member = data[header + place.offset:header + place.offset + place.length]
+            assert member == (tmp_path / part.csv_member).read_bytes()
+    assert places["2026-01-01"] == places["2026-12-31"]
 
 
 def tiny_bert(folder):

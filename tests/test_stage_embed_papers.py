@@ -104,6 +104,16 @@ def test_a_part_whose_rows_are_all_unchanged_copies_its_csv_member_and_a_damaged
     assert csv_members_of(third, third_parts) == csv_members_of(fresh, fresh_parts)
 
 
+def test_an_unreadable_previous_tarball_still_lets_vectors_be_reused_and_copies_nothing(tmp_path):
+    first, parts = run_stage(tmp_path, "first", rows(60))
+    previous = as_previous_release(tmp_path, first, parts, SPEC.manifest_entry())
+    Path(previous, "cord_19_embeddings.tar.gz").write_bytes(b"\x1f\x8b\x08\x00 truncated")
+    reset_local_counts()
+    second, new_parts = run_stage(tmp_path, "second", rows(60), previous)
+    assert "embed_papers.copied_parts" not in local_counts() and sum(part.reused for part in new_parts) == 60
+    assert csv_members_of(second, new_parts) == csv_members_of(first, parts)
+
+
 def test_previous_vectors_are_read_by_the_part_that_needs_them_and_never_shuffled(tmp_path):
     first, parts = run_stage(tmp_path, "first", rows(200))
     previous = as_previous_release(tmp_path, first, parts, SPEC.manifest_entry())

@@ -34,6 +34,7 @@ from release.embeddings import (
     DTYPE,
     EmbeddingPart,
     PreviousVectors,
+    first_member_length,
     part_files,
     part_number,
     part_vector_lines,
@@ -61,6 +62,7 @@ class PreviousEmbeddings:
     handle: BinaryIO  # of its Parquet file
     vectors: PreviousVectors
     tarball: str | None  # its cord_19_embeddings.tar.gz, when it has one
+    header_length: int  # of the tarball's first gzip member (CSV members' offsets count from its end)
 
     def csv_member(self, number: int, papers: list[tuple]) -> tuple[bytes, int] | None:
         """(compressed bytes, raw length) of part `number`'s CSV member in the previous tarball, when the part's
@@ -72,7 +74,7 @@ class PreviousEmbeddings:
         if rows_sha256(papers) != place.rows_sha256:
             return None
         with files.open_read(self.tarball) as handle:
-            handle.seek(place.offset)
+            handle.seek(self.header_length + place.offset)
             data = handle.read(place.length)
         if zlib.crc32(data) != place.crc32:
             logger.warning("part %d's CSV member in %s is not what its Parquet file says: formatted again",
@@ -91,7 +93,22 @@ def open_previous_embeddings(previous: str, model_entry: dict) -> PreviousEmbedd
         return None
     handle = files.open_read(parquet_path)
     tarball = files.join(previous, EMBEDDINGS_TARBALL)
-    return PreviousEmbeddings(handle, PreviousVectors(handle), tarball if files.exists(tarball) else None)
+    header_length = tarball_header_length(tarball)
+    return PreviousEmbeddings(handle, PreviousVectors(handle), None if header_length is None else tarball,
+                              header_length or 0)
+
+
+def tarball_header_length(tarball: str) -> int | None:
+    """The length of a previous tarball's first gzip member; None when it is missing or unreadable (its CSV members
+    are then formatted again, never copied)."""
+    try:
+        with files.open_read(tarball) as start:
+            return first_member_length(start)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, zlib.error) as exc:
+        logger.warning("%s: its first member cannot be read (%s); no CSV member is copied from it", tarball, exc)
+        return None
 
 
 def reuse_or_embed(papers: list[tuple], previous: dict[tuple[str, str], bytes]) -> list[tuple]:
