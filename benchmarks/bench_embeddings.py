@@ -27,7 +27,7 @@ Then, one row each, seconds and papers per second:
 - ratios: floor / stage net, and (encode + output) / (stage net + assemble);
 - the nightly: the stage again with the full run as previous release and 1% of the
   abstracts changed, against the full run;
-- RSS: the stage over --rss-papers papers in a child process, sampled every second, and
+- RSS: the stage over --rss-papers papers in a child process, sampled every 0.1 s, and
   beside it the memory floor of the in-process runner: a child that reads the same papers
   and shuffles the same (part, text) elements into the stage's parts, and does nothing else.
 
@@ -221,7 +221,7 @@ def throughput_and_nightly(args, scratch: Path, spec) -> None:
 
 def rss_series(jsonl: Path, model: str, child_flag: str = "--child") -> list[float]:
     """Run the stage (or, with --child-shuffle, its shuffle alone) over the JSONL's papers in a child process; its
-    RSS in MiB, once a second."""
+    RSS in MiB, every 0.1 s."""
     child = subprocess.Popen([sys.executable, __file__, child_flag, str(jsonl), "--model", model])
     series = []
     while child.poll() is None:
@@ -231,7 +231,7 @@ def rss_series(jsonl: Path, model: str, child_flag: str = "--child") -> list[flo
             series.append(kb / 1024)
         except (OSError, StopIteration):
             pass
-        time.sleep(1)
+        time.sleep(0.1)
     return series
 
 
@@ -268,7 +268,7 @@ def main() -> int:
         if args.rss_papers:
             jsonl = write_jsonl(scratch / "rss.jsonl", args.rss_papers)
             series = rss_series(jsonl, args.model)
-            print(f"RSS over {args.rss_papers} papers, {len(series)} s (MiB, every second): "
+            print(f"RSS over {args.rss_papers} papers, {len(series) / 10:.0f} s (MiB, 30 samples): "
                   + " ".join(f"{value:.0f}" for value in series[:: max(len(series) // 30, 1)]))
             print(f"peak self {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB, "
                   f"child peak {max(series, default=0):.0f} MiB")
