@@ -189,16 +189,21 @@ def write_tarball(out: ByteSink, folder: Folder, release_date: str,
     return members
 
 
-def first_member_length(handle: IO[bytes]) -> int:
-    """The compressed length of a gzip file's first member (our tarballs' tar header), read from its start."""
+def first_member_length(handle: IO[bytes], limit: int = 1 << 20) -> int:
+    """The compressed length of a gzip file's first member (our tarballs' tar header), read from its start;
+    ValueError when the file ends inside it or it holds more than `limit` bytes (no tar header does)."""
     inflater = zlib.decompressobj(wbits=31)
-    consumed = 0
+    consumed = produced = 0
     while not inflater.eof:
-        block = handle.read(BLOCK_SIZE)
-        if not block:
-            raise ValueError("the gzip file ends inside its first member")
-        inflater.decompress(block, BLOCK_SIZE)
-        consumed += len(block)
+        pending = inflater.unconsumed_tail
+        if not pending:
+            pending = handle.read(BLOCK_SIZE)
+            if not pending:
+                raise ValueError("the gzip file ends inside its first member")
+            consumed += len(pending)
+        produced += len(inflater.decompress(pending, BLOCK_SIZE))
+        if produced > limit:
+            raise ValueError(f"its first gzip member holds more than {limit} bytes: not a tar header")
     return consumed - len(inflater.unused_data)
 
 

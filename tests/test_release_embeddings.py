@@ -184,6 +184,15 @@ def test_csv_member_places_count_from_the_end_of_the_header_member_so_they_do_no
     assert places["2026-01-01"] == places["2026-12-31"]
 
 
+def test_the_first_member_of_a_gzip_file_is_measured_and_a_huge_or_cut_one_refused():
+    first, second = gzip.compress(b"header" * 100, mtime=0), gzip.compress(b"rows", mtime=0)
+    assert first_member_length(io.BytesIO(first + second)) == len(first)
+    with pytest.raises(ValueError, match="ends inside"):
+        first_member_length(io.BytesIO(first[:-3]))
+    with pytest.raises(ValueError, match="more than"):
+        first_member_length(io.BytesIO(gzip.compress(b"\0" * (3 << 20), mtime=0) + second))
+
+
 def tiny_bert(folder):
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
