@@ -61,7 +61,7 @@ class PreviousEmbeddings:
 
     handle: BinaryIO  # of its Parquet file
     vectors: PreviousVectors
-    tarball: str | None  # its cord_19_embeddings.tar.gz, when it has one
+    tarball: BinaryIO | None  # its cord_19_embeddings.tar.gz, when it has a readable one
     header_length: int  # of the tarball's first gzip member (CSV members' offsets count from its end)
 
     def csv_member(self, number: int, papers: list[tuple]) -> tuple[bytes, int] | None:
@@ -73,14 +73,18 @@ class PreviousEmbeddings:
             return None
         if rows_sha256(papers) != place.rows_sha256:
             return None
-        with files.open_read(self.tarball) as handle:
-            handle.seek(self.header_length + place.offset)
-            data = handle.read(place.length)
+        self.tarball.seek(self.header_length + place.offset)
+        data = self.tarball.read(place.length)
         if zlib.crc32(data) != place.crc32:
-            logger.warning("part %d's CSV member in %s is not what its Parquet file says: formatted again",
-                           number, self.tarball)
+            logger.warning("part %d's CSV member in the previous tarball is not what its Parquet file says: "
+                           "formatted again", number)
             return None
         return data, place.raw_length
+
+    def close(self) -> None:
+        self.handle.close()
+        if self.tarball is not None:
+            self.tarball.close()
 
 
 def open_previous_embeddings(previous: str, model_entry: dict) -> PreviousEmbeddings | None:
@@ -92,23 +96,23 @@ def open_previous_embeddings(previous: str, model_entry: dict) -> PreviousEmbedd
         logger.info("the previous release's vectors come from another model or revision: every paper is embedded")
         return None
     handle = files.open_read(parquet_path)
-    tarball = files.join(previous, EMBEDDINGS_TARBALL)
-    header_length = tarball_header_length(tarball)
-    return PreviousEmbeddings(handle, PreviousVectors(handle), None if header_length is None else tarball,
-                              header_length or 0)
+    tarball, header_length = open_tarball(files.join(previous, EMBEDDINGS_TARBALL))
+    return PreviousEmbeddings(handle, PreviousVectors(handle), tarball, header_length)
 
 
-def tarball_header_length(tarball: str) -> int | None:
-    """The length of a previous tarball's first gzip member; None when it is missing or unreadable (its CSV members
-    are then formatted again, never copied)."""
+def open_tarball(path: str) -> tuple[BinaryIO | None, int]:
+    """(open handle, length of its first gzip member) of a previous tarball; (None, 0) when it is missing or
+    unreadable (its CSV members are then formatted again, never copied)."""
     try:
-        with files.open_read(tarball) as start:
-            return first_member_length(start)
+        handle = files.open_read(path)
     except FileNotFoundError:
-        return None
+        return None, 0
+    try:
+        return handle, first_member_length(handle)
     except (OSError, ValueError, zlib.error) as exc:
-        logger.warning("%s: its first member cannot be read (%s); no CSV member is copied from it", tarball, exc)
-        return None
+        handle.close()
+        logger.warning("%s: its first member cannot be read (%s); no CSV member is copied from it", path, exc)
+        return None, 0
 
 
 def reuse_or_embed(papers: list[tuple], previous: dict[tuple[str, str], bytes]) -> list[tuple]:
@@ -137,7 +141,7 @@ class EmbedPart(files.StoreDoFn):
 
     def teardown(self):
         if self.previous is not None:
-            self.previous.handle.close()
+            self.previous.close()
             self.previous = None
 
     def process(self, number_and_papers):
