@@ -26,7 +26,9 @@ Then, one row each, seconds and papers per second:
   moves); the ratios take the faster of the two, the one least favourable to the stage;
 - ratios: floor / stage net, and (encode + output) / (stage net + assemble);
 - the nightly: the stage again with the full run as previous release and 1% of the
-  abstracts changed, against the full run;
+  abstracts changed, against the full run; and its floor on this runner: the stage's
+  one shuffle alone (read, (part, text) per paper, GroupByKey; minus the read row), which
+  any nightly pays to learn what changed, plus the changed papers' share of the bare encode;
 - RSS: the stage over --rss-papers papers in a child process, sampled every 0.1 s, and
   beside it the memory floor of the in-process runner: a child that reads the same papers
   and shuffles the same (part, text) elements into the stage's parts, and does nothing else.
@@ -217,6 +219,12 @@ def throughput_and_nightly(args, scratch: Path, spec) -> None:
     print(f"  nightly net / full net: {100 * nightly_net / net:.1f}%; with assemble: "
           f"{100 * (nightly_net + nightly_assembled) / (net + assembled):.1f}%; "
           f"nightly net / full run's bare encode: {100 * nightly_net / floor:.1f}%")
+    start = time.perf_counter()
+    shuffle_only(nightly_jsonl)
+    shuffled = timed("nightly floor: the stage's shuffle alone, net", count, time.perf_counter() - start - read)
+    changed_floor = shuffled + floor * embedded / count
+    print(f"  nightly floor (shuffle + {embedded} papers' share of the bare encode): {changed_floor:.2f} s = "
+          f"{100 * changed_floor / net:.1f}% of the full net; nightly net / floor: {nightly_net / changed_floor:.2f}x")
 
 
 def rss_series(jsonl: Path, model: str, child_flag: str = "--child") -> list[float]:

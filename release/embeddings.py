@@ -30,7 +30,7 @@ import io
 import json
 import string
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, cast
 
@@ -89,17 +89,22 @@ def _float_reprs(values: np.ndarray) -> pa.Array:
     return strings
 
 
-def csv_rows(cord_uids: list[str], vectors: np.ndarray) -> str:
-    """The CSV rows of a (rows x dimensions) float32 matrix, joined by newlines: the same text as
-    `"\\n".join(csv_row(...))`, formatted a part at a time by Arrow instead of float by float."""
+def csv_lines(cord_uids: list[str], vectors: np.ndarray) -> list[str]:
+    """The CSV row of each row of a (rows x dimensions) float32 matrix: the same text as `csv_row`, formatted a part
+    at a time by Arrow instead of float by float."""
     if not cord_uids:
-        return ""
+        return []
     rows, width = vectors.shape
     strings = _float_reprs(np.ascontiguousarray(vectors, dtype=DTYPE).astype(np.float64).reshape(-1))
     offsets = pa.array(np.arange(0, rows * width + 1, width, dtype=np.int64), type=pa.int64())
     floats = pc.binary_join(pa.LargeListArray.from_arrays(offsets, strings), _large(","))
     lines = pc.binary_join_element_wise(pa.array(cord_uids, type=pa.large_string()), floats, _large(","))
-    return "\n".join(cast(list[str], lines.to_pylist()))
+    return cast(list[str], lines.to_pylist())
+
+
+def csv_rows(cord_uids: list[str], vectors: np.ndarray) -> str:
+    """The CSV rows of a (rows x dimensions) float32 matrix, joined by newlines."""
+    return "\n".join(csv_lines(cord_uids, vectors))
 
 
 def vector_line(cord_uid: str, digest: str, vector_bytes: bytes) -> str:
@@ -150,11 +155,28 @@ def part_vector_lines(rows: list[tuple[str, str, bytes]]) -> bytes:
     return "".join(vector_line(*row) + "\n" for row in rows).encode("ascii")
 
 
-def part_files(rows: list[tuple[str, str, bytes]]) -> tuple[bytes, int, bytes]:
-    """(compressed CSV member, its raw length, vector lines) of one part's sorted (cord_uid, digest, vector) rows."""
-    matrix = np.frombuffer(b"".join(data for _, _, data in rows), dtype=DTYPE).reshape(len(rows), -1)
-    text = csv_rows([uid for uid, _, _ in rows], matrix).encode("utf-8")
+def part_files(rows: list[tuple[str, str, bytes]],
+               known_lines: Mapping[str, str] | None = None) -> tuple[bytes, int, bytes]:
+    """(compressed CSV member, its raw length, vector lines) of one part's sorted (cord_uid, digest, vector) rows.
+    `known_lines`: CSV rows already formatted for some cord_uids (from the previous release, for vectors it gave),
+    taken as they are; the other rows are formatted."""
+    known = known_lines or {}
+    missing = [row for row in rows if row[0] not in known]
+    matrix = np.frombuffer(b"".join(data for _, _, data in missing), dtype=DTYPE).reshape(len(missing), -1)
+    formatted = dict(zip((uid for uid, _, _ in missing), csv_lines([uid for uid, _, _ in missing], matrix)))
+    text = "\n".join(known[uid] if uid in known else formatted[uid] for uid, _, _ in rows).encode("utf-8")
     return gzip.compress(text, compresslevel=COMPRESS_LEVEL, mtime=0), len(text), part_vector_lines(rows)
+
+
+def member_lines(member: bytes, raw_length: int) -> dict[str, str]:
+    """{cord_uid: its CSV row} of a part's CSV member (one gzip member of rows joined by newlines); ValueError when
+    it does not hold exactly `raw_length` bytes in one whole member (its gzip CRC-32 is checked while inflating)."""
+    inflater = zlib.decompressobj(wbits=31)
+    text = inflater.decompress(member, raw_length + 1)
+    if len(text) != raw_length or not inflater.eof or inflater.unused_data or inflater.unconsumed_tail:
+        raise ValueError(f"not one gzip member of {raw_length} bytes")
+    lines = text.decode("utf-8").split("\n") if text else []
+    return {line[:line.index(",")] if "," in line else line: line for line in lines}
 
 
 def csv_name(release_date: str) -> str:

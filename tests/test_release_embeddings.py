@@ -2,6 +2,7 @@
 import gzip
 import io
 import tarfile
+import zlib
 
 import numpy as np
 import pytest
@@ -22,6 +23,7 @@ from release.embeddings import (
     csv_row,
     csv_rows,
     first_member_length,
+    member_lines,
     part_files,
     part_number,
     rows_sha256,
@@ -115,6 +117,24 @@ def write_parts(folder, rows_by_part):
         parts.append(EmbeddingPart(number, f"{number}.csv.gz", length, f"{number}.vectors", len(rows), len(rows), 0,
                                    768, rows_sha256(rows)))
     return parts
+
+
+def test_rows_taken_from_a_previous_member_give_the_member_formatting_gives_and_a_bad_member_is_refused():
+    model = HashingModel()
+    rows = [(uid, "d", model.vector(uid, ABSTRACT).tobytes()) for uid in ("0aaaaaaa", "0abbbbbb", "0acccccc")]
+    member, length, _ = part_files(rows)
+    lines = member_lines(member, length)
+    assert list(lines) == ["0aaaaaaa", "0abbbbbb", "0acccccc"]
+    assert lines["0abbbbbb"] == csv_row("0abbbbbb", np.frombuffer(rows[1][2], dtype=np.float32))
+    changed = [rows[0], (rows[1][0], "e", model.vector("changed", ABSTRACT).tobytes()), rows[2]]
+    known = {uid: line for uid, line in lines.items() if uid != "0abbbbbb"}
+    assert part_files(changed, known) == part_files(changed)
+    with pytest.raises(ValueError):
+        member_lines(member, length - 1)  # more than it says
+    with pytest.raises(ValueError):
+        member_lines(member + member, length)  # two members
+    with pytest.raises((ValueError, zlib.error)):
+        member_lines(member[:-9], length)  # cut inside its trailer
 
 
 def test_the_tarball_is_what_tarfile_writes_for_the_csv(tmp_path):

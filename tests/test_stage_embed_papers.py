@@ -91,6 +91,8 @@ def test_a_part_whose_rows_are_all_unchanged_copies_its_csv_member_and_a_damaged
     reset_local_counts()
     second, new_parts = run_stage(tmp_path, "second", nightly, previous)
     assert local_counts()["embed_papers.copied_parts"] == len(parts) - 1  # all but the part of paper 5
+    changed_part = next(part for part in new_parts if part.number == part_number(nightly[5]["cord_uid"]))
+    assert local_counts()["embed_papers.reused_lines"] == changed_part.rows - 1  # its other rows, not formatted
     assert csv_members_of(second, new_parts) == csv_members_of(fresh, fresh_parts)
     tarball = Path(previous, "cord_19_embeddings.tar.gz")
     with open(Path(previous, "cord_19_embeddings.parquet"), "rb") as handle:

@@ -12,11 +12,14 @@
   are the same on every run), and writes the part's files; a part whose rows are all
   the previous release's (same cord_uids, digests and model) copies its CSV member from
   the previous tarball (its place and CRC-32 are in the Parquet file's metadata) instead
-  of formatting and compressing the rows again.
+  of formatting and compressing the rows again; in a part with some changed rows, the
+  rows of reused vectors are taken from that member (inflated) and only the others are
+  formatted: the part is compressed again, but its floats are printed only for new vectors.
 
 The model and the previous file are opened once per worker, in setup. Counters:
-`embed_papers.embedded` (vectors computed), `embed_papers.reused` and
-`embed_papers.copied_parts` (CSV members copied from the previous tarball).
+`embed_papers.embedded` (vectors computed), `embed_papers.reused`,
+`embed_papers.copied_parts` (CSV members copied from the previous tarball) and
+`embed_papers.reused_lines` (CSV rows taken from it in the other parts).
 """
 import json
 import logging
@@ -35,6 +38,7 @@ from release.embeddings import (
     EmbeddingPart,
     PreviousVectors,
     first_member_length,
+    member_lines,
     part_files,
     part_number,
     part_vector_lines,
@@ -69,9 +73,28 @@ class PreviousEmbeddings:
         papers are exactly the rows it holds (same cord_uids and text digests, every vector reused) and its bytes
         are intact."""
         place = self.vectors.csv_members.get(number)
-        if self.tarball is None or place is None or any(paper[4] is None for paper in papers):
+        if place is None or any(paper[4] is None for paper in papers) or rows_sha256(papers) != place.rows_sha256:
             return None
-        if rows_sha256(papers) != place.rows_sha256:
+        data = self._member_bytes(number)
+        return None if data is None else (data, place.raw_length)
+
+    def csv_lines(self, number: int) -> dict[str, str]:
+        """{cord_uid: CSV row} of part `number`'s rows in the previous tarball ({} when it has no intact member for
+        it): the row of a paper whose vector is reused is the same text, so it is taken instead of formatted."""
+        place, data = self.vectors.csv_members.get(number), self._member_bytes(number)
+        if place is None or data is None:
+            return {}
+        try:
+            return member_lines(data, place.raw_length)
+        except (ValueError, UnicodeDecodeError, zlib.error) as exc:
+            logger.warning("part %d's CSV member in the previous tarball cannot be read (%s): formatted again",
+                           number, exc)
+            return {}
+
+    def _member_bytes(self, number: int) -> bytes | None:
+        """Part `number`'s CSV member as the previous tarball holds it, when its CRC-32 is the recorded one."""
+        place = self.vectors.csv_members.get(number)
+        if self.tarball is None or place is None:
             return None
         self.tarball.seek(self.header_length + place.offset)
         data = self.tarball.read(place.length)
@@ -79,7 +102,7 @@ class PreviousEmbeddings:
             logger.warning("part %d's CSV member in the previous tarball is not what its Parquet file says: "
                            "formatted again", number)
             return None
-        return data, place.raw_length
+        return data
 
     def close(self) -> None:
         self.handle.close()
@@ -148,19 +171,26 @@ class EmbedPart(files.StoreDoFn):
         number, papers = number_and_papers
         old = self.previous.vectors.part(number) if self.previous is not None else {}
         papers = reuse_or_embed(list(papers), old)
-        copied = self.previous.csv_member(number, papers) if self.previous is not None else None
-        part = embed_part(self.model, number, papers, self.batch_size, self.staging, copied)
+        copied, known = None, {}
+        if self.previous is not None and any(paper[4] is not None for paper in papers):
+            copied = self.previous.csv_member(number, papers)
+            known = {} if copied is not None else self.previous.csv_lines(number)
+        part = embed_part(self.model, number, papers, self.batch_size, self.staging, copied, known)
         count(STAGE, "embedded", amount=part.embedded)
         count(STAGE, "reused", amount=part.reused)
         if copied is not None:
             count(STAGE, "copied_parts")
+        elif known:
+            taken = sum(1 for paper in papers if paper[4] is not None and paper[0] in known)
+            count(STAGE, "reused_lines", amount=taken)
         yield part
 
 
 def embed_part(model, number: int, papers: list[tuple], batch_size: int, staging: str,
-               copied: tuple[bytes, int] | None = None) -> EmbeddingPart:
+               copied: tuple[bytes, int] | None = None, known_lines: dict[str, str] | None = None) -> EmbeddingPart:
     """Embed the papers of one part that have no vector (in cord_uid order, `batch_size` at a time); write its files
-    (its CSV member the `copied` one when given: (compressed bytes, raw length))."""
+    (its CSV member the `copied` one when given: (compressed bytes, raw length); else the rows of reused vectors
+    taken from `known_lines`, the previous release's CSV rows, and the others formatted)."""
     missing = [paper for paper in papers if paper[4] is None]
     vectors: dict[str, bytes] = {}
     for start in range(0, len(missing), batch_size):
@@ -170,7 +200,8 @@ def embed_part(model, number: int, papers: list[tuple], batch_size: int, staging
             vectors[paper[0]] = vector.tobytes()
     rows = [(uid, digest, vectors[uid] if old is None else old) for uid, digest, _, _, old in papers]
     if copied is None:
-        member, length, vector_lines = part_files(rows)
+        known = {uid: line for uid, line in (known_lines or {}).items() if uid not in vectors}
+        member, length, vector_lines = part_files(rows, known)
     else:
         (member, length), vector_lines = copied, part_vector_lines(rows)
     csv_member, vectors_name = part_name(EMBEDDING_PARTS, number, ".csv.gz"), part_name(EMBEDDING_PARTS, number,
