@@ -246,7 +246,7 @@ def output_work(floor: Floor, doc_type: str, paper: dict) -> None:
 
 def embed_rows(rows: list[dict], batch_size: int = 32) -> int:
     """Each row's vector from the default model, a part at a time in cord_uid order, and each part's files made
-    (CSV rows formatted and gzipped, vector lines), as EmbedPapers does without Beam."""
+    (CSV rows formatted and gzipped, rows as Arrow IPC), as EmbedPapers does without Beam."""
     model = load_model(resolve_model(DEFAULT_MODEL))
     parts: dict[int, list[dict]] = {}
     for row in sorted(rows, key=lambda row: row["cord_uid"]):
@@ -346,7 +346,7 @@ def print_floor(floor: Floor) -> None:
     print(f"the release's own output work, measured apart: {output}; floor + output work {floor.with_output:.2f} s CPU "
           "(validate: the compiled schema check and span invariants of each parse; serialize: its JSON bytes; "
           "compress: its tarball member at level 6; rows: harmonised rows and metadata.csv/.parquet; "
-          "embed: each row's vector from the default model, its parts' CSV rows gzipped and vector lines)")
+          "embed: each row's vector from the default model, its parts' CSV rows gzipped and rows as Arrow IPC)")
 
 
 def print_runs(runs: list[Run], made: ScaleSnapshot, floor: Floor) -> None:

@@ -12,8 +12,8 @@ A release holds, one row per metadata.csv row and in its order (by cord_uid):
 
 Papers are spread over parts by ranges of cord_uid (`part_number` grows with the
 cord_uid), so the parts in number order hold the rows in release order. A worker writes
-each part twice: the part's CSV rows compressed as one gzip member, and its vectors as
-text lines (`<cord_uid>\t<text_sha256>\t<base64 float32>`). The final step writes the
+each part twice: the part's CSV rows compressed as one gzip member, and its rows
+(cord_uid, text_sha256, vector) as an Arrow IPC stream. The final step writes the
 tarball by concatenating gzip members (the tar header, each part, a newline between
 parts, the tar padding and end) and the Parquet file one part at a time, a row group
 per part: memory holds one part's vectors, never the release's. The next build reads
@@ -22,7 +22,6 @@ file's metadata also records where each part's CSV member sits in the tarball (o
 length, CRC-32), so that the next build copies the member of a part whose rows are all
 unchanged instead of formatting and compressing them again.
 """
-import base64
 import bisect
 import gzip
 import hashlib
@@ -107,15 +106,6 @@ def csv_rows(cord_uids: list[str], vectors: np.ndarray) -> str:
     return "\n".join(csv_lines(cord_uids, vectors))
 
 
-def vector_line(cord_uid: str, digest: str, vector_bytes: bytes) -> str:
-    return f"{cord_uid}\t{digest}\t{base64.b64encode(vector_bytes).decode('ascii')}"
-
-
-def parse_vector_line(line: str) -> tuple[str, str, bytes]:
-    cord_uid, digest, encoded = line.rstrip("\n").split("\t")
-    return cord_uid, digest, base64.b64decode(encoded)
-
-
 @dataclass(frozen=True)
 class EmbeddingPart:
     """What a worker wrote for one part (what the final step is told of it)."""
@@ -123,7 +113,7 @@ class EmbeddingPart:
     number: int
     csv_member: str  # gzip member of the part's CSV rows, joined by newlines
     csv_length: int  # the rows' uncompressed bytes
-    vectors: str  # the part's vector lines
+    vectors: str  # the part's rows as an Arrow IPC stream (`part_vectors`)
     rows: int
     embedded: int  # vectors computed by this build
     reused: int  # vectors taken from the previous release
@@ -151,13 +141,24 @@ def rows_sha256(rows: Iterable[tuple]) -> str:
     return digest.hexdigest()
 
 
-def part_vector_lines(rows: list[tuple[str, str, bytes]]) -> bytes:
-    return "".join(vector_line(*row) + "\n" for row in rows).encode("ascii")
+def part_vectors(rows: list[tuple[str, str, bytes]]) -> bytes:
+    """One part's sorted (cord_uid, digest, vector) rows as an Arrow IPC stream of the Parquet file's schema."""
+    table = _table(rows, len(rows[0][2]) // DTYPE.itemsize if rows else 0)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def read_part_vectors(handle: IO[bytes]) -> pa.Table:
+    """A part's rows, as `part_vectors` wrote them."""
+    with pa.ipc.open_stream(handle) as reader:
+        return reader.read_all()
 
 
 def part_files(rows: list[tuple[str, str, bytes]],
                known_lines: Mapping[str, str] | None = None) -> tuple[bytes, int, bytes]:
-    """(compressed CSV member, its raw length, vector lines) of one part's sorted (cord_uid, digest, vector) rows.
+    """(compressed CSV member, its raw length, `part_vectors`) of one part's sorted (cord_uid, digest, vector) rows.
     `known_lines`: CSV rows already formatted for some cord_uids (from the previous release, for vectors it gave),
     taken as they are; the other rows are formatted."""
     known = known_lines or {}
@@ -165,7 +166,7 @@ def part_files(rows: list[tuple[str, str, bytes]],
     matrix = np.frombuffer(b"".join(data for _, _, data in missing), dtype=DTYPE).reshape(len(missing), -1)
     formatted = dict(zip((uid for uid, _, _ in missing), csv_lines([uid for uid, _, _ in missing], matrix)))
     text = "\n".join(known[uid] if uid in known else formatted[uid] for uid, _, _ in rows).encode("utf-8")
-    return gzip.compress(text, compresslevel=COMPRESS_LEVEL, mtime=0), len(text), part_vector_lines(rows)
+    return gzip.compress(text, compresslevel=COMPRESS_LEVEL, mtime=0), len(text), part_vectors(rows)
 
 
 def member_lines(member: bytes, raw_length: int) -> dict[str, str]:
@@ -244,7 +245,7 @@ def _table(rows: list[tuple[str, str, bytes]], dimensions: int) -> pa.Table:
 
 def write_parquet(out: ByteSink, folder: Folder, parts: list[EmbeddingPart], dimensions: int,
                   members: dict[int, CsvMember]) -> None:
-    """cord_19_embeddings.parquet from the parts' vector lines: one row group per part (a part of more than
+    """cord_19_embeddings.parquet from the parts' rows (`part_vectors`): one row group per part (a part of more than
     PARQUET_BATCH_ROWS rows takes several), so that the next build reads each part's vectors alone; `members`
     (where write_tarball put each part's CSV member) go into the file's metadata."""
     places = {"format": CSV_MEMBER_FORMAT,
@@ -253,15 +254,10 @@ def write_parquet(out: ByteSink, folder: Folder, parts: list[EmbeddingPart], dim
     schema = parquet_schema(dimensions).with_metadata({CSV_MEMBERS_KEY: json.dumps(places, sort_keys=True)})
     writer = pq.ParquetWriter(out, schema, compression="zstd", use_dictionary=False, write_statistics=False)
     for part in sorted(parts, key=lambda part: part.number):
-        batch: list[tuple[str, str, bytes]] = []
         with folder.open(part.vectors) as handle:
-            for raw in handle:
-                batch.append(parse_vector_line(raw.decode("ascii")))
-                if len(batch) == PARQUET_BATCH_ROWS:
-                    writer.write_table(_table(batch, dimensions))
-                    batch = []
-        if batch:
-            writer.write_table(_table(batch, dimensions))
+            table = read_part_vectors(handle)
+        if table.num_rows:
+            writer.write_table(table, row_group_size=PARQUET_BATCH_ROWS)
     writer.close()
 
 

@@ -113,8 +113,8 @@ def write_parts(folder, rows_by_part):
     for number, rows in rows_by_part.items():
         member, length, vectors = part_files(rows)
         (folder / f"{number}.csv.gz").write_bytes(member)
-        (folder / f"{number}.vectors").write_bytes(vectors)
-        parts.append(EmbeddingPart(number, f"{number}.csv.gz", length, f"{number}.vectors", len(rows), len(rows), 0,
+        (folder / f"{number}.arrow").write_bytes(vectors)
+        parts.append(EmbeddingPart(number, f"{number}.csv.gz", length, f"{number}.arrow", len(rows), len(rows), 0,
                                    768, rows_sha256(rows)))
     return parts
 

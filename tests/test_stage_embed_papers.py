@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from pipeline.stages.embed_papers import EmbedPapers
 from pipeline.stages.metrics import local_counts, reset_local_counts
 from release.embedding_models import resolve_model
-from release.embeddings import PreviousVectors, parse_vector_line, part_number, write_parquet, write_tarball
+from release.embeddings import PreviousVectors, part_number, read_part_vectors, write_parquet, write_tarball
 from release.folders import LocalFolder
 from tests.support.beam_helpers import biggest_shuffled, measure_shuffle_inputs, run_and_collect
 from tests.support.release_fixtures import make_row
@@ -36,9 +36,10 @@ def run_stage(tmp_path, name, papers, previous=None, batch_size=32):
 def vectors_of(staging, parts) -> dict[str, bytes]:
     found = {}
     for part in sorted(parts, key=lambda part: part.number):
-        for line in (staging / part.vectors).read_text().splitlines():
-            uid, _, vector = parse_vector_line(line)
-            found[uid] = vector
+        with open(staging / part.vectors, "rb") as handle:
+            table = read_part_vectors(handle)
+        for uid, vector in zip(table.column("cord_uid").to_pylist(), table.column("embedding").to_pylist()):
+            found[uid] = np.asarray(vector, dtype="<f4").tobytes()
     return found
 
 

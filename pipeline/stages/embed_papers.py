@@ -41,7 +41,7 @@ from release.embeddings import (
     member_lines,
     part_files,
     part_number,
-    part_vector_lines,
+    part_vectors,
     previous_model_matches,
     rows_sha256,
     text_sha256,
@@ -201,13 +201,13 @@ def embed_part(model, number: int, papers: list[tuple], batch_size: int, staging
     rows = [(uid, digest, vectors[uid] if old is None else old) for uid, digest, _, _, old in papers]
     if copied is None:
         known = {uid: line for uid, line in (known_lines or {}).items() if uid not in vectors}
-        member, length, vector_lines = part_files(rows, known)
+        member, length, vectors_file = part_files(rows, known)
     else:
-        (member, length), vector_lines = copied, part_vector_lines(rows)
+        (member, length), vectors_file = copied, part_vectors(rows)
     csv_member, vectors_name = part_name(EMBEDDING_PARTS, number, ".csv.gz"), part_name(EMBEDDING_PARTS, number,
-                                                                                       ".vectors")
+                                                                                       ".arrow")
     files.write_bytes(files.join(staging, csv_member), member)
-    files.write_bytes(files.join(staging, vectors_name), vector_lines)
+    files.write_bytes(files.join(staging, vectors_name), vectors_file)
     return EmbeddingPart(number=number, csv_member=csv_member, csv_length=length, vectors=vectors_name,
                          rows=len(rows), embedded=len(missing), reused=len(rows) - len(missing),
                          dimensions=len(rows[0][2]) // DTYPE.itemsize, rows_sha256=rows_sha256(rows))
