@@ -47,6 +47,7 @@ _ALPHABET = string.digits + string.ascii_lowercase
 PART_BOUNDARIES = tuple(first + second for first in _ALPHABET for second in _ALPHABET)[1:]
 PARQUET_BATCH_ROWS = 4096
 DTYPE = np.dtype("<f4")
+MAX_FLOAT_REPR = len(repr(-2.2250738585072014e-308))  # 24: the longest repr of a double
 # What a part's CSV member depends on besides its rows: a member of another format is never copied.
 CSV_MEMBER_FORMAT = f"csv-rows-2/gzip-{COMPRESS_LEVEL}"  # 2: offsets from the end of the header member
 CSV_MEMBERS_KEY = b"cord19_csv_members"
@@ -167,6 +168,12 @@ def part_files(rows: list[tuple[str, str, bytes]],
     formatted = dict(zip((uid for uid, _, _ in missing), csv_lines([uid for uid, _, _ in missing], matrix)))
     text = "\n".join(known[uid] if uid in known else formatted[uid] for uid, _, _ in rows).encode("utf-8")
     return gzip.compress(text, compresslevel=COMPRESS_LEVEL, mtime=0), len(text), part_vectors(rows)
+
+
+def csv_length_bound(rows: Iterable[tuple[str, bytes]]) -> int:
+    """The most bytes the CSV rows of these (cord_uid, float32 bytes) can take: a double's repr is at most 24
+    characters, each after a comma, and a newline between rows."""
+    return sum(len(uid) + 1 + len(vector) // DTYPE.itemsize * (MAX_FLOAT_REPR + 1) for uid, vector in rows)
 
 
 def member_lines(member: bytes, raw_length: int) -> dict[str, str]:

@@ -19,6 +19,7 @@ from release.embedding_models import (
 from release.embeddings import (
     EmbeddingPart,
     PreviousVectors,
+    csv_length_bound,
     csv_name,
     csv_row,
     csv_rows,
@@ -129,6 +130,9 @@ def test_rows_taken_from_a_previous_member_give_the_member_formatting_gives_and_
     changed = [rows[0], (rows[1][0], "e", model.vector("changed", ABSTRACT).tobytes()), rows[2]]
     known = {uid: line for uid, line in lines.items() if uid != "0abbbbbb"}
     assert part_files(changed, known) == part_files(changed)
+    assert length <= csv_length_bound((uid, vector) for uid, _, vector in rows)
+    widest = np.full((1, 768), -1.1754944e-38, dtype=np.float32)  # prints as -1.1754943508222875e-38
+    assert len(csv_rows(["0aaaaaaa"], widest)) <= csv_length_bound([("0aaaaaaa", widest.tobytes())])
     with pytest.raises(ValueError):
         member_lines(member, length - 1)  # more than it says
     with pytest.raises(ValueError):

@@ -107,6 +107,23 @@ def test_a_part_whose_rows_are_all_unchanged_copies_its_csv_member_and_a_damaged
     assert csv_members_of(third, third_parts) == csv_members_of(fresh, fresh_parts)
 
 
+def test_a_member_whose_recorded_length_is_more_than_its_rows_can_take_is_not_inflated(tmp_path, caplog):
+    first, parts = run_stage(tmp_path, "first", rows(60))
+    previous = as_previous_release(tmp_path, first, parts, SPEC.manifest_entry())
+    parquet = Path(previous, "cord_19_embeddings.parquet")
+    table = pq.read_table(parquet)
+    places = json.loads(table.schema.metadata[b"cord19_csv_members"])
+    nightly = rows(60, changed=(5,))
+    changed_part = str(part_number(nightly[5]["cord_uid"]))
+    places["parts"][changed_part][2] = 1 << 40  # raw length: a terabyte
+    pq.write_table(table.replace_schema_metadata({b"cord19_csv_members": json.dumps(places)}), parquet)
+    fresh, fresh_parts = run_stage(tmp_path, "fresh", nightly)
+    reset_local_counts()
+    second, new_parts = run_stage(tmp_path, "second", nightly, previous)
+    assert "embed_papers.reused_lines" not in local_counts() and "more than its rows can take" in caplog.text
+    assert csv_members_of(second, new_parts) == csv_members_of(fresh, fresh_parts)
+
+
 def test_an_unreadable_previous_tarball_still_lets_vectors_be_reused_and_copies_nothing(tmp_path):
     first, parts = run_stage(tmp_path, "first", rows(60))
     previous = as_previous_release(tmp_path, first, parts, SPEC.manifest_entry())

@@ -37,6 +37,7 @@ from release.embeddings import (
     DTYPE,
     EmbeddingPart,
     PreviousVectors,
+    csv_length_bound,
     first_member_length,
     member_lines,
     part_files,
@@ -78,11 +79,19 @@ class PreviousEmbeddings:
         data = self._member_bytes(number)
         return None if data is None else (data, place.raw_length)
 
-    def csv_lines(self, number: int) -> dict[str, str]:
+    def csv_lines(self, number: int, previous_rows: dict[tuple[str, str], bytes]) -> dict[str, str]:
         """{cord_uid: CSV row} of part `number`'s rows in the previous tarball ({} when it has no intact member for
-        it): the row of a paper whose vector is reused is the same text, so it is taken instead of formatted."""
-        place, data = self.vectors.csv_members.get(number), self._member_bytes(number)
-        if place is None or data is None:
+        it): the row of a paper whose vector is reused is the same text, so it is taken instead of formatted.
+        `previous_rows` (the part's previous vectors) bound how much the member may inflate to."""
+        place = self.vectors.csv_members.get(number)
+        if place is None:
+            return {}
+        if place.raw_length > csv_length_bound((uid, vector) for (uid, _), vector in previous_rows.items()):
+            logger.warning("part %d's CSV member in the previous tarball claims %d bytes, more than its rows can "
+                           "take: formatted again", number, place.raw_length)
+            return {}
+        data = self._member_bytes(number)
+        if data is None:
             return {}
         try:
             return member_lines(data, place.raw_length)
@@ -174,7 +183,7 @@ class EmbedPart(files.StoreDoFn):
         copied, known = None, {}
         if self.previous is not None and any(paper[4] is not None for paper in papers):
             copied = self.previous.csv_member(number, papers)
-            known = {} if copied is not None else self.previous.csv_lines(number)
+            known = {} if copied is not None else self.previous.csv_lines(number, old)
         part = embed_part(self.model, number, papers, self.batch_size, self.staging, copied, known)
         count(STAGE, "embedded", amount=part.embedded)
         count(STAGE, "reused", amount=part.reused)
