@@ -164,8 +164,10 @@ def part_files(rows: list[tuple[str, str, bytes]],
     taken as they are; the other rows are formatted."""
     known = known_lines or {}
     missing = [row for row in rows if row[0] not in known]
-    matrix = np.frombuffer(b"".join(data for _, _, data in missing), dtype=DTYPE).reshape(len(missing), -1)
-    formatted = dict(zip((uid for uid, _, _ in missing), csv_lines([uid for uid, _, _ in missing], matrix)))
+    formatted: dict[str, str] = {}
+    if missing:
+        matrix = np.frombuffer(b"".join(data for _, _, data in missing), dtype=DTYPE).reshape(len(missing), -1)
+        formatted = dict(zip((uid for uid, _, _ in missing), csv_lines([uid for uid, _, _ in missing], matrix)))
     text = "\n".join(known[uid] if uid in known else formatted[uid] for uid, _, _ in rows).encode("utf-8")
     return gzip.compress(text, compresslevel=COMPRESS_LEVEL, mtime=0), len(text), part_vectors(rows)
 

@@ -107,6 +107,18 @@ def test_a_part_whose_rows_are_all_unchanged_copies_its_csv_member_and_a_damaged
     assert csv_members_of(third, third_parts) == csv_members_of(fresh, fresh_parts)
 
 
+def test_a_part_that_only_lost_a_paper_takes_every_row_from_the_previous_member(tmp_path):
+    first, parts = run_stage(tmp_path, "first", rows(60))
+    previous = as_previous_release(tmp_path, first, parts, SPEC.manifest_entry())
+    nightly = rows(60)[:7] + rows(60)[8:]  # paper 7 retired, nothing changed
+    fresh, fresh_parts = run_stage(tmp_path, "fresh", nightly)
+    reset_local_counts()
+    second, new_parts = run_stage(tmp_path, "second", nightly, previous)
+    shrunk = next(part for part in new_parts if part.number == part_number(rows(60)[7]["cord_uid"]))
+    assert local_counts()["embed_papers.reused_lines"] == shrunk.rows and local_counts()["embed_papers.embedded"] == 0
+    assert csv_members_of(second, new_parts) == csv_members_of(fresh, fresh_parts)
+
+
 def test_a_member_whose_recorded_length_is_more_than_its_rows_can_take_is_not_inflated(tmp_path, caplog):
     first, parts = run_stage(tmp_path, "first", rows(60))
     previous = as_previous_release(tmp_path, first, parts, SPEC.manifest_entry())
