@@ -256,9 +256,9 @@ def embed_rows(rows: list[dict], batch_size: int = 32) -> int:
         texts = [(row.get("title") or "", row.get("abstract") or "") for row in part]
         vectors = [vector for start in range(0, len(texts), batch_size)
                    for vector in model.encode(texts[start:start + batch_size]).astype(DTYPE)]
-        member, _, lines = part_files([(row["cord_uid"], text_sha256(*text), vector.tobytes())
-                                       for row, text, vector in zip(part, texts, vectors)])
-        written += len(member) + len(lines)
+        files = part_files([(row["cord_uid"], text_sha256(*text), vector.tobytes())
+                            for row, text, vector in zip(part, texts, vectors)])
+        written += len(files.csv_member) + len(files.vectors)
     return written
 
 

@@ -12,15 +12,17 @@ A release holds, one row per metadata.csv row and in its order (by cord_uid):
 
 Papers are spread over parts by ranges of cord_uid (`part_number` grows with the
 cord_uid), so the parts in number order hold the rows in release order. A worker writes
-each part twice: the part's CSV rows compressed as one gzip member, and its rows
+each part twice: the part's CSV rows, cut into chunks of about ROWS_PER_CHUNK rows by
+their cord_uids (`csv_chunks`) and each chunk compressed as one gzip member, and its rows
 (cord_uid, text_sha256, vector) as an Arrow IPC stream. The final step writes the
 tarball by concatenating gzip members (the tar header, each part, a newline between
 parts, the tar padding and end) and the Parquet file one part at a time, a row group
 per part: memory holds one part's vectors, never the release's. The next build reads
 the previous vectors of a part from its row group (`PreviousVectors`). The Parquet
 file's metadata also records where each part's CSV member sits in the tarball (offset,
-length, CRC-32), so that the next build copies the member of a part whose rows are all
-unchanged instead of formatting and compressing them again.
+length, CRC-32), so that the next build copies the members of a part whose rows are all
+unchanged instead of formatting and compressing them again, and in a part with changed
+rows takes the unchanged rows' text and the unchanged chunks' members from them.
 """
 import bisect
 import gzip
@@ -49,7 +51,9 @@ PARQUET_BATCH_ROWS = 4096
 DTYPE = np.dtype("<f4")
 MAX_FLOAT_REPR = len(repr(-2.2250738585072014e-308))  # 24: the longest repr of a double
 # What a part's CSV member depends on besides its rows: a member of another format is never copied.
-CSV_MEMBER_FORMAT = f"csv-rows-2/gzip-{COMPRESS_LEVEL}"  # 2: offsets from the end of the header member
+ROWS_PER_CHUNK = 16
+# 2: offsets from the end of the header member; 3: a part's CSV is gzip members of chunks of rows (`csv_chunks`)
+CSV_MEMBER_FORMAT = f"csv-rows-3/chunks-{ROWS_PER_CHUNK}/gzip-{COMPRESS_LEVEL}"
 CSV_MEMBERS_KEY = b"cord19_csv_members"
 
 
@@ -157,19 +161,55 @@ def read_part_vectors(handle: IO[bytes]) -> pa.Table:
         return reader.read_all()
 
 
-def part_files(rows: list[tuple[str, str, bytes]],
-               known_lines: Mapping[str, str] | None = None) -> tuple[bytes, int, bytes]:
-    """(compressed CSV member, its raw length, `part_vectors`) of one part's sorted (cord_uid, digest, vector) rows.
-    `known_lines`: CSV rows already formatted for some cord_uids (from the previous release, for vectors it gave),
-    taken as they are; the other rows are formatted."""
-    known = known_lines or {}
-    missing = [row for row in rows if row[0] not in known]
+@dataclass(frozen=True)
+class PartFiles:
+    """What a worker writes of one part: its CSV members and its rows for the Parquet file."""
+
+    csv_member: bytes  # the part's chunks, each one gzip member, concatenated
+    csv_length: int  # the rows' uncompressed bytes
+    vectors: bytes  # `part_vectors`
+    reused_chunks: int  # gzip members taken as they were from the previous release
+
+
+def ends_chunk(cord_uid: str) -> bool:
+    """Whether a CSV chunk ends after this row: chosen by the cord_uid alone (one in ROWS_PER_CHUNK on average),
+    so a changed, new or retired paper changes only its own chunk."""
+    return zlib.crc32(cord_uid.encode("utf-8")) % ROWS_PER_CHUNK == 0
+
+
+def csv_chunks(cord_uids: list[str], lines: list[str]) -> list[str]:
+    """A part's CSV rows cut into chunks (`ends_chunk`), each chunk's rows joined by newlines and every chunk but the
+    first led by the newline that separates it from the one before: joined, they are the part's rows."""
+    chunks: list[list[str]] = [[]]
+    for uid, line in zip(cord_uids, lines):
+        chunks[-1].append(line)
+        if ends_chunk(uid):
+            chunks.append([])
+    filled = [chunk for chunk in chunks if chunk]
+    return [("\n" if index else "") + "\n".join(chunk) for index, chunk in enumerate(filled)]
+
+
+def part_files(rows: list[tuple[str, str, bytes]], known_lines: Mapping[str, str] | None = None,
+               known_chunks: Mapping[str, bytes] | None = None) -> PartFiles:
+    """The files of one part's sorted (cord_uid, digest, vector) rows. `known_lines`: CSV rows already formatted
+    for some cord_uids (from the previous release, for vectors it gave), taken as they are, the other rows
+    formatted; `known_chunks`: gzip members of chunk texts (the previous release's), taken for a chunk of the same
+    text instead of compressing it again."""
+    lines, chunks = known_lines or {}, known_chunks or {}
+    missing = [row for row in rows if row[0] not in lines]
     formatted: dict[str, str] = {}
     if missing:
         matrix = np.frombuffer(b"".join(data for _, _, data in missing), dtype=DTYPE).reshape(len(missing), -1)
         formatted = dict(zip((uid for uid, _, _ in missing), csv_lines([uid for uid, _, _ in missing], matrix)))
-    text = "\n".join(known[uid] if uid in known else formatted[uid] for uid, _, _ in rows).encode("utf-8")
-    return gzip.compress(text, compresslevel=COMPRESS_LEVEL, mtime=0), len(text), part_vectors(rows)
+    uids = [uid for uid, _, _ in rows]
+    members, length, reused = [], 0, 0
+    for text in csv_chunks(uids, [lines[uid] if uid in lines else formatted[uid] for uid in uids]):
+        data = text.encode("utf-8")
+        length += len(data)
+        member = chunks.get(text)
+        reused += member is not None
+        members.append(member if member is not None else gzip.compress(data, compresslevel=COMPRESS_LEVEL, mtime=0))
+    return PartFiles(b"".join(members), length, part_vectors(rows), reused)
 
 
 def csv_length_bound(rows: Iterable[tuple[str, bytes]]) -> int:
@@ -178,15 +218,35 @@ def csv_length_bound(rows: Iterable[tuple[str, bytes]]) -> int:
     return sum(len(uid) + 1 + len(vector) // DTYPE.itemsize * (MAX_FLOAT_REPR + 1) for uid, vector in rows)
 
 
-def member_lines(member: bytes, raw_length: int) -> dict[str, str]:
-    """{cord_uid: its CSV row} of a part's CSV member (one gzip member of rows joined by newlines); ValueError when
-    it does not hold exactly `raw_length` bytes in one whole member (its gzip CRC-32 is checked while inflating)."""
-    inflater = zlib.decompressobj(wbits=31)
-    text = inflater.decompress(member, raw_length + 1)
-    if len(text) != raw_length or not inflater.eof or inflater.unused_data or inflater.unconsumed_tail:
-        raise ValueError(f"not one gzip member of {raw_length} bytes")
-    lines = text.decode("utf-8").split("\n") if text else []
-    return {line[:line.index(",")] if "," in line else line: line for line in lines}
+def member_chunks(member: bytes, raw_length: int) -> list[tuple[str, bytes]]:
+    """(text, gzip member) of each chunk of a part's CSV member, in order; ValueError when its members do not hold
+    exactly `raw_length` bytes or it ends inside one (each member's gzip CRC-32 is checked while inflating)."""
+    view, position, produced, chunks = memoryview(member), 0, 0, []
+    while position < len(member):
+        start, inflater, pieces = position, zlib.decompressobj(wbits=31), []
+        while not inflater.eof:
+            pending: bytes | memoryview = inflater.unconsumed_tail  # what the output bound held back
+            if not pending:
+                pending = view[position:position + BLOCK_SIZE]
+                if not pending:
+                    raise ValueError("it ends inside a gzip member")
+                position += len(pending)
+            piece = inflater.decompress(pending, raw_length - produced + 1)
+            produced += len(piece)
+            if produced > raw_length:
+                raise ValueError(f"it holds more than {raw_length} bytes")
+            pieces.append(piece)
+        position -= len(inflater.unused_data)
+        chunks.append((b"".join(pieces).decode("utf-8"), member[start:position]))
+    if produced != raw_length:
+        raise ValueError(f"it holds {produced} bytes, not {raw_length}")
+    return chunks
+
+
+def chunk_lines(chunks: list[tuple[str, bytes]]) -> dict[str, str]:
+    """{cord_uid: its CSV row} of a part's chunks (`member_chunks`)."""
+    text = "".join(chunk for chunk, _ in chunks)
+    return {line[:line.index(",")] if "," in line else line: line for line in text.split("\n")} if text else {}
 
 
 def csv_name(release_date: str) -> str:

@@ -21,9 +21,10 @@ from schemas import METADATA_COLUMNS
 
 # Bump when the bytes of a release file change for the same content (the sample
 # release's checksum list records it beside the schema and parser versions).
-WRITER_VERSION = "8"  # 3: report.html; 4: cord_19_embeddings.tar.gz and .parquet; 5: manifest names pdfminer-6;
+WRITER_VERSION = "9"  # 3: report.html; 4: cord_19_embeddings.tar.gz and .parquet; 5: manifest names pdfminer-6;
 # 6: cord_19_embeddings.parquet holds a row group per part; 7: and where each part's CSV member is in the tarball;
-# 8: those places count from the end of the tarball's header member (the Parquet file no longer depends on the date)
+# 8: those places count from the end of the tarball's header member (the Parquet file no longer depends on the date);
+# 9: a part's CSV rows are gzip members of chunks of ~16 rows (a nightly compresses only the changed chunks again)
 
 MULTI_VALUE_SEPARATOR = "; "
 LIST_COLUMNS = ("sha", "source_x", "authors", "pdf_json_files", "pmc_json_files", "url")

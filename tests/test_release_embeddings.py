@@ -19,12 +19,14 @@ from release.embedding_models import (
 from release.embeddings import (
     EmbeddingPart,
     PreviousVectors,
+    chunk_lines,
     csv_length_bound,
     csv_name,
     csv_row,
     csv_rows,
+    ends_chunk,
     first_member_length,
-    member_lines,
+    member_chunks,
     part_files,
     part_number,
     rows_sha256,
@@ -112,33 +114,66 @@ def test_a_parts_rows_formatted_at_once_are_the_repr_of_every_float():
 def write_parts(folder, rows_by_part):
     parts = []
     for number, rows in rows_by_part.items():
-        member, length, vectors = part_files(rows)
-        (folder / f"{number}.csv.gz").write_bytes(member)
-        (folder / f"{number}.arrow").write_bytes(vectors)
-        parts.append(EmbeddingPart(number, f"{number}.csv.gz", length, f"{number}.arrow", len(rows), len(rows), 0,
-                                   768, rows_sha256(rows)))
+        files = part_files(rows)
+        (folder / f"{number}.csv.gz").write_bytes(files.csv_member)
+        (folder / f"{number}.arrow").write_bytes(files.vectors)
+        parts.append(EmbeddingPart(number, f"{number}.csv.gz", files.csv_length, f"{number}.arrow", len(rows),
+                                   len(rows), 0, 768, rows_sha256(rows)))
     return parts
 
 
-def test_rows_taken_from_a_previous_member_give_the_member_formatting_gives_and_a_bad_member_is_refused():
+def uids_of_chunks(sizes: list[int]) -> list[str]:
+    """Sorted cord_uids that `ends_chunk` cuts into chunks of `sizes` rows."""
+    uids, candidates = [], (f"0a{n:06d}" for n in range(10 ** 6))
+    for size in sizes:
+        inner = [uid for uid, _ in zip((uid for uid in candidates if not ends_chunk(uid)), range(size - 1))]
+        uids += inner + [next(uid for uid in candidates if ends_chunk(uid))]
+    return uids
+
+
+def test_a_part_is_chunks_of_gzip_members_and_only_a_changed_chunk_is_compressed_again(monkeypatch):
     model = HashingModel()
-    rows = [(uid, "d", model.vector(uid, ABSTRACT).tobytes()) for uid in ("0aaaaaaa", "0abbbbbb", "0acccccc")]
-    member, length, _ = part_files(rows)
-    lines = member_lines(member, length)
-    assert list(lines) == ["0aaaaaaa", "0abbbbbb", "0acccccc"]
-    assert lines["0abbbbbb"] == csv_row("0abbbbbb", np.frombuffer(rows[1][2], dtype=np.float32))
-    changed = [rows[0], (rows[1][0], "e", model.vector("changed", ABSTRACT).tobytes()), rows[2]]
-    known = {uid: line for uid, line in lines.items() if uid != "0abbbbbb"}
-    assert part_files(changed, known) == part_files(changed)
+    uids = uids_of_chunks([3, 1, 4])
+    rows = [(uid, "d", model.vector(uid, ABSTRACT).tobytes()) for uid in uids]
+    files = part_files(rows)
+    expected = "\n".join(csv_row(uid, np.frombuffer(vector, dtype=np.float32)) for uid, _, vector in rows)
+    assert gzip.decompress(files.csv_member).decode() == expected and files.csv_length == len(expected)
+    chunks = member_chunks(files.csv_member, files.csv_length)
+    assert [len(text.strip("\n").split("\n")) for text, _ in chunks] == [3, 1, 4]
+    assert [text.startswith("\n") for text, _ in chunks] == [False, True, True]
+    lines = chunk_lines(chunks)
+    assert list(lines) == uids and lines[uids[1]] == csv_row(uids[1], np.frombuffer(rows[1][2], dtype=np.float32))
+    changed = list(rows)
+    changed[4] = (uids[4], "e", model.vector("changed", ABSTRACT).tobytes())  # in the third chunk
+    compressed = []
+    real_compress = gzip.compress
+    monkeypatch.setattr(gzip, "compress", lambda data, **kw: compressed.append(data) or real_compress(data, **kw))
+    known = {uid: line for uid, line in lines.items() if uid != uids[4]}
+    again = part_files(changed, known, dict(chunks))
+    assert again.reused_chunks == 2 and len(compressed) == 1 and compressed[0].count(b"\n") == 4
+    monkeypatch.undo()
+    fresh = part_files(changed)
+    assert (again.csv_member, again.csv_length, again.vectors) == (fresh.csv_member, fresh.csv_length, fresh.vectors)
+
+
+def test_a_previous_member_that_is_not_what_it_says_is_refused():
+    model = HashingModel()
+    rows = [(uid, "d", model.vector(uid, ABSTRACT).tobytes()) for uid in uids_of_chunks([2, 2])]
+    files = part_files(rows)
+    member, length = files.csv_member, files.csv_length
     assert length <= csv_length_bound((uid, vector) for uid, _, vector in rows)
     widest = np.full((1, 768), -1.1754944e-38, dtype=np.float32)  # prints as -1.1754943508222875e-38
     assert len(csv_rows(["0aaaaaaa"], widest)) <= csv_length_bound([("0aaaaaaa", widest.tobytes())])
     with pytest.raises(ValueError):
-        member_lines(member, length - 1)  # more than it says
+        member_chunks(member, length - 1)  # more than it says
     with pytest.raises(ValueError):
-        member_lines(member + member, length)  # two members
+        member_chunks(member, length + 1)  # less
     with pytest.raises((ValueError, zlib.error)):
-        member_lines(member[:-9], length)  # cut inside its trailer
+        member_chunks(member[:-9], length)  # cut inside a trailer
+    damaged = bytearray(member)
+    damaged[-6] ^= 0xFF  # the last member's CRC-32 of its text
+    with pytest.raises(zlib.error):
+        member_chunks(bytes(damaged), length)
 
 
 def test_the_tarball_is_what_tarfile_writes_for_the_csv(tmp_path):

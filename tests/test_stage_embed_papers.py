@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from pipeline.stages.embed_papers import EmbedPapers
 from pipeline.stages.metrics import local_counts, reset_local_counts
 from release.embedding_models import resolve_model
-from release.embeddings import PreviousVectors, part_number, read_part_vectors, write_parquet, write_tarball
+from release.embeddings import PreviousVectors, csv_chunks, part_number, read_part_vectors, write_parquet, write_tarball
 from release.folders import LocalFolder
 from tests.support.beam_helpers import biggest_shuffled, measure_shuffle_inputs, run_and_collect
 from tests.support.release_fixtures import make_row
@@ -94,6 +94,8 @@ def test_a_part_whose_rows_are_all_unchanged_copies_its_csv_member_and_a_damaged
     assert local_counts()["embed_papers.copied_parts"] == len(parts) - 1  # all but the part of paper 5
     changed_part = next(part for part in new_parts if part.number == part_number(nightly[5]["cord_uid"]))
     assert local_counts()["embed_papers.reused_lines"] == changed_part.rows - 1  # its other rows, not formatted
+    part_uids = sorted(row["cord_uid"] for row in nightly if part_number(row["cord_uid"]) == changed_part.number)
+    assert local_counts()["embed_papers.reused_chunks"] == len(csv_chunks(part_uids, part_uids)) - 1  # not compressed
     assert csv_members_of(second, new_parts) == csv_members_of(fresh, fresh_parts)
     tarball = Path(previous, "cord_19_embeddings.tar.gz")
     with open(Path(previous, "cord_19_embeddings.parquet"), "rb") as handle:

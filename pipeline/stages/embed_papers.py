@@ -13,13 +13,15 @@
   the previous release's (same cord_uids, digests and model) copies its CSV member from
   the previous tarball (its place and CRC-32 are in the Parquet file's metadata) instead
   of formatting and compressing the rows again; in a part with some changed rows, the
-  rows of reused vectors are taken from that member (inflated) and only the others are
-  formatted: the part is compressed again, but its floats are printed only for new vectors.
+  previous member is inflated chunk by chunk: the rows of reused vectors are taken from
+  it (only new vectors' floats are printed) and so is the gzip member of every chunk whose
+  text is unchanged (only the chunks of changed, new or retired papers are compressed).
 
 The model and the previous file are opened once per worker, in setup. Counters:
 `embed_papers.embedded` (vectors computed), `embed_papers.reused`,
-`embed_papers.copied_parts` (CSV members copied from the previous tarball) and
-`embed_papers.reused_lines` (CSV rows taken from it in the other parts).
+`embed_papers.copied_parts` (CSV members copied from the previous tarball), and in the
+other parts `embed_papers.reused_lines` (CSV rows taken from it) and
+`embed_papers.reused_chunks` (gzip members taken from it).
 """
 import json
 import logging
@@ -37,9 +39,10 @@ from release.embeddings import (
     DTYPE,
     EmbeddingPart,
     PreviousVectors,
+    chunk_lines,
     csv_length_bound,
     first_member_length,
-    member_lines,
+    member_chunks,
     part_files,
     part_number,
     part_vectors,
@@ -79,26 +82,26 @@ class PreviousEmbeddings:
         data = self._member_bytes(number)
         return None if data is None else (data, place.raw_length)
 
-    def csv_lines(self, number: int, previous_rows: dict[tuple[str, str], bytes]) -> dict[str, str]:
-        """{cord_uid: CSV row} of part `number`'s rows in the previous tarball ({} when it has no intact member for
-        it): the row of a paper whose vector is reused is the same text, so it is taken instead of formatted.
+    def csv_chunks(self, number: int, previous_rows: dict[tuple[str, str], bytes]) -> list[tuple[str, bytes]]:
+        """(text, gzip member) of each chunk of part `number`'s CSV in the previous tarball ([] when it has no intact
+        member for it): the row of a paper whose vector is reused is the same text, and so is a chunk of such rows.
         `previous_rows` (the part's previous vectors) bound how much the member may inflate to."""
         place = self.vectors.csv_members.get(number)
         if place is None:
-            return {}
+            return []
         if place.raw_length > csv_length_bound((uid, vector) for (uid, _), vector in previous_rows.items()):
             logger.warning("part %d's CSV member in the previous tarball claims %d bytes, more than its rows can "
                            "take: formatted again", number, place.raw_length)
-            return {}
+            return []
         data = self._member_bytes(number)
         if data is None:
-            return {}
+            return []
         try:
-            return member_lines(data, place.raw_length)
+            return member_chunks(data, place.raw_length)
         except (ValueError, UnicodeDecodeError, zlib.error) as exc:
             logger.warning("part %d's CSV member in the previous tarball cannot be read (%s): formatted again",
                            number, exc)
-            return {}
+            return []
 
     def _member_bytes(self, number: int) -> bytes | None:
         """Part `number`'s CSV member as the previous tarball holds it, when its CRC-32 is the recorded one."""
@@ -180,26 +183,31 @@ class EmbedPart(files.StoreDoFn):
         number, papers = number_and_papers
         old = self.previous.vectors.part(number) if self.previous is not None else {}
         papers = reuse_or_embed(list(papers), old)
-        copied, known = None, {}
+        copied, chunks = None, []
         if self.previous is not None and any(paper[4] is not None for paper in papers):
             copied = self.previous.csv_member(number, papers)
-            known = {} if copied is not None else self.previous.csv_lines(number, old)
-        part = embed_part(self.model, number, papers, self.batch_size, self.staging, copied, known)
+            chunks = [] if copied is not None else self.previous.csv_chunks(number, old)
+        lines = chunk_lines(chunks)
+        part, reused_chunks = embed_part(self.model, number, papers, self.batch_size, self.staging, copied, lines,
+                                         dict(chunks))
         count(STAGE, "embedded", amount=part.embedded)
         count(STAGE, "reused", amount=part.reused)
         if copied is not None:
             count(STAGE, "copied_parts")
-        elif known:
-            taken = sum(1 for paper in papers if paper[4] is not None and paper[0] in known)
+        elif chunks:
+            taken = sum(1 for paper in papers if paper[4] is not None and paper[0] in lines)
             count(STAGE, "reused_lines", amount=taken)
+            count(STAGE, "reused_chunks", amount=reused_chunks)
         yield part
 
 
 def embed_part(model, number: int, papers: list[tuple], batch_size: int, staging: str,
-               copied: tuple[bytes, int] | None = None, known_lines: dict[str, str] | None = None) -> EmbeddingPart:
+               copied: tuple[bytes, int] | None = None, previous_lines: dict[str, str] | None = None,
+               previous_chunks: dict[str, bytes] | None = None) -> tuple[EmbeddingPart, int]:
     """Embed the papers of one part that have no vector (in cord_uid order, `batch_size` at a time); write its files
     (its CSV member the `copied` one when given: (compressed bytes, raw length); else the rows of reused vectors
-    taken from `known_lines`, the previous release's CSV rows, and the others formatted)."""
+    taken from `previous_lines` and chunks of the same text from `previous_chunks`, both the previous release's,
+    the others formatted and compressed). Returns the part and how many chunks were taken."""
     missing = [paper for paper in papers if paper[4] is None]
     vectors: dict[str, bytes] = {}
     for start in range(0, len(missing), batch_size):
@@ -208,9 +216,12 @@ def embed_part(model, number: int, papers: list[tuple], batch_size: int, staging
         for paper, vector in zip(batch, encoded):
             vectors[paper[0]] = vector.tobytes()
     rows = [(uid, digest, vectors[uid] if old is None else old) for uid, digest, _, _, old in papers]
+    reused_chunks = 0
     if copied is None:
-        known = {uid: line for uid, line in (known_lines or {}).items() if uid not in vectors}
-        member, length, vectors_file = part_files(rows, known)
+        known = {uid: line for uid, line in (previous_lines or {}).items() if uid not in vectors}
+        written = part_files(rows, known, previous_chunks)
+        member, length, vectors_file, reused_chunks = (written.csv_member, written.csv_length, written.vectors,
+                                                       written.reused_chunks)
     else:
         (member, length), vectors_file = copied, part_vectors(rows)
     csv_member, vectors_name = part_name(EMBEDDING_PARTS, number, ".csv.gz"), part_name(EMBEDDING_PARTS, number,
@@ -219,7 +230,7 @@ def embed_part(model, number: int, papers: list[tuple], batch_size: int, staging
     files.write_bytes(files.join(staging, vectors_name), vectors_file)
     return EmbeddingPart(number=number, csv_member=csv_member, csv_length=length, vectors=vectors_name,
                          rows=len(rows), embedded=len(missing), reused=len(rows) - len(missing),
-                         dimensions=len(rows[0][2]) // DTYPE.itemsize, rows_sha256=rows_sha256(rows))
+                         dimensions=len(rows[0][2]) // DTYPE.itemsize, rows_sha256=rows_sha256(rows)), reused_chunks
 
 
 @dataclass
