@@ -60,6 +60,7 @@ from pipeline.stages.embed_papers import DEFAULT_BATCH_SIZE, EmbedPapers, paper_
 from pipeline.stages.options import make_pipeline_options  # noqa: E402
 from release.embedding_models import load_model, resolve_model  # noqa: E402
 from release.embeddings import (  # noqa: E402
+    ROWS_PER_CHUNK,
     EmbeddingPart,
     csv_rows,
     parquet_schema,
@@ -205,6 +206,10 @@ def throughput_and_nightly(args, scratch: Path, spec) -> None:
     assembled = timed("assemble (tarball + Parquet from parts)", count,
                       assemble(scratch / "full", parts, scratch / "previous"))
     timed("EmbedPapers net + assemble", count, net + assembled)
+    whole = (scratch / "bare" / "rows.csv.gz").stat().st_size
+    tarball = (scratch / "previous" / "cord_19_embeddings.tar.gz").stat().st_size
+    print(f"  sizes: the CSV gzipped whole {whole:,} bytes; the release's tarball (chunks of ~{ROWS_PER_CHUNK} rows, "
+          f"a gzip member each) {tarball:,} bytes, {tarball / whole:.3f}x")
     floor = min(floor, timed("bare encode again, after the stage", count, bare_encode(rows, model)[0]))
     print(f"  (the ratios take the faster bare encode: {floor:.2f} s; the machine is shared)")
     print(f"  ratio floor / stage net: {floor / net:.2f}x; "
