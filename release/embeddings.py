@@ -116,7 +116,7 @@ class EmbeddingPart:
     """What a worker wrote for one part (what the final step is told of it)."""
 
     number: int
-    csv_member: str  # gzip member of the part's CSV rows, joined by newlines
+    csv_member: str  # the part's CSV rows: its chunks, a gzip member each (`part_files`)
     csv_length: int  # the rows' uncompressed bytes
     vectors: str  # the part's rows as an Arrow IPC stream (`part_vectors`)
     rows: int
