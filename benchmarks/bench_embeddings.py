@@ -232,7 +232,7 @@ def throughput_and_nightly(args, scratch: Path, spec) -> None:
         def run(index: int):
             seconds, parts = run_stage(jsonl, scratch / f"{name}-{index}", spec, previous)
             return seconds, (scratch / f"{name}-{index}", parts)
-        return fastest(args.repeat, run)  # type: ignore[return-value]
+        return fastest(args.repeat, run)
 
     start = time.perf_counter()
     jsonl = write_jsonl(scratch / "papers.jsonl", count)

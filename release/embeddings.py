@@ -31,7 +31,7 @@ import io
 import json
 import string
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, cast
 
@@ -50,8 +50,8 @@ PART_BOUNDARIES = tuple(first + second for first in _ALPHABET for second in _ALP
 PARQUET_BATCH_ROWS = 4096
 DTYPE = np.dtype("<f4")
 MAX_FLOAT_REPR = len(repr(-2.2250738585072014e-308))  # 24: the longest repr of a double
-# What a part's CSV member depends on besides its rows: a member of another format is never copied.
 ROWS_PER_CHUNK = 16
+# What a part's CSV member depends on besides its rows: a member of another format is never copied.
 # 2: offsets from the end of the header member; 3: a part's CSV is gzip members of chunks of rows (`csv_chunks`)
 CSV_MEMBER_FORMAT = f"csv-rows-3/chunks-{ROWS_PER_CHUNK}/gzip-{COMPRESS_LEVEL}"
 CSV_MEMBERS_KEY = b"cord19_csv_members"
@@ -218,26 +218,40 @@ def csv_length_bound(rows: Iterable[tuple[str, bytes]]) -> int:
     return sum(len(uid) + 1 + len(vector) // DTYPE.itemsize * (MAX_FLOAT_REPR + 1) for uid, vector in rows)
 
 
+def _inflate_member(read: Callable[[], bytes | memoryview], limit: int) -> tuple[bytes, int]:
+    """(text, bytes read past its end) of the gzip member that `read()` (b"" at the end) gives block by block, its
+    CRC-32 checked; ValueError when the input ends inside it or it holds more than `limit` bytes."""
+    inflater, pieces, produced = zlib.decompressobj(wbits=31), [], 0
+    while not inflater.eof:
+        pending: bytes | memoryview = inflater.unconsumed_tail  # what the output bound held back
+        if not pending:
+            pending = read()
+            if not pending:
+                raise ValueError("the input ends inside a gzip member")
+        pieces.append(inflater.decompress(pending, limit - produced + 1))
+        produced += len(pieces[-1])
+        if produced > limit:
+            raise ValueError(f"a gzip member holds more than {limit} bytes")
+    return b"".join(pieces), len(inflater.unused_data)
+
+
 def member_chunks(member: bytes, raw_length: int) -> list[tuple[str, bytes]]:
     """(text, gzip member) of each chunk of a part's CSV member, in order; ValueError when its members do not hold
     exactly `raw_length` bytes or it ends inside one (each member's gzip CRC-32 is checked while inflating)."""
     view, position, produced, chunks = memoryview(member), 0, 0, []
+
+    def read() -> memoryview:
+        nonlocal position
+        block = view[position:position + BLOCK_SIZE]
+        position += len(block)
+        return block
+
     while position < len(member):
-        start, inflater, pieces = position, zlib.decompressobj(wbits=31), []
-        while not inflater.eof:
-            pending: bytes | memoryview = inflater.unconsumed_tail  # what the output bound held back
-            if not pending:
-                pending = view[position:position + BLOCK_SIZE]
-                if not pending:
-                    raise ValueError("it ends inside a gzip member")
-                position += len(pending)
-            piece = inflater.decompress(pending, raw_length - produced + 1)
-            produced += len(piece)
-            if produced > raw_length:
-                raise ValueError(f"it holds more than {raw_length} bytes")
-            pieces.append(piece)
-        position -= len(inflater.unused_data)
-        chunks.append((b"".join(pieces).decode("utf-8"), member[start:position]))
+        start = position
+        text, past_end = _inflate_member(read, raw_length - produced)
+        position -= past_end
+        produced += len(text)
+        chunks.append((text.decode("utf-8"), member[start:position]))
     if produced != raw_length:
         raise ValueError(f"it holds {produced} bytes, not {raw_length}")
     return chunks
@@ -284,19 +298,16 @@ def write_tarball(out: ByteSink, folder: Folder, release_date: str,
 def first_member_length(handle: IO[bytes], limit: int = 1 << 20) -> int:
     """The compressed length of a gzip file's first member (our tarballs' tar header), read from its start;
     ValueError when the file ends inside it or it holds more than `limit` bytes (no tar header does)."""
-    inflater = zlib.decompressobj(wbits=31)
-    consumed = produced = 0
-    while not inflater.eof:
-        pending = inflater.unconsumed_tail
-        if not pending:
-            pending = handle.read(BLOCK_SIZE)
-            if not pending:
-                raise ValueError("the gzip file ends inside its first member")
-            consumed += len(pending)
-        produced += len(inflater.decompress(pending, BLOCK_SIZE))
-        if produced > limit:
-            raise ValueError(f"its first gzip member holds more than {limit} bytes: not a tar header")
-    return consumed - len(inflater.unused_data)
+    consumed = 0
+
+    def read() -> bytes:
+        nonlocal consumed
+        block = handle.read(BLOCK_SIZE)
+        consumed += len(block)
+        return block
+
+    _, past_end = _inflate_member(read, limit)
+    return consumed - past_end
 
 
 def parquet_schema(dimensions: int) -> pa.Schema:
